@@ -1,0 +1,32 @@
+# Plugins are WebAssembly components built for wasm32-wasip2 (always optimised: argon2 in an
+# unoptimised component is unusably slow); the host is a normal cargo build.
+CARGO      ?= cargo
+WASM_OUT   := target/wasm32-wasip2/release
+PLUGIN_DIR := target/plugins
+
+.PHONY: all plugins build run test lint bench clean-cache
+
+all: build
+
+plugins:
+	rustup target add wasm32-wasip2 >/dev/null
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password -p latchkey-hostile-fixture
+	mkdir -p $(PLUGIN_DIR)
+	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
+	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm
+
+build: plugins
+	$(CARGO) build -p latchkey
+
+run: build
+	./target/debug/latchkey serve --dev
+
+test: plugins
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: plugins
+	$(CARGO) run --release -p latchkey-bench

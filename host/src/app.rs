@@ -1,0 +1,72 @@
+//! Everything a request handler needs, built once at start-up.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::identity::schema::Schemas;
+use crate::plugin::Factor;
+use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
+use crate::store::{Store, StoreError};
+use std::sync::Arc;
+use url::Url;
+
+pub struct App {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub factors: Factors,
+    pub schemas: Schemas,
+    pub clock: Arc<dyn Clock>,
+    pub public_base: Url,
+}
+
+pub type SharedApp = Arc<App>;
+
+impl App {
+    /// Runs a storage call on the blocking pool: SQLite calls block, and a slow disk must not
+    /// stall the async workers.
+    pub async fn db<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| ApiError::internal("storage task was cancelled"))?
+            .map_err(|err| {
+                tracing::error!(%err, "storage error");
+                ApiError::internal("the storage backend failed")
+            })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// An absolute URL on the public listener for `path_and_query`.
+    pub fn public_url(&self, path_and_query: &str) -> String {
+        self.public_base
+            .join(path_and_query.trim_start_matches('/'))
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| path_and_query.to_string())
+    }
+}
+
+/// The loaded factor plugins, in configuration order (which is also the order their nodes
+/// appear in a flow).
+pub struct Factors {
+    pub all: Vec<Arc<Factor>>,
+}
+
+impl Factors {
+    pub fn get(&self, id: &str) -> Option<&Arc<Factor>> {
+        self.all.iter().find(|f| f.id() == id)
+    }
+
+    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
+        self.all
+            .iter()
+            .filter(|f| f.joins(kind) && role.is_none_or(|r| f.info.role == r))
+            .cloned()
+            .collect()
+    }
+}

@@ -1,0 +1,111 @@
+//! The embedded default configuration: the bottom layer every config file is merged onto, so a
+//! kratos.yml only has to say what differs.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::model::PluginEntry;
+
+/// Kratos' email + password quickstart schema, with the email also naming the TOTP account.
+pub const DEFAULT_IDENTITY_SCHEMA: &str = include_str!("default_identity.schema.json");
+
+/// Factor plugins loaded when the config lists none.
+const DEFAULT_FACTORS: &[&str] = &["password.wasm"];
+
+/// Every default that does not depend on the machine. Paths that do (plugin and cache
+/// directories) come from [`plugin_dir`] and [`cache_dir`] once the files are merged, because
+/// a `plugins.dir` set in a file changes where the default factors are looked for.
+pub(super) fn layer() -> Value {
+    json!({
+        "dsn": "sqlite://latchkey.db?mode=rwc",
+        "serve": {
+            "public": { "host": "127.0.0.1", "port": 4433 },
+            "admin": { "host": "127.0.0.1", "port": 4434 },
+        },
+        "identity": {
+            "default_schema_id": "default",
+            // base64:// keeps the default self-contained: it resolves the same from any directory.
+            "schemas": [{
+                "id": "default",
+                "url": format!("base64://{}", STANDARD.encode(DEFAULT_IDENTITY_SCHEMA)),
+            }],
+        },
+        "selfservice": {
+            "allowed_return_urls": [],
+            "methods": { "password": { "enabled": true } },
+            "flows": {
+                "login": { "lifespan": "1h" },
+                "registration": { "enabled": true, "lifespan": "1h" },
+                "settings": {
+                    "lifespan": "1h",
+                    "privileged_session_max_age": "1h",
+                    "required_aal": "highest_available",
+                },
+                "logout": {},
+                "error": {},
+            },
+        },
+        "session": {
+            "lifespan": "24h",
+            "cookie": {
+                "name": "ory_kratos_session",
+                "path": "/",
+                "same_site": "Lax",
+                "persistent": true,
+            },
+            "whoami": { "required_aal": "highest_available" },
+        },
+        // Empty: the server generates ephemeral secrets when none are configured.
+        "secrets": { "default": [], "cookie": [], "cipher": [] },
+        "hashers": {
+            "algorithm": "argon2",
+            // OWASP's argon2id minimum rather than Kratos' 128MB: logins stay fast on small
+            // machines, and the parameters travel with each hash, so raising them later is safe.
+            "argon2": {
+                "memory": "19456KiB",
+                "iterations": 2,
+                "parallelism": 1,
+                "salt_length": 16,
+                "key_length": 32,
+            },
+            "bcrypt": { "cost": 12 },
+        },
+        "log": { "level": "info", "format": "text", "leak_sensitive_values": false },
+        "plugins": { "memory_limit": "64MiB", "call_timeout": "1s" },
+    })
+}
+
+/// Where the bundled plugins are: `LATCHKEY_PLUGIN_DIR`, else `plugins/` next to the directory
+/// holding the executable, which is where a cargo build puts them (`target/debug/latchkey`
+/// finds `target/plugins/`).
+pub(super) fn plugin_dir(env: &dyn Fn(&str) -> Option<String>, cwd: &Path) -> PathBuf {
+    if let Some(dir) = env("LATCHKEY_PLUGIN_DIR").filter(|d| !d.trim().is_empty()) {
+        return cwd.join(dir);
+    }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    match exe_dir {
+        Some(dir) => dir.parent().unwrap_or(&dir).join("plugins"),
+        None => cwd.join("plugins"),
+    }
+}
+
+/// `LATCHKEY_CACHE_DIR`, else `.latchkey-cache` in the current directory.
+pub(super) fn cache_dir(env: &dyn Fn(&str) -> Option<String>, cwd: &Path) -> PathBuf {
+    let dir = env("LATCHKEY_CACHE_DIR").filter(|d| !d.trim().is_empty());
+    cwd.join(dir.as_deref().unwrap_or(".latchkey-cache"))
+}
+
+pub(super) fn factors(dir: &Path) -> Vec<PluginEntry> {
+    DEFAULT_FACTORS
+        .iter()
+        .map(|file| PluginEntry {
+            path: dir.join(file),
+            config: json!({}),
+        })
+        .collect()
+}

@@ -1,0 +1,189 @@
+//! `selfservice`: methods, flows and where browsers are sent afterwards.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::model::{empty_object, optional_url};
+use super::units::deserialize_duration;
+
+#[derive(Clone, Debug)]
+pub struct SelfService {
+    /// Where browsers go when nothing more specific is configured or requested.
+    pub default_browser_return_url: Url,
+    /// Return URLs a flow may redirect to; Kratos allows `*` wildcards in them, hence strings.
+    pub allowed_return_urls: Vec<String>,
+    /// By method id (`password`, `totp`, a plugin's own method, …).
+    pub methods: BTreeMap<String, MethodConfig>,
+    pub flows: Flows,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct MethodConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default = "empty_object")]
+    pub config: Value,
+}
+
+/// The AAL a session needs, Kratos' `required_aal`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredAal {
+    Aal1,
+    #[default]
+    HighestAvailable,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Flows {
+    pub login: LoginFlow,
+    pub registration: RegistrationFlow,
+    pub settings: SettingsFlow,
+    pub logout: LogoutFlow,
+    pub error: ErrorFlow,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct LoginFlow {
+    #[serde(default, deserialize_with = "optional_url")]
+    pub ui_url: Option<Url>,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub lifespan: Duration,
+    #[serde(default)]
+    pub after: After,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RegistrationFlow {
+    pub enabled: bool,
+    #[serde(default, deserialize_with = "optional_url")]
+    pub ui_url: Option<Url>,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub lifespan: Duration,
+    #[serde(default)]
+    pub after: After,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct SettingsFlow {
+    #[serde(default, deserialize_with = "optional_url")]
+    pub ui_url: Option<Url>,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub lifespan: Duration,
+    /// How long after authenticating a session may change credentials without logging in again.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub privileged_session_max_age: Duration,
+    pub required_aal: RequiredAal,
+    #[serde(default)]
+    pub after: After,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct LogoutFlow {
+    #[serde(default)]
+    pub after: LogoutAfter,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LogoutAfter {
+    #[serde(default, deserialize_with = "optional_url")]
+    pub default_browser_return_url: Option<Url>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ErrorFlow {
+    #[serde(default, deserialize_with = "optional_url")]
+    pub ui_url: Option<Url>,
+}
+
+/// A flow's `after` block: what happens once it succeeds, overall and per method
+/// (`after.password.hooks`). Hooks are kept as written; Kratos configs carry them and
+/// rejecting them would make those configs unusable.
+#[derive(Clone, Debug)]
+pub struct After {
+    pub default_browser_return_url: Option<Url>,
+    /// The hook list as written (`[{hook: session}, …]`), `[]` when absent.
+    pub hooks: Value,
+    pub methods: BTreeMap<String, AfterMethod>,
+}
+
+impl Default for After {
+    fn default() -> Self {
+        Self {
+            default_browser_return_url: None,
+            hooks: empty_list(),
+            methods: BTreeMap::new(),
+        }
+    }
+}
+
+impl After {
+    /// The method's own return URL, else the flow's.
+    pub fn return_url(&self, method: &str) -> Option<&Url> {
+        self.methods
+            .get(method)
+            .and_then(|m| m.default_browser_return_url.as_ref())
+            .or(self.default_browser_return_url.as_ref())
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AfterMethod {
+    #[serde(default, deserialize_with = "optional_url")]
+    pub default_browser_return_url: Option<Url>,
+    #[serde(default = "empty_list")]
+    pub hooks: Value,
+}
+
+// Written out because method names share the map with two fixed keys; `#[serde(flatten)]`
+// would lose the key path in error messages.
+impl<'de> Deserialize<'de> for After {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AfterVisitor)
+    }
+}
+
+struct AfterVisitor;
+
+impl<'de> Visitor<'de> for AfterVisitor {
+    type Value = After;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of `default_browser_return_url`, `hooks` and per-method settings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<After, A::Error> {
+        let mut after = After::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "default_browser_return_url" => {
+                    after.default_browser_return_url = map.next_value::<OptionalUrl>()?.0;
+                }
+                "hooks" => after.hooks = map.next_value()?,
+                _ => {
+                    let method = map.next_value()?;
+                    after.methods.insert(key, method);
+                }
+            }
+        }
+        Ok(after)
+    }
+}
+
+fn empty_list() -> Value {
+    Value::Array(Vec::new())
+}
+
+struct OptionalUrl(Option<Url>);
+
+impl<'de> Deserialize<'de> for OptionalUrl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        optional_url(deserializer).map(OptionalUrl)
+    }
+}

@@ -1,0 +1,749 @@
+//! Loading end to end: files on disk, environment through a map.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+
+/// A kratos.yml in the style of Kratos' quickstart, with a key Latchkey does not support.
+const KRATOS_YML: &str = r#"
+version: v1.3.0
+
+dsn: postgres://kratos:db-password-do-not-log@127.0.0.1:5432/kratos?sslmode=disable
+
+serve:
+  public:
+    base_url: http://127.0.0.1:4433/
+    host: 0.0.0.0
+  admin:
+    base_url: http://kratos:4434/
+
+selfservice:
+  default_browser_return_url: http://127.0.0.1:4455/
+  allowed_return_urls:
+    - http://127.0.0.1:4455
+    - https://*.example.org
+
+  methods:
+    password:
+      enabled: true
+      config:
+        haveibeenpwned_enabled: false
+        min_password_length: 10
+    totp:
+      enabled: true
+      config:
+        issuer: Example
+    lookup_secret:
+      enabled: false
+
+  flows:
+    error:
+      ui_url: http://127.0.0.1:4455/error
+    settings:
+      ui_url: http://127.0.0.1:4455/settings
+      privileged_session_max_age: 15m
+      required_aal: aal1
+    logout:
+      after:
+        default_browser_return_url: http://127.0.0.1:4455/login
+    login:
+      ui_url: http://127.0.0.1:4455/login
+      lifespan: 10m
+    registration:
+      lifespan: 1h30m
+      ui_url: http://127.0.0.1:4455/registration
+      after:
+        password:
+          hooks:
+            - hook: session
+            - hook: show_verification_ui
+        oidc:
+          default_browser_return_url: http://127.0.0.1:4455/welcome
+          hooks:
+            - hook: session
+
+session:
+  lifespan: 720h
+  cookie:
+    domain: 127.0.0.1
+    same_site: Strict
+    persistent: false
+  whoami:
+    required_aal: aal1
+
+log:
+  level: debug
+  format: json
+  leak_sensitive_values: true
+
+secrets:
+  cookie:
+    - PLEASE-CHANGE-ME-I-AM-VERY-INSECURE
+  cipher:
+    - 32-LONG-SECRET-NOT-SECURE-AT-ALL
+
+hashers:
+  algorithm: argon2
+  argon2:
+    memory: 128MB
+    iterations: 3
+    parallelism: 2
+    salt_length: 16
+    key_length: 32
+
+identity:
+  default_schema_id: customer
+  schemas:
+    - id: default
+      url: file://identity.schema.json
+    - id: customer
+      url: file://schemas/customer.schema.json
+
+courier:
+  smtp:
+    connection_uri: smtps://test:test@mailslurper:1025/?skip_ssl_verify=true
+"#;
+
+const PERSON_SCHEMA: &str = r#"{"title": "Person", "type": "object"}"#;
+const CUSTOMER_SCHEMA: &str = r#"{"title": "Customer", "type": "object"}"#;
+
+/// A directory to write config files into.
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        Self(tempfile::tempdir().expect("temporary directory"))
+    }
+
+    fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// The quickstart kratos.yml with its two schemas.
+    fn quickstart(&self) -> PathBuf {
+        self.write("identity.schema.json", PERSON_SCHEMA);
+        self.write("schemas/customer.schema.json", CUSTOMER_SCHEMA);
+        self.write("kratos.yml", KRATOS_YML)
+    }
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn env_of(vars: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    let vars = vars.to_vec();
+    move |name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+fn load_err(paths: &[PathBuf], env: &dyn Fn(&str) -> Option<String>) -> String {
+    match load(paths, env) {
+        Ok(_) => panic!("the config loaded although it is invalid"),
+        Err(err) => err.to_string(),
+    }
+}
+
+#[test]
+fn embedded_default_loads_without_warnings() {
+    let Loaded { config, warnings } = load(&[], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+
+    assert_eq!(config.dsn, "sqlite://latchkey.db?mode=rwc");
+    assert_eq!(config.public_base_url().as_str(), "http://127.0.0.1:4433/");
+    assert_eq!(config.admin_base_url().as_str(), "http://127.0.0.1:4434/");
+    assert_eq!(
+        config.selfservice.default_browser_return_url,
+        config.public_base_url()
+    );
+    assert!(config.method_enabled("password"));
+    assert!(!config.method_enabled("totp"));
+
+    let flows = &config.selfservice.flows;
+    assert_eq!(flows.login.lifespan, Duration::from_secs(3600));
+    assert_eq!(flows.registration.lifespan, Duration::from_secs(3600));
+    assert_eq!(
+        flows.settings.privileged_session_max_age,
+        Duration::from_secs(3600)
+    );
+    assert_eq!(flows.settings.required_aal, RequiredAal::HighestAvailable);
+    assert!(flows.login.ui_url.is_none());
+
+    assert_eq!(config.session.lifespan, Duration::from_secs(24 * 3600));
+    assert_eq!(config.session.cookie.name, "ory_kratos_session");
+    assert_eq!(
+        config.session.whoami.required_aal,
+        RequiredAal::HighestAvailable
+    );
+    assert!(config.cookie_secrets().is_empty());
+    assert!(config.cipher_secrets().is_empty());
+
+    let argon2 = &config.hashers.argon2;
+    assert_eq!(config.hashers.algorithm, "argon2");
+    assert_eq!(
+        (argon2.memory.kib(), argon2.iterations, argon2.parallelism),
+        (19456, 2, 1)
+    );
+    assert_eq!(
+        (
+            argon2.salt_length,
+            argon2.key_length,
+            config.hashers.bcrypt.cost
+        ),
+        (16, 32, 12)
+    );
+    assert_eq!(
+        (config.log.level.as_str(), config.log.format.as_str()),
+        ("info", "text")
+    );
+    assert!(!config.dev);
+
+    let schema = config
+        .identity
+        .default_schema()
+        .expect("the default schema");
+    assert_eq!(schema.id, "default");
+    let email = &schema.schema["properties"]["traits"]["properties"]["email"];
+    assert_eq!(email["format"], "email");
+    assert_eq!(email["title"], "E-Mail");
+    assert_eq!(
+        email["ory.sh/kratos"],
+        json!({
+            "credentials": {"password": {"identifier": true}, "totp": {"account_name": true}},
+            "verification": {"via": "email"},
+            "recovery": {"via": "email"},
+        })
+    );
+    assert_eq!(
+        schema.schema["properties"]["traits"]["required"],
+        json!(["email"])
+    );
+    assert_eq!(
+        schema.schema["properties"]["traits"]["additionalProperties"],
+        false
+    );
+
+    // Next to the directory holding the executable, as target/debug/latchkey → target/plugins.
+    let exe = std::env::current_exe().unwrap();
+    let bundled = exe.parent().unwrap().parent().unwrap().join("plugins");
+    let plugins = &config.plugins;
+    assert_eq!(plugins.factors.len(), 1);
+    assert_eq!(plugins.factors[0].path, bundled.join("password.wasm"));
+    assert_eq!(plugins.factors[0].config, json!({}));
+    assert_eq!(
+        plugins.cache_dir,
+        std::env::current_dir().unwrap().join(".latchkey-cache")
+    );
+    assert_eq!(plugins.memory_limit, ByteSize::from_bytes(64 << 20));
+    assert_eq!(plugins.call_timeout, Duration::from_secs(1));
+}
+
+#[test]
+fn default_plugin_and_cache_dirs_follow_the_environment() {
+    let env = env_of(&[
+        ("LATCHKEY_PLUGIN_DIR", "/opt/latchkey/plugins"),
+        ("LATCHKEY_CACHE_DIR", "/var/cache/latchkey"),
+    ]);
+    let config = load(&[], &env).unwrap().config;
+    assert_eq!(
+        config.plugins.factors[0].path,
+        Path::new("/opt/latchkey/plugins/password.wasm")
+    );
+    assert_eq!(config.plugins.cache_dir, Path::new("/var/cache/latchkey"));
+}
+
+#[test]
+fn quickstart_kratos_yml_loads_with_only_the_unsupported_key_warned() {
+    let dir = Dir::new();
+    let Loaded { config, warnings } = load(&[dir.quickstart()], &no_env).unwrap();
+    assert_eq!(
+        warnings,
+        ["config key `courier.smtp.connection_uri` is not supported by Latchkey and is ignored"]
+    );
+
+    assert!(config.dsn.starts_with("postgres://kratos:"));
+    assert_eq!(config.serve.public.host, "0.0.0.0");
+    assert_eq!(config.serve.public.port, 4433);
+    assert_eq!(config.admin_base_url().as_str(), "http://kratos:4434/");
+
+    let ss = &config.selfservice;
+    assert_eq!(
+        ss.default_browser_return_url.as_str(),
+        "http://127.0.0.1:4455/"
+    );
+    assert_eq!(
+        ss.allowed_return_urls,
+        ["http://127.0.0.1:4455", "https://*.example.org"]
+    );
+    assert!(config.method_enabled("password") && config.method_enabled("totp"));
+    assert!(!config.method_enabled("lookup_secret"));
+    assert_eq!(ss.methods["totp"].config, json!({"issuer": "Example"}));
+    assert_eq!(ss.methods["password"].config["min_password_length"], 10);
+
+    let flows = &ss.flows;
+    assert_eq!(
+        flows.login.ui_url.as_ref().unwrap().as_str(),
+        "http://127.0.0.1:4455/login"
+    );
+    assert_eq!(flows.login.lifespan, Duration::from_secs(600));
+    assert_eq!(flows.registration.lifespan, Duration::from_secs(5400));
+    assert_eq!(
+        flows.settings.lifespan,
+        Duration::from_secs(3600),
+        "default kept"
+    );
+    assert_eq!(
+        flows.settings.privileged_session_max_age,
+        Duration::from_secs(900)
+    );
+    assert_eq!(flows.settings.required_aal, RequiredAal::Aal1);
+    assert_eq!(
+        flows.error.ui_url.as_ref().unwrap().as_str(),
+        "http://127.0.0.1:4455/error"
+    );
+    assert_eq!(
+        flows
+            .logout
+            .after
+            .default_browser_return_url
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "http://127.0.0.1:4455/login"
+    );
+    let after = &flows.registration.after;
+    assert_eq!(
+        after.methods["password"].hooks,
+        json!([{"hook": "session"}, {"hook": "show_verification_ui"}])
+    );
+    assert_eq!(
+        after.return_url("oidc").unwrap().as_str(),
+        "http://127.0.0.1:4455/welcome"
+    );
+    assert_eq!(after.return_url("password"), None);
+    assert_eq!(after.hooks, json!([]));
+
+    assert_eq!(config.session.lifespan, Duration::from_secs(720 * 3600));
+    assert_eq!(
+        config.session.cookie.name, "ory_kratos_session",
+        "default kept"
+    );
+    assert_eq!(config.session.cookie.domain.as_deref(), Some("127.0.0.1"));
+    assert_eq!(config.session.cookie.same_site, SameSite::Strict);
+    assert!(!config.session.cookie.persistent);
+    assert_eq!(config.session.whoami.required_aal, RequiredAal::Aal1);
+
+    assert_eq!(
+        config.cookie_secrets(),
+        [Secret::new("PLEASE-CHANGE-ME-I-AM-VERY-INSECURE")]
+    );
+    assert_eq!(
+        config.cipher_secrets(),
+        [Secret::new("32-LONG-SECRET-NOT-SECURE-AT-ALL")]
+    );
+
+    let argon2 = &config.hashers.argon2;
+    assert_eq!(argon2.memory.kib(), 128 * 1024, "Kratos' MB is 1024 KiB");
+    assert_eq!((argon2.iterations, argon2.parallelism), (3, 2));
+    assert_eq!(
+        (config.log.level.as_str(), config.log.format.as_str()),
+        ("debug", "json")
+    );
+    assert!(config.log.leak_sensitive_values);
+
+    assert_eq!(config.identity.default_schema_id, "customer");
+    assert_eq!(
+        config.identity.schema("default").unwrap().schema["title"],
+        "Person"
+    );
+    let customer = config.identity.default_schema().unwrap();
+    assert_eq!(customer.url, "file://schemas/customer.schema.json");
+    assert_eq!(customer.schema["title"], "Customer");
+}
+
+#[test]
+fn debug_output_hides_secrets_and_the_database_password() {
+    let dir = Dir::new();
+    let config = load(&[dir.quickstart()], &no_env).unwrap().config;
+    let debug = format!("{config:?}");
+    assert!(debug.contains("[redacted]"), "{debug}");
+    for secret in [
+        "PLEASE-CHANGE-ME-I-AM-VERY-INSECURE",
+        "32-LONG-SECRET-NOT-SECURE-AT-ALL",
+        "db-password-do-not-log",
+    ] {
+        assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+    }
+}
+
+#[test]
+fn environment_beats_the_files() {
+    let dir = Dir::new();
+    let env = env_of(&[
+        ("SERVE_PUBLIC_PORT", "4455"),
+        ("SERVE_PUBLIC_BASE_URL", "https://auth.example.org/"),
+        (
+            "SELFSERVICE_FLOWS_LOGIN_UI_URL",
+            "https://app.example.org/login",
+        ),
+        ("SELFSERVICE_FLOWS_LOGIN_LIFESPAN", "5m"),
+        ("SELFSERVICE_METHODS_TOTP_ENABLED", "false"),
+        (
+            "SECRETS_COOKIE",
+            "from-the-environment-1,from-the-environment-2",
+        ),
+        (
+            "SELFSERVICE_ALLOWED_RETURN_URLS",
+            r#"["https://app.example.org"]"#,
+        ),
+        ("HASHERS_ARGON2_ITERATIONS", "4"),
+        ("DSN", "sqlite:///var/lib/latchkey/db.sqlite?mode=rwc"),
+    ]);
+    let config = load(&[dir.quickstart()], &env).unwrap().config;
+    assert_eq!(config.serve.public.port, 4455);
+    assert_eq!(
+        config.public_base_url().as_str(),
+        "https://auth.example.org/"
+    );
+    let login = &config.selfservice.flows.login;
+    assert_eq!(
+        login.ui_url.as_ref().unwrap().as_str(),
+        "https://app.example.org/login"
+    );
+    assert_eq!(login.lifespan, Duration::from_secs(300));
+    assert!(!config.method_enabled("totp"));
+    assert_eq!(
+        config.selfservice.methods["totp"].config,
+        json!({"issuer": "Example"}),
+        "the file's sibling keys stay"
+    );
+    assert_eq!(
+        config.cookie_secrets(),
+        [
+            Secret::new("from-the-environment-1"),
+            Secret::new("from-the-environment-2")
+        ]
+    );
+    assert_eq!(
+        config.selfservice.allowed_return_urls,
+        ["https://app.example.org"]
+    );
+    assert_eq!(config.hashers.argon2.iterations, 4);
+    assert_eq!(config.dsn, "sqlite:///var/lib/latchkey/db.sqlite?mode=rwc");
+}
+
+#[test]
+fn an_invalid_port_names_its_key() {
+    let dir = Dir::new();
+    let file = dir.write("kratos.yml", "serve:\n  public:\n    port: abc\n");
+    assert_eq!(
+        load_err(&[file], &no_env),
+        "config key `serve.public.port`: invalid type: string \"abc\", expected u16"
+    );
+
+    let from_env = load_err(&[], &env_of(&[("SERVE_PUBLIC_PORT", "70000")]));
+    assert!(
+        from_env.starts_with("config key `serve.public.port`: "),
+        "{from_env}"
+    );
+    assert!(from_env.contains("SERVE_PUBLIC_PORT"), "{from_env}");
+}
+
+#[test]
+fn an_invalid_duration_names_its_key() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "selfservice:\n  flows:\n    settings:\n      privileged_session_max_age: 15 minutes\n",
+    );
+    let err = load_err(&[file], &no_env);
+    assert!(
+        err.starts_with("config key `selfservice.flows.settings.privileged_session_max_age`: invalid duration \"15 minutes\""),
+        "{err}"
+    );
+
+    let file = dir.write("plain.yml", "session:\n  lifespan: 3600\n");
+    let err = load_err(&[file], &no_env);
+    assert!(err.starts_with("config key `session.lifespan`:"), "{err}");
+    assert!(err.contains("unit is missing"), "{err}");
+}
+
+#[test]
+fn a_short_secret_fails_without_printing_it() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "secrets:\n  cookie:\n    - a-long-enough-secret-value\n  cipher:\n    - hunter2-ish\n",
+    );
+    let err = load_err(&[file], &no_env);
+    assert!(err.starts_with("config key `secrets.cipher[0]`: "), "{err}");
+    assert!(err.contains("at least 16"), "{err}");
+    assert!(!err.contains("hunter2-ish"), "{err}");
+
+    let err = load_err(
+        &[],
+        &env_of(&[("SECRETS_COOKIE", "long-enough-secret-1,tiny-secret")]),
+    );
+    assert!(err.starts_with("config key `secrets.cookie[1]`: "), "{err}");
+    assert!(err.contains("SECRETS_COOKIE"), "{err}");
+    assert!(!err.contains("tiny-secret"), "{err}");
+}
+
+#[test]
+fn secrets_default_serves_when_cookie_and_cipher_are_unset() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "secrets:\n  default:\n    - the-default-secret-0123\n",
+    );
+    let config = load(&[file], &no_env).unwrap().config;
+    assert_eq!(
+        config.cookie_secrets(),
+        [Secret::new("the-default-secret-0123")]
+    );
+    assert_eq!(
+        config.cipher_secrets(),
+        [Secret::new("the-default-secret-0123")]
+    );
+}
+
+#[test]
+fn several_files_merge_deeply_in_order() {
+    let base = Dir::new();
+    let overlay = Dir::new();
+    let first = base.quickstart();
+    overlay.write("other.schema.json", r#"{"title": "Other"}"#);
+    let second = overlay.write(
+        "kratos.prod.yml",
+        r#"
+serve:
+  public:
+    port: 8443
+selfservice:
+  allowed_return_urls: [https://prod.example.org]
+  flows:
+    login:
+      ui_url: https://prod.example.org/login
+identity:
+  default_schema_id: other
+  schemas:
+    - id: other
+      url: other.schema.json
+courier:
+  smtp:
+    connection_uri: smtp://prod
+    from_address: noreply@example.org
+"#,
+    );
+    let Loaded { config, warnings } = load(&[first, second], &no_env).unwrap();
+
+    assert_eq!(config.serve.public.port, 8443);
+    assert_eq!(
+        config.serve.public.host, "0.0.0.0",
+        "kept from the first file"
+    );
+    assert_eq!(config.public_base_url().as_str(), "http://127.0.0.1:4433/");
+    let login = &config.selfservice.flows.login;
+    assert_eq!(
+        login.ui_url.as_ref().unwrap().as_str(),
+        "https://prod.example.org/login"
+    );
+    assert_eq!(
+        login.lifespan,
+        Duration::from_secs(600),
+        "kept from the first file"
+    );
+    assert_eq!(
+        config.selfservice.allowed_return_urls,
+        ["https://prod.example.org"],
+        "lists are replaced"
+    );
+
+    // The schema list comes from the second file, so its path resolves next to that file.
+    let ids: Vec<&str> = config
+        .identity
+        .schemas
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(ids, ["other"]);
+    assert_eq!(
+        config.identity.default_schema().unwrap().schema["title"],
+        "Other"
+    );
+
+    assert_eq!(
+        warnings,
+        [
+            "config key `courier.smtp.connection_uri` is not supported by Latchkey and is ignored",
+            "config key `courier.smtp.from_address` is not supported by Latchkey and is ignored",
+        ],
+        "each key once, in the order first seen"
+    );
+}
+
+#[test]
+fn base64_schemas_load() {
+    use base64::Engine as _;
+    let schema = r#"{"title": "Inline", "type": "object"}"#;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(schema);
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        &format!("identity:\n  schemas:\n    - id: default\n      url: base64://{encoded}\n"),
+    );
+    let config = load(&[file], &no_env).unwrap().config;
+    assert_eq!(config.identity.schemas.len(), 1);
+    assert_eq!(
+        config.identity.schemas[0].schema,
+        json!({"title": "Inline", "type": "object"})
+    );
+}
+
+#[test]
+fn schema_problems_name_the_schema_key() {
+    let dir = Dir::new();
+    let remote = dir.write(
+        "remote.yml",
+        "identity:\n  schemas:\n    - id: default\n      url: https://example.org/s.json\n",
+    );
+    let err = load_err(&[remote], &no_env);
+    assert!(
+        err.starts_with("config key `identity.schemas[0].url`: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("remote identity schemas are not supported"),
+        "{err}"
+    );
+
+    let missing = dir.write(
+        "missing.yml",
+        "identity:\n  schemas:\n    - id: default\n      url: file://nowhere.json\n",
+    );
+    let err = load_err(&[missing], &no_env);
+    assert!(err.contains("nowhere.json"), "{err}");
+
+    let unknown_default = dir.write("default.yml", "identity:\n  default_schema_id: staff\n");
+    let err = load_err(&[unknown_default], &no_env);
+    assert!(
+        err.starts_with("config key `identity.default_schema_id`: "),
+        "{err}"
+    );
+    assert!(err.contains("`staff`"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let dir = Dir::new();
+    let path = dir.path().join("absent.yml");
+    let err = load_err(std::slice::from_ref(&path), &no_env);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+
+    let broken = dir.write("broken.yml", "serve: [unclosed\n");
+    let err = load_err(std::slice::from_ref(&broken), &no_env);
+    assert!(err.contains(&broken.display().to_string()), "{err}");
+}
+
+#[test]
+fn plugin_paths_resolve_against_the_file_or_dir() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "conf/latchkey.yml",
+        r#"
+plugins:
+  cache_dir: ./.latchkey-cache
+  memory_limit: 32MiB
+  call_timeout: 250ms
+  factors:
+    - path: password.wasm
+      config: {pepper_env: none}
+    - path: /opt/pin.wasm
+"#,
+    );
+    let plugins = load(std::slice::from_ref(&file), &no_env)
+        .unwrap()
+        .config
+        .plugins;
+    let conf = dir.path().join("conf");
+    assert_eq!(plugins.cache_dir, conf.join("./.latchkey-cache"));
+    assert_eq!(plugins.memory_limit.bytes(), 32 << 20);
+    assert_eq!(plugins.call_timeout, Duration::from_millis(250));
+    assert_eq!(plugins.dir, None);
+    assert_eq!(plugins.factors[0].path, conf.join("password.wasm"));
+    assert_eq!(plugins.factors[0].config, json!({"pepper_env": "none"}));
+    assert_eq!(plugins.factors[1].path, Path::new("/opt/pin.wasm"));
+    assert_eq!(plugins.factors[1].config, json!({}));
+
+    let with_dir = dir.write("conf/dir.yml", "plugins:\n  dir: ../wasm\n");
+    let plugins = load(&[file, with_dir], &no_env).unwrap().config.plugins;
+    let wasm = dir.path().join("conf/../wasm");
+    assert_eq!(plugins.dir.as_deref(), Some(wasm.as_path()));
+    assert_eq!(plugins.factors[0].path, wasm.join("password.wasm"));
+}
+
+#[test]
+fn other_invalid_values_name_their_keys() {
+    let dir = Dir::new();
+    let cases = [
+        ("hashers:\n  algorithm: md5\n", "hashers.algorithm"),
+        (
+            "hashers:\n  argon2:\n    memory: lots\n",
+            "hashers.argon2.memory",
+        ),
+        ("hashers:\n  bcrypt:\n    cost: 40\n", "hashers.bcrypt.cost"),
+        (
+            "session:\n  whoami:\n    required_aal: aal3\n",
+            "session.whoami.required_aal",
+        ),
+        (
+            "selfservice:\n  flows:\n    login:\n      ui_url: /login\n",
+            "selfservice.flows.login.ui_url",
+        ),
+        (
+            "selfservice:\n  flows:\n    registration:\n      after:\n        oidc:\n          default_browser_return_url: nope\n",
+            "selfservice.flows.registration.after.oidc.default_browser_return_url",
+        ),
+        ("log:\n  level: loud\n", "log.level"),
+        ("plugins:\n  call_timeout: 0s\n", "plugins.call_timeout"),
+        (
+            "plugins:\n  factors:\n    - config: {}\n",
+            "plugins.factors[0]",
+        ),
+        ("serve: 4433\n", "serve"),
+    ];
+    for (yaml, key) in cases {
+        let file = dir.write("kratos.yml", yaml);
+        let err = load_err(&[file], &no_env);
+        assert!(
+            err.starts_with(&format!("config key `{key}`: ")),
+            "{yaml}: {err}"
+        );
+    }
+}
+
+#[test]
+fn empty_sections_keep_the_defaults() {
+    let dir = Dir::new();
+    let file = dir.write("kratos.yml", "serve:\n  public:\nlog:\ncourier:\n");
+    let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
+    assert_eq!(config.serve.public.port, 4433);
+    assert_eq!(config.log.level, "info");
+    assert_eq!(
+        warnings,
+        ["config key `courier` is not supported by Latchkey and is ignored"]
+    );
+}

@@ -1,0 +1,166 @@
+//! Errors in Kratos' wire format, mapped to HTTP in this one place.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// A Kratos `errorGeneric`: `{"error": {id, code, status, reason, message, details}}` plus the
+/// top-level fields Kratos adds for some errors (`redirect_browser_to`, `use_flow_id`).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub id: Option<&'static str>,
+    pub reason: String,
+    pub message: String,
+    pub details: Option<Value>,
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            id: None,
+            reason: String::new(),
+            message: message.into(),
+            details: None,
+            extra: Map::new(),
+        }
+    }
+
+    pub fn with_id(mut self, id: &'static str) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = reason.into();
+        self
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_extra(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn bad_request(reason: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "The request was malformed or contained invalid parameters",
+        )
+        .with_reason(reason)
+    }
+
+    pub fn not_found(reason: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "The requested resource could not be found",
+        )
+        .with_reason(reason)
+    }
+
+    pub fn forbidden(reason: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "The requested action was forbidden")
+            .with_reason(reason)
+    }
+
+    /// A failure on our side. The reason is safe to show: it names what failed (a plugin and
+    /// why), never a secret.
+    pub fn internal(reason: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An internal server error occurred, please contact the system administrator",
+        )
+        .with_reason(reason)
+    }
+
+    pub fn session_inactive() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "request does not have a valid authentication session",
+        )
+        .with_id("session_inactive")
+        .with_reason("No active session was found in this request.")
+    }
+
+    pub fn session_already_available() -> ApiError {
+        ApiError::bad_request("A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?")
+            .with_id("session_already_available")
+    }
+
+    pub fn flow_expired(
+        use_flow_id: uuid::Uuid,
+        expired_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ApiError {
+        let ago = (now - expired_at).num_seconds().max(0) as f64 / 60.0;
+        ApiError::new(StatusCode::GONE, "self-service flow expired")
+            .with_id("self_service_flow_expired")
+            .with_reason(format!(
+                "The self-service flow expired {ago:.2} minutes ago, initialize a new one."
+            ))
+            .with_extra("use_flow_id", use_flow_id.to_string())
+            .with_extra("expired_at", expired_at.to_rfc3339())
+            .with_extra(
+                "since",
+                (now - expired_at).num_nanoseconds().unwrap_or(i64::MAX),
+            )
+    }
+
+    pub fn body(&self) -> Value {
+        let mut error = Map::new();
+        if let Some(id) = self.id {
+            error.insert("id".into(), json!(id));
+        }
+        error.insert("code".into(), json!(self.status.as_u16()));
+        error.insert(
+            "status".into(),
+            json!(self.status.canonical_reason().unwrap_or("Error")),
+        );
+        if !self.reason.is_empty() {
+            error.insert("reason".into(), json!(self.reason));
+        }
+        error.insert("message".into(), json!(self.message));
+        if let Some(details) = &self.details {
+            error.insert("details".into(), details.clone());
+        }
+        let mut body = Map::new();
+        body.insert("error".into(), Value::Object(error));
+        for (k, v) in &self.extra {
+            body.insert(k.clone(), v.clone());
+        }
+        Value::Object(body)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.message,
+            self.reason
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = self.status.as_u16(), reason = %self.reason, "request failed");
+        }
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<crate::plugin::PluginFailure> for ApiError {
+    fn from(failure: crate::plugin::PluginFailure) -> ApiError {
+        ApiError::internal(failure.to_string())
+    }
+}

@@ -1,0 +1,321 @@
+//! The self-service flow engine: creating flows, rendering their nodes from the plugins, and
+//! routing submissions to the plugin that owns the submitted `method`.
+
+pub mod body;
+pub mod login;
+pub mod registration;
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, Identity};
+use crate::plugin::types::{self as wit, FactorRole};
+use crate::ui;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// How a flow is being started.
+pub struct FlowStart {
+    pub kind: FlowKind,
+    pub variant: FlowVariant,
+    pub request_url: String,
+    pub return_to: Option<String>,
+    pub requested_aal: Aal,
+    pub refresh: bool,
+    pub identity: Option<Identity>,
+    pub session_id: Option<Uuid>,
+}
+
+pub fn wit_kind(kind: FlowKind) -> wit::FlowKind {
+    match kind {
+        FlowKind::Login => wit::FlowKind::Login,
+        FlowKind::Registration => wit::FlowKind::Registration,
+        FlowKind::Settings => wit::FlowKind::Settings,
+    }
+}
+
+pub fn wit_aal(aal: Aal) -> wit::Aal {
+    match aal {
+        Aal::Aal1 => wit::Aal::Aal1,
+        Aal::Aal2 => wit::Aal::Aal2,
+    }
+}
+
+pub fn host_aal(aal: wit::Aal) -> Aal {
+    match aal {
+        wit::Aal::Aal1 => Aal::Aal1,
+        wit::Aal::Aal2 => Aal::Aal2,
+    }
+}
+
+fn lifespan(app: &App, kind: FlowKind) -> chrono::Duration {
+    let flows = &app.config.selfservice.flows;
+    let span = match kind {
+        FlowKind::Login => flows.login.lifespan,
+        FlowKind::Registration => flows.registration.lifespan,
+        FlowKind::Settings => flows.settings.lifespan,
+    };
+    chrono::Duration::from_std(span).unwrap_or_else(|_| chrono::Duration::hours(1))
+}
+
+/// Which factors render into a flow: first factors normally, second factors for `aal=aal2`.
+fn role_for(flow: &Flow) -> Option<FactorRole> {
+    match (flow.kind, flow.requested_aal) {
+        (FlowKind::Login, Aal::Aal2) => Some(FactorRole::Second),
+        (FlowKind::Login, Aal::Aal1) => Some(FactorRole::First),
+        _ => None,
+    }
+}
+
+/// What a plugin is told about a flow.
+pub fn plugin_context(
+    app: &App,
+    flow: &Flow,
+    method: &str,
+    identity: Option<&Identity>,
+    credential: Option<&Credential>,
+) -> wit::FlowContext {
+    let schema = identity
+        .and_then(|i| app.schemas.get(&i.schema_id))
+        .unwrap_or_else(|| app.schemas.default_schema());
+    wit::FlowContext {
+        flow_id: flow.id.to_string(),
+        kind: wit_kind(flow.kind),
+        variant: flow.variant.as_str().to_string(),
+        action_url: action_url(app, flow),
+        refresh: flow.refresh,
+        requested_aal: wit_aal(flow.requested_aal),
+        identity: identity.map(|i| wit::Identity {
+            id: i.id.to_string(),
+            schema_id: i.schema_id.clone(),
+            traits_json: i.traits.to_string(),
+            marked_traits: schema.marked_traits(method, &i.traits),
+        }),
+        credential: credential.map(wit_credential),
+        looked_up: None,
+        plugin_state: flow.plugin_state.get(method).cloned(),
+    }
+}
+
+pub fn wit_credential(c: &Credential) -> wit::Credential {
+    wit::Credential {
+        identifiers: c.identifiers.clone(),
+        config_json: c.config.clone(),
+        version: c.version,
+    }
+}
+
+fn action_url(app: &App, flow: &Flow) -> String {
+    app.public_url(&format!(
+        "/self-service/{}?flow={}",
+        flow.kind.as_str(),
+        flow.id
+    ))
+}
+
+/// Creates a flow, asks every participating plugin for its nodes, and stores it.
+pub async fn create(app: &App, start: FlowStart) -> Result<Flow, ApiError> {
+    let now = app.now();
+    let mut flow = Flow {
+        id: Uuid::new_v4(),
+        kind: start.kind,
+        variant: start.variant,
+        state: initial_state(start.kind).to_string(),
+        issued_at: now,
+        expires_at: now + lifespan(app, start.kind),
+        request_url: start.request_url,
+        return_to: start.return_to,
+        requested_aal: start.requested_aal,
+        refresh: start.refresh,
+        identity_id: start.identity.as_ref().map(|i| i.id),
+        session_id: start.session_id,
+        csrf_token: None,
+        plugin_state: BTreeMap::new(),
+        ui: Value::Null,
+    };
+    render(app, &mut flow, start.identity.as_ref()).await?;
+    let stored = flow.clone();
+    app.db(move |s| s.insert_flow(&stored)).await?;
+    Ok(flow)
+}
+
+fn initial_state(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::Settings => "show_form",
+        _ => "choose_method",
+    }
+}
+
+/// Builds `flow.ui` from the host's nodes and the plugins' nodes, in Kratos' order: default
+/// group nodes of the plugins, the CSRF token, the traits, then each method's group.
+pub async fn render(
+    app: &App,
+    flow: &mut Flow,
+    identity: Option<&Identity>,
+) -> Result<(), ApiError> {
+    let kind = wit_kind(flow.kind);
+    let mut leading = Vec::new();
+    let mut method_nodes = Vec::new();
+    for factor in app.factors.for_flow(kind, role_for(flow)) {
+        let credential = match identity {
+            Some(i) => {
+                let (id, method) = (i.id, factor.id().to_string());
+                app.db(move |s| s.credential(id, &method)).await?
+            }
+            None => None,
+        };
+        let ctx = plugin_context(app, flow, factor.id(), identity, credential.as_ref());
+        match factor.render(ctx).await? {
+            Ok(rendering) => {
+                keep_plugin_state(flow, factor.id(), rendering.plugin_state);
+                for node in &rendering.nodes {
+                    let json = ui::node_json(node);
+                    if node.group == "default" {
+                        leading.push(json);
+                    } else {
+                        method_nodes.push(json);
+                    }
+                }
+            }
+            Err(rejection) => tracing::warn!(
+                plugin = factor.name(),
+                messages = rejection.messages.len(),
+                "plugin declined to render"
+            ),
+        }
+    }
+    let mut nodes = leading;
+    nodes.push(ui::csrf_node(flow.csrf_token.as_deref().unwrap_or("")));
+    if flow.kind == FlowKind::Registration {
+        nodes.extend(app.schemas.default_schema().trait_nodes(None));
+    }
+    nodes.extend(method_nodes);
+    flow.ui = json!({
+        "action": action_url(app, flow),
+        "method": "POST",
+        "nodes": nodes,
+    });
+    Ok(())
+}
+
+pub fn keep_plugin_state(flow: &mut Flow, method: &str, state: Option<String>) {
+    match state {
+        Some(s) if s.is_empty() => {
+            flow.plugin_state.remove(method);
+        }
+        Some(s) => {
+            flow.plugin_state.insert(method.to_string(), s);
+        }
+        None => {}
+    }
+}
+
+/// The flow as Kratos serialises it.
+pub fn flow_json(flow: &Flow) -> Value {
+    let mut out = json!({
+        "id": flow.id,
+        "type": flow.variant.as_str(),
+        "expires_at": flow.expires_at,
+        "issued_at": flow.issued_at,
+        "created_at": flow.issued_at,
+        "updated_at": flow.issued_at,
+        "request_url": flow.request_url,
+        "ui": flow.ui,
+        "state": flow.state,
+        "organization_id": null,
+    });
+    if let Some(rt) = &flow.return_to {
+        out["return_to"] = json!(rt);
+    }
+    if flow.kind == FlowKind::Login {
+        out["refresh"] = json!(flow.refresh);
+        out["requested_aal"] = json!(flow.requested_aal.as_str());
+    }
+    out
+}
+
+/// Loads a flow for a submission or a fetch: unknown → 404, another kind → 404, expired →
+/// 410 with the id of a fresh flow to continue with.
+pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+    let id = Uuid::parse_str(id)
+        .map_err(|_| ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str())))?;
+    let flow = app
+        .db(move |s| s.get_flow(id))
+        .await?
+        .filter(|f| f.kind == kind)
+        .ok_or_else(|| ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str())))?;
+    let now = app.now();
+    if flow.expires_at <= now {
+        let fresh = create(
+            app,
+            FlowStart {
+                kind,
+                variant: flow.variant,
+                request_url: flow.request_url.clone(),
+                return_to: flow.return_to.clone(),
+                requested_aal: flow.requested_aal,
+                refresh: flow.refresh,
+                identity: None,
+                session_id: None,
+            },
+        )
+        .await?;
+        return Err(ApiError::flow_expired(fresh.id, flow.expires_at, now));
+    }
+    Ok(flow)
+}
+
+/// Shows the flow again with a plugin's rejection, keeping what the user typed (but no
+/// secrets), and stores it. Kratos answers such a submission with 400 and the flow.
+pub async fn reject(
+    app: &App,
+    mut flow: Flow,
+    input: &serde_json::Map<String, Value>,
+    flow_messages: Vec<Value>,
+    node_messages: Vec<(String, Value)>,
+) -> Result<Value, ApiError> {
+    ui::fill_values(&mut flow.ui, input);
+    ui::set_messages(&mut flow.ui, flow_messages, node_messages);
+    let stored = flow.clone();
+    app.db(move |s| s.update_flow(&stored)).await?;
+    Ok(flow_json(&flow))
+}
+
+pub fn rejection_messages(rejection: &wit::Rejection) -> (Vec<Value>, Vec<(String, Value)>) {
+    (
+        rejection.messages.iter().map(ui::text_json).collect(),
+        rejection
+            .node_messages
+            .iter()
+            .map(|(name, text)| (name.clone(), ui::text_json(text)))
+            .collect(),
+    )
+}
+
+/// The `method` a submission names, which must be a loaded plugin joining this flow.
+pub fn submitted_method<'a>(
+    app: &'a App,
+    input: &serde_json::Map<String, Value>,
+    kind: FlowKind,
+) -> Result<&'a std::sync::Arc<crate::plugin::Factor>, ApiError> {
+    let method = input
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("the submission has no `method` field"))?;
+    app.factors
+        .get(method)
+        .filter(|f| f.joins(wit_kind(kind)))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Could not find a strategy to handle method `{method}` in a {} flow",
+                kind.as_str()
+            ))
+        })
+}
+
+/// The submitted fields a plugin sees: everything but the CSRF token.
+pub fn plugin_input(input: &serde_json::Map<String, Value>) -> String {
+    let mut input = input.clone();
+    input.remove("csrf_token");
+    Value::Object(input).to_string()
+}

@@ -1,0 +1,131 @@
+//! Registration: traits validated against the identity schema, a credential from the plugin,
+//! then the identity, its credential and its first session.
+
+use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::flows::{self, host_aal};
+use crate::identity::schema::traits_from_input;
+use crate::identity::wire::{identity_json, session_json};
+use crate::model::{Credential, Flow, FlowKind, Identity, IdentityState};
+use crate::plugin::types::SubmitOutcome;
+use crate::sessions;
+use crate::store::StoreError;
+use crate::ui;
+use axum::http::HeaderMap;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+pub enum Registered {
+    /// 200 with identity, session and token (API flows).
+    Done(Value),
+    /// 400 with the flow and its messages.
+    Rejected(Value),
+}
+
+pub async fn submit(
+    app: &App,
+    flow: Flow,
+    input: Map<String, Value>,
+    headers: &HeaderMap,
+) -> Result<Registered, ApiError> {
+    let factor = submitted_method(app, &input, FlowKind::Registration)?.clone();
+    let schema_id = app.schemas.default_id.clone();
+    let schema = app.schemas.default_schema();
+    let traits = traits_from_input(&input);
+
+    let errors = schema.validate(&traits);
+    if !errors.is_empty() {
+        let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
+        return Ok(Registered::Rejected(
+            reject(app, flow, &input, vec![], node_messages).await?,
+        ));
+    }
+
+    let now = app.now();
+    let identity = Identity {
+        id: Uuid::new_v4(),
+        schema_id,
+        state: IdentityState::Active,
+        traits,
+        metadata_public: None,
+        metadata_admin: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let ctx = plugin_context(app, &flow, factor.id(), Some(&identity), None);
+    let write = match factor.submit(ctx, plugin_input(&input)).await? {
+        Ok(SubmitOutcome::CredentialSet(write)) => write,
+        Ok(_) => {
+            return Err(ApiError::internal(format!(
+                "plugin `{}` answered a registration with an outcome that does not create a credential",
+                factor.name()
+            )));
+        }
+        Err(rejection) => {
+            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
+            return Ok(Registered::Rejected(
+                reject(app, flow, &input, flow_msgs, node_msgs).await?,
+            ));
+        }
+    };
+
+    let credential = Credential {
+        identity_id: identity.id,
+        method: factor.id().to_string(),
+        identifiers: write.identifiers,
+        config: write.config_json,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let (session, token) = sessions::start(
+        app,
+        identity.id,
+        factor.id(),
+        host_aal(factor.info.aal),
+        headers,
+    );
+    let stored = (identity.clone(), credential, session.clone());
+    let created = app
+        .db(move |s| {
+            let (identity, credential, session) = stored;
+            match s.create_identity(&identity, &[credential]) {
+                Ok(()) => {}
+                Err(StoreError::DuplicateIdentifier { .. }) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            s.create_session(&session)?;
+            Ok(true)
+        })
+        .await?;
+    if !created {
+        let msg = ui::message(
+            4000007,
+            "An account with the same identifier (email, phone, username, ...) exists already.",
+            "error",
+            None,
+        );
+        return Ok(Registered::Rejected(
+            reject(app, flow, &input, vec![msg], vec![]).await?,
+        ));
+    }
+    finish_flow(app, flow).await?;
+    let public = &app.public_base;
+    Ok(Registered::Done(json!({
+        "identity": identity_json(&identity, public),
+        "session": session_json(&session, &identity, public, now),
+        "session_token": token,
+        "continue_with": [{ "action": "set_ory_session_token", "ory_session_token": token }],
+    })))
+}
+
+/// A completed flow cannot be submitted again.
+pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), ApiError> {
+    flow.state = "passed_challenge".into();
+    flow.expires_at = app.now();
+    app.db(move |s| s.update_flow(&flow)).await?;
+    Ok(())
+}
+
+pub use flows::FlowStart;

@@ -1,0 +1,27 @@
+use crate::app::SharedApp;
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<SharedApp> {
+    Router::new()
+        .route("/health/alive", get(alive))
+        .route("/health/ready", get(ready))
+        .route("/version", get(version))
+}
+
+async fn alive() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready means the database answers, not just that the process runs.
+async fn ready(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
+    app.db(|s| s.ping()).await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+async fn version() -> Json<Value> {
+    Json(json!({ "version": env!("CARGO_PKG_VERSION") }))
+}

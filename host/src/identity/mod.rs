@@ -1,0 +1,4 @@
+//! Identities: their schemas and their Kratos JSON form.
+
+pub mod schema;
+pub mod wire;

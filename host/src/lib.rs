@@ -1,0 +1,19 @@
+//! Latchkey: an identity server speaking the Ory Kratos API, whose authentication methods
+//! and step-up policies are WebAssembly components.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod identity;
+pub mod logging;
+pub mod model;
+pub mod plugin;
+pub mod server;
+pub mod session_token;
+pub mod sessions;
+pub mod store;
+pub mod ui;

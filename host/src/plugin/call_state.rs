@@ -1,0 +1,81 @@
+//! The per-call store data: a locked-down WASI context, resource limits and the plugin's identity.
+
+use crate::clock::Clock;
+use std::sync::Arc;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// How much of a plugin's stdout/stderr one call may produce before the rest is dropped.
+const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
+
+/// What every call of one plugin shares: its name, its operator settings and the host clock.
+pub struct PluginIdentity {
+    pub name: String,
+    pub settings_json: String,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub struct CallState {
+    pub plugin: Arc<PluginIdentity>,
+    pub limits: StoreLimits,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl CallState {
+    /// A fresh state for one call. WASI gets no preopened directories, no environment, no
+    /// arguments and no sockets: only stdio (captured) plus clocks and randomness, which Rust's
+    /// standard library expects.
+    pub fn new(plugin: Arc<PluginIdentity>, memory_limit: usize) -> CallState {
+        let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
+        let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(memory_limit)
+            .instances(32)
+            .tables(32)
+            .memories(8)
+            .trap_on_grow_failure(true)
+            .build();
+        CallState {
+            plugin,
+            limits,
+            wasi,
+            table: ResourceTable::new(),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Sends what the plugin printed to the host log, one event per line, tagged with the
+    /// plugin's name. A plugin cannot forge other log events: its text is a field value.
+    pub fn flush_output(&self) {
+        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            if bytes.is_empty() {
+                continue;
+            }
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                tracing::info!(plugin = %self.plugin.name, stream, output = line, "plugin output");
+            }
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}

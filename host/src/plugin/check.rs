@@ -1,0 +1,102 @@
+//! `latchkey plugin check`: tells a plugin author what the host sees in a component, or
+//! exactly why it will not load.
+
+use super::bindings::types::MethodInfo;
+use super::runtime::PluginRuntime;
+use std::path::Path;
+use wasmtime::component::Component;
+
+/// The factor interface this host implements. Components built against any `0.1.x` load.
+pub const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
+pub const SUPPORTED_FACTOR_VERSIONS: &str = "0.1.x";
+const HOST_PACKAGE: &str = "latchkey:host/";
+
+pub struct CheckReport {
+    pub wit_version: String,
+    pub info: MethodInfo,
+    /// Latchkey capabilities the component imports (`latchkey:host/outbound-http@0.1.0`…).
+    pub capabilities: Vec<String>,
+    /// WASI interfaces it imports; they are provided locked down.
+    pub wasi: Vec<String>,
+}
+
+pub fn check(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<CheckReport> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    check_binary_kind(&bytes)?;
+    let engine = runtime.engine();
+    let component = Component::from_binary(engine, &bytes)
+        .map_err(|e| anyhow::anyhow!("not a valid component: {e:#}"))?;
+    let ty = component.component_type();
+
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let factor_export = exports
+        .iter()
+        .find(|name| name.starts_with(&format!("{FACTOR_INTERFACE}@")))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the component does not export `{FACTOR_INTERFACE}` (it exports: {}); build it for the world `latchkey:factor/plugin`",
+                list_or_none(&exports)
+            )
+        })?;
+    let wit_version = factor_export
+        .rsplit_once('@')
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    if !is_supported_version(&wit_version) {
+        anyhow::bail!(
+            "the component was built against {FACTOR_INTERFACE}@{wit_version}; this host supports {SUPPORTED_FACTOR_VERSIONS}"
+        );
+    }
+
+    let mut capabilities = Vec::new();
+    let mut wasi = Vec::new();
+    for (name, _) in ty.imports(engine) {
+        if name.starts_with(HOST_PACKAGE) {
+            capabilities.push(name.to_string());
+        } else if name.starts_with("wasi:") {
+            wasi.push(name.to_string());
+        } else if !name.starts_with("latchkey:factor/types@") {
+            anyhow::bail!("the component imports `{name}`, which this host does not provide");
+        }
+    }
+
+    let factor = runtime
+        .prepare(&component, path, "{}".into())
+        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    Ok(CheckReport {
+        wit_version,
+        info: factor.info,
+        capabilities,
+        wasi,
+    })
+}
+
+/// Tells a core module (the most common mistake: `wasm32-unknown-unknown` or `wasm32-wasip1`
+/// output) from a component before wasmtime gives a less specific error.
+fn check_binary_kind(bytes: &[u8]) -> anyhow::Result<()> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        anyhow::bail!("not a WebAssembly file (no `\\0asm` header)");
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        anyhow::bail!(
+            "this is a core WebAssembly module, not a component: build with `cargo build --target wasm32-wasip2`, or wrap it with `wasm-tools component new`"
+        );
+    }
+    Ok(())
+}
+
+fn is_supported_version(version: &str) -> bool {
+    version.starts_with("0.1.")
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
+}

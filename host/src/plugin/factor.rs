@@ -1,0 +1,153 @@
+//! A loaded factor plugin: one `InstancePre`, and a fresh `Store` and instance for every call.
+
+use super::bindings::{PluginPre, guest, types};
+use super::call_state::{CallState, PluginIdentity};
+use super::engine::deadline_ticks;
+use super::failure::PluginFailure;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use wasmtime::{Engine, Store};
+
+use types::{
+    Aal as WitAal, Credential as WitCredential, CredentialWrite, FactorRole, FlowContext,
+    FlowKind as WitFlowKind, MethodInfo, Rejection, Rendering, SubmitOutcome,
+};
+
+/// Resource limits applied to every call of a plugin.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    pub memory_bytes: usize,
+    pub timeout: Duration,
+}
+
+pub struct Factor {
+    pub info: MethodInfo,
+    identity: Arc<PluginIdentity>,
+    engine: Engine,
+    pre: PluginPre<CallState>,
+    limits: CallLimits,
+    permits: Arc<Semaphore>,
+}
+
+impl Factor {
+    /// Instantiates once to ask the plugin who it is; this also proves the component links.
+    pub fn new(
+        engine: Engine,
+        pre: PluginPre<CallState>,
+        identity: Arc<PluginIdentity>,
+        limits: CallLimits,
+        permits: Arc<Semaphore>,
+    ) -> Result<Factor, PluginFailure> {
+        let mut factor = Factor {
+            info: MethodInfo {
+                id: String::new(),
+                version: String::new(),
+                role: FactorRole::First,
+                aal: WitAal::Aal1,
+                flows: Vec::new(),
+                node_group: String::new(),
+            },
+            identity,
+            engine,
+            pre,
+            limits,
+            permits,
+        };
+        factor.info = factor.call_sync("describe", |g, s| g.call_describe(s))?;
+        Ok(factor)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.identity.name
+    }
+
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+
+    pub fn joins(&self, kind: WitFlowKind) -> bool {
+        self.info.flows.contains(&kind)
+    }
+
+    /// Runs one export in a fresh instance under the plugin's memory cap and deadline.
+    fn call_sync<R>(
+        &self,
+        export: &'static str,
+        f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFailure> {
+        let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
+        store.epoch_deadline_trap();
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|plugin| f(plugin.latchkey_factor_factor(), &mut store));
+        store.data().flush_output();
+        result.map_err(|err| PluginFailure::classify(self.name(), export, self.limits, err))
+    }
+
+    /// Runs a call on the blocking pool: plugin code is CPU-bound (argon2) and must not stall
+    /// the async workers. A semaphore bounds concurrent calls, and with them memory.
+    async fn call<R: Send + 'static>(
+        self: &Arc<Self>,
+        export: &'static str,
+        f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R> + Send + 'static,
+    ) -> Result<R, PluginFailure> {
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| PluginFailure::ShuttingDown)?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.call_sync(export, f))
+            .await
+            .map_err(|_| PluginFailure::ShuttingDown)?
+    }
+
+    pub async fn render(
+        self: &Arc<Self>,
+        ctx: FlowContext,
+    ) -> Result<Result<Rendering, Rejection>, PluginFailure> {
+        self.call("render", move |g, s| g.call_render(s, &ctx))
+            .await
+    }
+
+    pub async fn submit(
+        self: &Arc<Self>,
+        ctx: FlowContext,
+        input_json: String,
+    ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
+        self.call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
+            .await
+    }
+
+    pub async fn credential_aal(
+        self: &Arc<Self>,
+        credential: WitCredential,
+    ) -> Result<Option<WitAal>, PluginFailure> {
+        self.call("credential-aal", move |g, s| {
+            g.call_credential_aal(s, &credential)
+        })
+        .await
+    }
+
+    pub async fn import_credential(
+        self: &Arc<Self>,
+        config_json: String,
+        marked_traits: Vec<(String, String)>,
+    ) -> Result<Result<CredentialWrite, Rejection>, PluginFailure> {
+        self.call("import-credential", move |g, s| {
+            g.call_import_credential(s, &config_json, &marked_traits)
+        })
+        .await
+    }
+
+    /// Instantiates and calls `describe`, for measuring the per-call overhead.
+    pub fn describe_now(&self) -> Result<MethodInfo, PluginFailure> {
+        self.call_sync("describe", |g, s| g.call_describe(s))
+    }
+}

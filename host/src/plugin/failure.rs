@@ -1,0 +1,64 @@
+//! How a plugin call can fail, told apart so operators see why.
+
+use super::factor::CallLimits;
+use wasmtime::Trap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFailure {
+    #[error("plugin `{plugin}` ran past its {timeout_ms} ms deadline in `{export}`")]
+    Timeout {
+        plugin: String,
+        export: &'static str,
+        timeout_ms: u128,
+    },
+    #[error("plugin `{plugin}` exceeded its memory limit of {limit_bytes} bytes in `{export}`")]
+    OutOfMemory {
+        plugin: String,
+        export: &'static str,
+        limit_bytes: usize,
+    },
+    #[error("plugin `{plugin}` trapped in `{export}`: {detail}")]
+    Trapped {
+        plugin: String,
+        export: &'static str,
+        detail: String,
+    },
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+impl PluginFailure {
+    pub fn classify(
+        plugin: &str,
+        export: &'static str,
+        limits: CallLimits,
+        err: wasmtime::Error,
+    ) -> PluginFailure {
+        let plugin = plugin.to_string();
+        if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+            return PluginFailure::Timeout {
+                plugin,
+                export,
+                timeout_ms: limits.timeout.as_millis(),
+            };
+        }
+        let chain = format!("{err:#}");
+        // With `trap_on_grow_failure` a refused `memory.grow` surfaces as this error; a guest
+        // whose allocator gave up first aborts with an allocation-failure message instead.
+        if chain.contains("forcing a memory growth failure to be a trap")
+            || chain.contains("memory allocation of")
+            || chain.contains("exceed") && chain.contains("memory")
+        {
+            return PluginFailure::OutOfMemory {
+                plugin,
+                export,
+                limit_bytes: limits.memory_bytes,
+            };
+        }
+        PluginFailure::Trapped {
+            plugin,
+            export,
+            detail: err.root_cause().to_string(),
+        }
+    }
+}

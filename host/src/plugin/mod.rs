@@ -1,0 +1,17 @@
+//! The WebAssembly plugin runtime: factor components loaded from files and called in fresh,
+//! limited instances.
+
+mod bindings;
+mod cache;
+mod call_state;
+pub mod check;
+mod engine;
+mod factor;
+mod failure;
+mod runtime;
+
+pub use bindings::types;
+pub use cache::{CacheOutcome, CompileCache};
+pub use factor::{CallLimits, Factor};
+pub use failure::PluginFailure;
+pub use runtime::PluginRuntime;

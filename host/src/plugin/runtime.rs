@@ -1,0 +1,90 @@
+//! Loads factor components: one engine and one linker for all of them, a compile cache on disk.
+
+use super::bindings::{self, PluginPre};
+use super::cache::{CacheOutcome, CompileCache};
+use super::call_state::{CallState, PluginIdentity};
+use super::engine::{MAX_CONCURRENT_CALLS, build_engine};
+use super::factor::{CallLimits, Factor};
+use crate::clock::Clock;
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+pub struct PluginRuntime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    cache: CompileCache,
+    limits: CallLimits,
+    permits: Arc<Semaphore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl PluginRuntime {
+    pub fn new(
+        cache: CompileCache,
+        limits: CallLimits,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<PluginRuntime> {
+        let engine = build_engine(limits.memory_bytes)?;
+        let mut linker = Linker::new(&engine);
+        bindings::add_to_linker(&mut linker)?;
+        Ok(PluginRuntime {
+            engine,
+            linker,
+            cache,
+            limits,
+            permits: Arc::new(Semaphore::new(MAX_CONCURRENT_CALLS)),
+            clock,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles a `.wasm` file, or takes its artifact from the cache.
+    pub fn compile(&self, path: &Path) -> anyhow::Result<(Component, CacheOutcome)> {
+        let wasm =
+            std::fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?;
+        self.cache
+            .load(&self.engine, &wasm)
+            .with_context(|| format!("compiling plugin {}", path.display()))
+    }
+
+    /// Links a compiled component and asks it to describe itself.
+    pub fn prepare(
+        &self,
+        component: &Component,
+        path: &Path,
+        settings_json: String,
+    ) -> anyhow::Result<Factor> {
+        let pre = self.linker.instantiate_pre(component).map_err(|e| {
+            anyhow::Error::from(e).context(format!("linking plugin {}", path.display()))
+        })?;
+        let pre = PluginPre::new(pre).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "plugin {} does not export the factor interface",
+                path.display()
+            ))
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".into());
+        let identity = Arc::new(PluginIdentity {
+            name,
+            settings_json,
+            clock: self.clock.clone(),
+        });
+        Ok(Factor::new(
+            self.engine.clone(),
+            pre,
+            identity,
+            self.limits,
+            self.permits.clone(),
+        )?)
+    }
+}

@@ -1,0 +1,168 @@
+//! Start-up: storage, plugins and both listeners.
+
+use crate::app::{App, Factors};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::identity::schema::{IdentitySchema, Schemas};
+use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
+use crate::store::Store;
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn plugin_runtime(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<PluginRuntime> {
+    PluginRuntime::new(
+        CompileCache::new(&config.plugins.cache_dir),
+        CallLimits {
+            memory_bytes: config.plugins.memory_limit.bytes() as usize,
+            timeout: config.plugins.call_timeout,
+        },
+        clock,
+    )
+}
+
+/// The settings a plugin reads through `settings.get`: its entry's `config`, over
+/// `selfservice.methods.<id>.config`, with Kratos' `hashers` section alongside.
+fn plugin_settings(config: &Config, entry_config: &Value, method_config: Option<&Value>) -> String {
+    let mut settings = method_config.cloned().unwrap_or_else(|| json!({}));
+    if !settings.is_object() {
+        settings = json!({});
+    }
+    if let Some(entry) = entry_config.as_object() {
+        for (k, v) in entry {
+            settings[k] = v.clone();
+        }
+    }
+    let a = &config.hashers.argon2;
+    settings["hashers"] = json!({
+        "algorithm": config.hashers.algorithm,
+        "argon2": {
+            "memory": format!("{}KiB", a.memory.kib()),
+            "iterations": a.iterations,
+            "parallelism": a.parallelism,
+            "salt_length": a.salt_length,
+            "key_length": a.key_length,
+        },
+        "bcrypt": { "cost": config.hashers.bcrypt.cost },
+    });
+    settings.to_string()
+}
+
+pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<Factors> {
+    let mut all: Vec<Arc<crate::plugin::Factor>> = Vec::new();
+    for entry in &config.plugins.factors {
+        let started = Instant::now();
+        let (component, outcome) = runtime.compile(&entry.path)?;
+        let factor = runtime.prepare(
+            &component,
+            &entry.path,
+            plugin_settings(config, &entry.config, None),
+        )?;
+        let id = factor.id().to_string();
+        let method = config.selfservice.methods.get(&id);
+        if method.is_some_and(|m| !m.enabled) {
+            tracing::info!(method = %id, "method disabled by selfservice.methods.{id}.enabled");
+            continue;
+        }
+        let factor = match method
+            .map(|m| &m.config)
+            .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()))
+        {
+            Some(method_config) => runtime.prepare(
+                &component,
+                &entry.path,
+                plugin_settings(config, &entry.config, Some(method_config)),
+            )?,
+            None => factor,
+        };
+        if all.iter().any(|f| f.id() == id) {
+            anyhow::bail!(
+                "two plugins claim the method id `{id}` ({})",
+                entry.path.display()
+            );
+        }
+        tracing::info!(
+            method = %id,
+            version = %factor.info.version,
+            path = %entry.path.display(),
+            compiled = outcome == CacheOutcome::Compiled,
+            ms = started.elapsed().as_millis() as u64,
+            "loaded factor plugin"
+        );
+        all.push(Arc::new(factor));
+    }
+    Ok(Factors { all })
+}
+
+pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
+    let mut by_id = BTreeMap::new();
+    for s in &config.identity.schemas {
+        by_id.insert(
+            s.id.clone(),
+            IdentitySchema::compile(&s.id, s.schema.clone())?,
+        );
+    }
+    Ok(Schemas {
+        default_id: config.identity.default_schema_id.clone(),
+        by_id,
+    })
+}
+
+pub fn build_app(config: Config) -> anyhow::Result<App> {
+    let store = Store::open(&config.dsn).context("opening the database")?;
+    let applied = store.migrate().context("applying database migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied database migrations");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let runtime = plugin_runtime(&config, clock.clone())?;
+    let factors = load_factors(&config, &runtime)?;
+    let schemas = load_schemas(&config)?;
+    let public_base = config.public_base_url();
+    Ok(App {
+        config,
+        store: Arc::new(store),
+        factors,
+        schemas,
+        clock,
+        public_base,
+    })
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let public_addr = format!("{}:{}", config.serve.public.host, config.serve.public.port);
+    let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
+    let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
+
+    let public = tokio::net::TcpListener::bind(&public_addr)
+        .await
+        .with_context(|| format!("binding the public listener to {public_addr}"))?;
+    let admin = tokio::net::TcpListener::bind(&admin_addr)
+        .await
+        .with_context(|| format!("binding the admin listener to {admin_addr}"))?;
+    tracing::info!(
+        public = %public.local_addr()?,
+        admin = %admin.local_addr()?,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "latchkey is ready"
+    );
+    let public_app = crate::http::public_router(app.clone());
+    let admin_app = crate::http::admin_router(app);
+    let public_srv = axum::serve(public, public_app).with_graceful_shutdown(shutdown_signal());
+    let admin_srv = axum::serve(admin, admin_app).with_graceful_shutdown(shutdown_signal());
+    tokio::try_join!(public_srv.into_future(), admin_srv.into_future())?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

@@ -1,0 +1,235 @@
+//! Self-service flows, kept between the requests of a login, registration or settings run.
+
+use super::codec::{
+    from_json, parse_bool, parse_enum, parse_optional_uuid, parse_timestamp, parse_uuid,
+    query_optional, timestamp, to_json, uuid_text,
+};
+use super::{Store, StoreError};
+use crate::model::{Aal, Flow, FlowKind, FlowVariant};
+use chrono::{DateTime, Utc};
+use rusqlite::{Row, params};
+use uuid::Uuid;
+
+struct FlowRow {
+    id: String,
+    kind: String,
+    variant: String,
+    state: String,
+    issued_at: String,
+    expires_at: String,
+    request_url: String,
+    return_to: Option<String>,
+    requested_aal: String,
+    refresh: i64,
+    identity_id: Option<String>,
+    session_id: Option<String>,
+    csrf_token: Option<String>,
+    plugin_state: String,
+    ui: String,
+}
+
+impl FlowRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<FlowRow> {
+        Ok(FlowRow {
+            id: row.get(0)?,
+            kind: row.get(1)?,
+            variant: row.get(2)?,
+            state: row.get(3)?,
+            issued_at: row.get(4)?,
+            expires_at: row.get(5)?,
+            request_url: row.get(6)?,
+            return_to: row.get(7)?,
+            requested_aal: row.get(8)?,
+            refresh: row.get(9)?,
+            identity_id: row.get(10)?,
+            session_id: row.get(11)?,
+            csrf_token: row.get(12)?,
+            plugin_state: row.get(13)?,
+            ui: row.get(14)?,
+        })
+    }
+
+    fn decode(self) -> Result<Flow, StoreError> {
+        Ok(Flow {
+            id: parse_uuid("flows.id", &self.id)?,
+            kind: parse_enum("flows.kind", &self.kind, FlowKind::parse)?,
+            variant: parse_enum("flows.variant", &self.variant, FlowVariant::parse)?,
+            state: self.state,
+            issued_at: parse_timestamp("flows.issued_at", &self.issued_at)?,
+            expires_at: parse_timestamp("flows.expires_at", &self.expires_at)?,
+            request_url: self.request_url,
+            return_to: self.return_to,
+            requested_aal: parse_enum("flows.requested_aal", &self.requested_aal, Aal::parse)?,
+            refresh: parse_bool("flows.refresh", self.refresh)?,
+            identity_id: parse_optional_uuid("flows.identity_id", self.identity_id.as_deref())?,
+            session_id: parse_optional_uuid("flows.session_id", self.session_id.as_deref())?,
+            csrf_token: self.csrf_token,
+            plugin_state: from_json("flows.plugin_state", &self.plugin_state)?,
+            ui: from_json("flows.ui", &self.ui)?,
+        })
+    }
+}
+
+impl Store {
+    pub fn insert_flow(&self, flow: &Flow) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO flows (id, kind, variant, state, issued_at, expires_at, request_url, \
+                 return_to, requested_aal, refresh, identity_id, session_id, csrf_token, \
+                 plugin_state, ui) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                uuid_text(flow.id),
+                flow.kind.as_str(),
+                flow.variant.as_str(),
+                flow.state,
+                timestamp(&flow.issued_at),
+                timestamp(&flow.expires_at),
+                flow.request_url,
+                flow.return_to,
+                flow.requested_aal.as_str(),
+                flow.refresh,
+                flow.identity_id.map(uuid_text),
+                flow.session_id.map(uuid_text),
+                flow.csrf_token,
+                to_json("flows.plugin_state", &flow.plugin_state)?,
+                to_json("flows.ui", &flow.ui)?,
+            ])?;
+            Ok(())
+        })
+    }
+
+    pub fn get_flow(&self, id: Uuid) -> Result<Option<Flow>, StoreError> {
+        self.read(|conn| {
+            query_optional(
+                conn,
+                "SELECT id, kind, variant, state, issued_at, expires_at, request_url, return_to, \
+                 requested_aal, refresh, identity_id, session_id, csrf_token, plugin_state, ui \
+                 FROM flows WHERE id = ?1",
+                params![uuid_text(id)],
+                FlowRow::read,
+            )?
+            .map(FlowRow::decode)
+            .transpose()
+        })
+    }
+
+    /// Replaces everything but `id`, `kind` and `variant`, which a flow keeps for life.
+    pub fn update_flow(&self, flow: &Flow) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE flows SET state = ?2, issued_at = ?3, expires_at = ?4, \
+                     request_url = ?5, return_to = ?6, requested_aal = ?7, refresh = ?8, \
+                     identity_id = ?9, session_id = ?10, csrf_token = ?11, plugin_state = ?12, \
+                     ui = ?13 WHERE id = ?1",
+                )?
+                .execute(params![
+                    uuid_text(flow.id),
+                    flow.state,
+                    timestamp(&flow.issued_at),
+                    timestamp(&flow.expires_at),
+                    flow.request_url,
+                    flow.return_to,
+                    flow.requested_aal.as_str(),
+                    flow.refresh,
+                    flow.identity_id.map(uuid_text),
+                    flow.session_id.map(uuid_text),
+                    flow.csrf_token,
+                    to_json("flows.plugin_state", &flow.plugin_state)?,
+                    to_json("flows.ui", &flow.ui)?,
+                ])?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes flows that expired strictly before `before`; returns how many.
+    pub fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached("DELETE FROM flows WHERE expires_at < ?1")?
+                .execute(params![timestamp(&before)])?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use chrono::Duration;
+    use serde_json::json;
+
+    #[test]
+    fn flow_round_trip() {
+        let (_dir, store) = temp_store();
+        let flow = flow(at(600));
+        store.insert_flow(&flow).unwrap();
+        assert_eq!(store.get_flow(flow.id).unwrap(), Some(flow));
+
+        let mut bare = super::super::testing::flow(at(600));
+        bare.kind = FlowKind::Settings;
+        bare.variant = FlowVariant::Api;
+        bare.return_to = None;
+        bare.identity_id = None;
+        bare.session_id = Some(Uuid::new_v4());
+        bare.csrf_token = None;
+        bare.refresh = false;
+        bare.plugin_state.clear();
+        store.insert_flow(&bare).unwrap();
+        assert_eq!(store.get_flow(bare.id).unwrap(), Some(bare));
+        assert_eq!(store.get_flow(Uuid::new_v4()).unwrap(), None);
+    }
+
+    #[test]
+    fn update_flow_replaces_state() {
+        let (_dir, store) = temp_store();
+        let mut flow = flow(at(600));
+        store.insert_flow(&flow).unwrap();
+
+        flow.state = "passed_challenge".into();
+        flow.expires_at = at(5);
+        flow.plugin_state.insert("password".into(), "{}".into());
+        flow.ui = json!({ "messages": [{ "id": 4000006 }] });
+        flow.csrf_token = None;
+        store.update_flow(&flow).unwrap();
+        assert_eq!(store.get_flow(flow.id).unwrap(), Some(flow));
+
+        let missing = store.update_flow(&super::super::testing::flow(at(1)));
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    }
+
+    #[test]
+    fn delete_expired_flows_uses_chronological_order() {
+        let (_dir, store) = temp_store();
+        let cutoff = at(1000);
+        let expired = flow(cutoff - Duration::nanoseconds(1));
+        let exact = flow(cutoff);
+        let fresh = flow(cutoff + Duration::days(400));
+        for f in [&expired, &exact, &fresh] {
+            store.insert_flow(f).unwrap();
+        }
+
+        assert_eq!(store.delete_expired_flows(cutoff).unwrap(), 1);
+        assert_eq!(store.get_flow(expired.id).unwrap(), None);
+        assert!(store.get_flow(exact.id).unwrap().is_some());
+        assert!(store.get_flow(fresh.id).unwrap().is_some());
+        assert_eq!(store.delete_expired_flows(cutoff).unwrap(), 0);
+    }
+
+    #[test]
+    fn corrupt_flow_is_reported() {
+        let (dir, store) = temp_store();
+        let flow = flow(at(600));
+        store.insert_flow(&flow).unwrap();
+        raw_connection(&dir)
+            .execute("UPDATE flows SET expires_at = 'tomorrow'", [])
+            .unwrap();
+        let result = store.get_flow(flow.id);
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
+    }
+}

@@ -1,0 +1,315 @@
+//! Identities. Their credentials live in `credentials.rs`; deleting an identity cascades to
+//! its credentials, identifiers and sessions through foreign keys.
+
+use super::codec::{
+    from_json, parse_enum, parse_timestamp, parse_uuid, query_all, query_optional, timestamp,
+    to_json, uuid_text,
+};
+use super::credentials::insert_new_credential;
+use super::{Store, StoreError};
+use crate::model::{Credential, Identity, IdentityState};
+use rusqlite::{Connection, Row, params};
+use uuid::Uuid;
+
+macro_rules! select_identity {
+    () => {
+        "SELECT id, schema_id, state, traits, metadata_public, metadata_admin, created_at, \
+         updated_at FROM identities"
+    };
+}
+
+struct IdentityRow {
+    id: String,
+    schema_id: String,
+    state: String,
+    traits: String,
+    metadata_public: Option<String>,
+    metadata_admin: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl IdentityRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<IdentityRow> {
+        Ok(IdentityRow {
+            id: row.get(0)?,
+            schema_id: row.get(1)?,
+            state: row.get(2)?,
+            traits: row.get(3)?,
+            metadata_public: row.get(4)?,
+            metadata_admin: row.get(5)?,
+            created_at: row.get(6)?,
+            updated_at: row.get(7)?,
+        })
+    }
+
+    fn decode(self) -> Result<Identity, StoreError> {
+        Ok(Identity {
+            id: parse_uuid("identities.id", &self.id)?,
+            schema_id: self.schema_id,
+            state: parse_enum("identities.state", &self.state, IdentityState::parse)?,
+            traits: from_json("identities.traits", &self.traits)?,
+            metadata_public: optional_json("identities.metadata_public", self.metadata_public)?,
+            metadata_admin: optional_json("identities.metadata_admin", self.metadata_admin)?,
+            created_at: parse_timestamp("identities.created_at", &self.created_at)?,
+            updated_at: parse_timestamp("identities.updated_at", &self.updated_at)?,
+        })
+    }
+}
+
+fn optional_json(
+    column: &str,
+    text: Option<String>,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    text.map(|t| from_json(column, &t)).transpose()
+}
+
+fn optional_json_text(
+    column: &str,
+    value: &Option<serde_json::Value>,
+) -> Result<Option<String>, StoreError> {
+    value.as_ref().map(|v| to_json(column, v)).transpose()
+}
+
+pub(super) fn load_identity(conn: &Connection, id: Uuid) -> Result<Option<Identity>, StoreError> {
+    query_optional(
+        conn,
+        concat!(select_identity!(), " WHERE id = ?1"),
+        params![uuid_text(id)],
+        IdentityRow::read,
+    )?
+    .map(IdentityRow::decode)
+    .transpose()
+}
+
+pub(super) fn identity_exists(conn: &Connection, id: Uuid) -> Result<bool, StoreError> {
+    Ok(query_optional(
+        conn,
+        "SELECT 1 FROM identities WHERE id = ?1",
+        params![uuid_text(id)],
+        |_| Ok(()),
+    )?
+    .is_some())
+}
+
+fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO identities (id, schema_id, state, traits, metadata_public, metadata_admin, \
+         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        uuid_text(identity.id),
+        identity.schema_id,
+        identity.state.as_str(),
+        to_json("identities.traits", &identity.traits)?,
+        optional_json_text("identities.metadata_public", &identity.metadata_public)?,
+        optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
+        timestamp(&identity.created_at),
+        timestamp(&identity.updated_at),
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    /// Creates an identity with its credentials, all or nothing. Each credential is stored
+    /// as version 1. A `(method, identifier)` pair that another credential already holds
+    /// fails with [`StoreError::DuplicateIdentifier`] and stores nothing.
+    pub fn create_identity(
+        &self,
+        identity: &Identity,
+        credentials: &[Credential],
+    ) -> Result<(), StoreError> {
+        if credentials.iter().any(|c| c.identity_id != identity.id) {
+            return Err(StoreError::InvalidArgument(
+                "a credential belongs to a different identity",
+            ));
+        }
+        self.write(|tx| {
+            insert_identity(tx, identity)?;
+            credentials
+                .iter()
+                .try_for_each(|credential| insert_new_credential(tx, credential))
+        })
+    }
+
+    pub fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
+        self.read(|conn| load_identity(conn, id))
+    }
+
+    /// Up to `page_size` identities with ids greater than `after`, in id order; pass the last
+    /// id of one page as `after` to get the next.
+    pub fn list_identities(
+        &self,
+        page_size: u32,
+        after: Option<Uuid>,
+    ) -> Result<Vec<Identity>, StoreError> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                concat!(
+                    select_identity!(),
+                    " WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2"
+                ),
+                params![after.map(uuid_text), page_size],
+                IdentityRow::read,
+            )?
+            .into_iter()
+            .map(IdentityRow::decode)
+            .collect()
+        })
+    }
+
+    /// Replaces everything but `id` and `created_at`, which never change after creation.
+    pub fn update_identity(&self, identity: &Identity) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE identities SET schema_id = ?2, state = ?3, traits = ?4, \
+                     metadata_public = ?5, metadata_admin = ?6, updated_at = ?7 WHERE id = ?1",
+                )?
+                .execute(params![
+                    uuid_text(identity.id),
+                    identity.schema_id,
+                    identity.state.as_str(),
+                    to_json("identities.traits", &identity.traits)?,
+                    optional_json_text("identities.metadata_public", &identity.metadata_public)?,
+                    optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
+                    timestamp(&identity.updated_at),
+                ])?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes the identity with its credentials, identifiers and sessions. Returns whether
+    /// it existed.
+    pub fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let deleted = tx
+                .prepare_cached("DELETE FROM identities WHERE id = ?1")?
+                .execute(params![uuid_text(id)])?;
+            Ok(deleted > 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn identity_round_trip() {
+        let (_dir, store) = temp_store();
+        let mut identity = identity("a@example.com");
+        identity.metadata_admin = Some(json!({ "note": "vip" }));
+        identity.state = IdentityState::Inactive;
+        store.create_identity(&identity, &[]).unwrap();
+        assert_eq!(store.get_identity(identity.id).unwrap(), Some(identity));
+        assert_eq!(store.get_identity(Uuid::new_v4()).unwrap(), None);
+    }
+
+    #[test]
+    fn list_pages_in_id_order() {
+        let (_dir, store) = temp_store();
+        let mut ids: Vec<Uuid> = (0..5)
+            .map(|i| {
+                let identity = identity(&format!("u{i}@example.com"));
+                store.create_identity(&identity, &[]).unwrap();
+                identity.id
+            })
+            .collect();
+        ids.sort();
+
+        let first = store.list_identities(2, None).unwrap();
+        assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..2]);
+        let second = store.list_identities(2, Some(ids[1])).unwrap();
+        assert_eq!(second.iter().map(|i| i.id).collect::<Vec<_>>(), ids[2..4]);
+        let last = store.list_identities(10, Some(ids[3])).unwrap();
+        assert_eq!(last.iter().map(|i| i.id).collect::<Vec<_>>(), ids[4..]);
+        assert!(store.list_identities(10, Some(ids[4])).unwrap().is_empty());
+    }
+
+    #[test]
+    fn update_replaces_fields_but_keeps_created_at() {
+        let (_dir, store) = temp_store();
+        let original = identity("a@example.com");
+        store.create_identity(&original, &[]).unwrap();
+
+        let mut changed = original.clone();
+        changed.traits = json!({ "email": "b@example.com" });
+        changed.state = IdentityState::Inactive;
+        changed.metadata_public = None;
+        changed.updated_at = at(100);
+        changed.created_at = at(50);
+        store.update_identity(&changed).unwrap();
+
+        let stored = store.get_identity(original.id).unwrap().unwrap();
+        assert_eq!(stored.created_at, original.created_at);
+        assert_eq!(
+            stored,
+            Identity {
+                created_at: original.created_at,
+                ..changed
+            }
+        );
+    }
+
+    #[test]
+    fn update_of_missing_identity_is_not_found() {
+        let (_dir, store) = temp_store();
+        let result = store.update_identity(&identity("ghost@example.com"));
+        assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    }
+
+    #[test]
+    fn delete_cascades_to_credentials_identifiers_and_sessions() {
+        let (dir, store) = temp_store();
+        let identity = identity("a@example.com");
+        let password = credential(identity.id, "password", &["a@example.com"]);
+        store.create_identity(&identity, &[password]).unwrap();
+        let session = session(identity.id);
+        store.create_session(&session).unwrap();
+
+        assert!(store.delete_identity(identity.id).unwrap());
+        assert!(!store.delete_identity(identity.id).unwrap());
+
+        assert_eq!(store.get_identity(identity.id).unwrap(), None);
+        assert!(store.credentials_of(identity.id).unwrap().is_empty());
+        assert_eq!(
+            store.session_by_token_hash(&session.token_hash).unwrap(),
+            None
+        );
+        let leftover: i64 = raw_connection(&dir)
+            .query_row("SELECT count(*) FROM credential_identifiers", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(leftover, 0);
+
+        let again = super::super::testing::identity("a@example.com");
+        let reuse = credential(again.id, "password", &["a@example.com"]);
+        store.create_identity(&again, &[reuse]).unwrap();
+    }
+
+    #[test]
+    fn undecodable_row_is_corrupt() {
+        let (dir, store) = temp_store();
+        let identity = identity("a@example.com");
+        store.create_identity(&identity, &[]).unwrap();
+        raw_connection(&dir)
+            .execute("UPDATE identities SET traits = '{not json'", [])
+            .unwrap();
+        let result = store.get_identity(identity.id);
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
+
+        raw_connection(&dir)
+            .execute("UPDATE identities SET traits = '{}', state = 7", [])
+            .unwrap();
+        let result = store.get_identity(identity.id);
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
+    }
+}

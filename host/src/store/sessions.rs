@@ -1,0 +1,415 @@
+//! Sessions, looked up by the SHA-256 of their token, and the atomic end of a login.
+
+use super::codec::{
+    corrupt, from_json, is_constraint, parse_bool, parse_enum, parse_timestamp, parse_uuid,
+    query_all, query_optional, timestamp, to_json, uuid_text,
+};
+use super::credentials::store_credential;
+use super::{Store, StoreError};
+use crate::model::{Aal, Credential, Session};
+use rusqlite::{Connection, Row, ffi, params};
+use uuid::Uuid;
+
+macro_rules! select_session {
+    () => {
+        "SELECT id, token_hash, identity_id, active, aal, authenticated_at, issued_at, \
+         expires_at, methods, devices FROM sessions"
+    };
+}
+
+struct SessionRow {
+    id: String,
+    token_hash: Vec<u8>,
+    identity_id: String,
+    active: i64,
+    aal: String,
+    authenticated_at: String,
+    issued_at: String,
+    expires_at: String,
+    methods: String,
+    devices: String,
+}
+
+impl SessionRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+        Ok(SessionRow {
+            id: row.get(0)?,
+            token_hash: row.get(1)?,
+            identity_id: row.get(2)?,
+            active: row.get(3)?,
+            aal: row.get(4)?,
+            authenticated_at: row.get(5)?,
+            issued_at: row.get(6)?,
+            expires_at: row.get(7)?,
+            methods: row.get(8)?,
+            devices: row.get(9)?,
+        })
+    }
+
+    fn decode(self) -> Result<Session, StoreError> {
+        Ok(Session {
+            id: parse_uuid("sessions.id", &self.id)?,
+            token_hash: self
+                .token_hash
+                .try_into()
+                .map_err(|_| corrupt("sessions.token_hash", "is not 32 bytes long"))?,
+            identity_id: parse_uuid("sessions.identity_id", &self.identity_id)?,
+            active: parse_bool("sessions.active", self.active)?,
+            aal: parse_enum("sessions.aal", &self.aal, Aal::parse)?,
+            authenticated_at: parse_timestamp("sessions.authenticated_at", &self.authenticated_at)?,
+            issued_at: parse_timestamp("sessions.issued_at", &self.issued_at)?,
+            expires_at: parse_timestamp("sessions.expires_at", &self.expires_at)?,
+            methods: from_json("sessions.methods", &self.methods)?,
+            devices: from_json("sessions.devices", &self.devices)?,
+        })
+    }
+}
+
+fn load_session(conn: &Connection, id: Uuid) -> Result<Option<Session>, StoreError> {
+    query_optional(
+        conn,
+        concat!(select_session!(), " WHERE id = ?1"),
+        params![uuid_text(id)],
+        SessionRow::read,
+    )?
+    .map(SessionRow::decode)
+    .transpose()
+}
+
+fn insert_session(conn: &Connection, session: &Session) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, token_hash, identity_id, active, aal, authenticated_at, \
+         issued_at, expires_at, methods, devices) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        uuid_text(session.id),
+        &session.token_hash[..],
+        uuid_text(session.identity_id),
+        session.active,
+        session.aal.as_str(),
+        timestamp(&session.authenticated_at),
+        timestamp(&session.issued_at),
+        timestamp(&session.expires_at),
+        to_json("sessions.methods", &session.methods)?,
+        to_json("sessions.devices", &session.devices)?,
+    ])
+    .map_err(|err| {
+        // The only foreign key is the identity; it vanishing is the caller's "not found".
+        if is_constraint(&err, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) {
+            StoreError::NotFound
+        } else {
+            StoreError::Sqlite(err)
+        }
+    })?;
+    Ok(())
+}
+
+/// The token hash and owner are fixed at creation: a session never moves to another identity
+/// and its token is never rotated.
+fn update_session_row(conn: &Connection, session: &Session) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE sessions SET active = ?2, aal = ?3, authenticated_at = ?4, issued_at = ?5, \
+             expires_at = ?6, methods = ?7, devices = ?8 WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_text(session.id),
+            session.active,
+            session.aal.as_str(),
+            timestamp(&session.authenticated_at),
+            timestamp(&session.issued_at),
+            timestamp(&session.expires_at),
+            to_json("sessions.methods", &session.methods)?,
+            to_json("sessions.devices", &session.devices)?,
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.write(|tx| insert_session(tx, session))
+    }
+
+    pub fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        self.read(|conn| load_session(conn, id))
+    }
+
+    /// Finds a session, active or not, by the SHA-256 of its token.
+    pub fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<Session>, StoreError> {
+        self.read(|conn| {
+            query_optional(
+                conn,
+                concat!(select_session!(), " WHERE token_hash = ?1"),
+                params![&token_hash[..]],
+                SessionRow::read,
+            )?
+            .map(SessionRow::decode)
+            .transpose()
+        })
+    }
+
+    /// Replaces everything but `id`, `token_hash` and `identity_id`.
+    pub fn update_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.write(|tx| update_session_row(tx, session))
+    }
+
+    /// The identity's sessions, oldest first.
+    pub fn sessions_of(&self, identity_id: Uuid) -> Result<Vec<Session>, StoreError> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                concat!(
+                    select_session!(),
+                    " WHERE identity_id = ?1 ORDER BY issued_at, id"
+                ),
+                params![uuid_text(identity_id)],
+                SessionRow::read,
+            )?
+            .into_iter()
+            .map(SessionRow::decode)
+            .collect()
+        })
+    }
+
+    /// Returns true when this call turned an active session inactive; false when there is no
+    /// such session or it was already inactive.
+    pub fn deactivate_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached("UPDATE sessions SET active = 0 WHERE id = ?1 AND active = 1")?
+                .execute(params![uuid_text(id)])?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Finishes a login in one transaction: stores the credential update (a plugin may
+    /// rehash a password or consume a recovery code) after checking its expected version,
+    /// then inserts the session (`session_is_new`) or updates it. A conflict or any other
+    /// failure leaves both untouched. Returns the session as stored.
+    pub fn commit_authentication(
+        &self,
+        credential_update: Option<(&Credential, u32)>,
+        session: &Session,
+        session_is_new: bool,
+    ) -> Result<Session, StoreError> {
+        self.write(|tx| {
+            if let Some((credential, expected_version)) = credential_update {
+                if credential.identity_id != session.identity_id {
+                    return Err(StoreError::InvalidArgument(
+                        "the credential and the session belong to different identities",
+                    ));
+                }
+                store_credential(tx, credential, Some(expected_version))?;
+            }
+            if session_is_new {
+                insert_session(tx, session)?;
+            } else {
+                update_session_row(tx, session)?;
+            }
+            load_session(tx, session.id)?.ok_or(StoreError::NotFound)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::model::{AuthMethod, Identity};
+    use chrono::Duration;
+
+    fn with_password(store: &Store) -> (Identity, Credential) {
+        let identity = identity("a@example.com");
+        let password = credential(identity.id, "password", &["a@example.com"]);
+        store
+            .create_identity(&identity, std::slice::from_ref(&password))
+            .unwrap();
+        (identity, password)
+    }
+
+    #[test]
+    fn session_round_trip() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let session = session(identity.id);
+        store.create_session(&session).unwrap();
+
+        assert_eq!(
+            store.get_session(session.id).unwrap(),
+            Some(session.clone())
+        );
+        assert_eq!(
+            store.session_by_token_hash(&session.token_hash).unwrap(),
+            Some(session.clone())
+        );
+        assert_eq!(store.session_by_token_hash(&[7u8; 32]).unwrap(), None);
+        assert_eq!(store.get_session(Uuid::new_v4()).unwrap(), None);
+    }
+
+    #[test]
+    fn session_for_missing_identity_is_not_found() {
+        let (_dir, store) = temp_store();
+        let result = store.create_session(&session(Uuid::new_v4()));
+        assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    }
+
+    #[test]
+    fn update_session_keeps_token_and_owner() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let original = session(identity.id);
+        store.create_session(&original).unwrap();
+
+        let mut changed = original.clone();
+        changed.aal = Aal::Aal2;
+        changed.expires_at = original.expires_at + Duration::hours(1);
+        changed.methods.push(AuthMethod {
+            method: "totp".into(),
+            aal: Aal::Aal2,
+            completed_at: at(20),
+            provider: Some("app".into()),
+        });
+        changed.devices.clear();
+        changed.token_hash = [9u8; 32];
+        store.update_session(&changed).unwrap();
+
+        let stored = store.get_session(original.id).unwrap().unwrap();
+        assert_eq!(
+            stored,
+            Session {
+                token_hash: original.token_hash,
+                ..changed
+            }
+        );
+        let missing = store.update_session(&session(identity.id));
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    }
+
+    #[test]
+    fn sessions_of_lists_oldest_first_and_deactivate_reports_change() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let mut late = session(identity.id);
+        late.issued_at = at(100);
+        let early = session(identity.id);
+        store.create_session(&late).unwrap();
+        store.create_session(&early).unwrap();
+
+        let listed = store.sessions_of(identity.id).unwrap();
+        assert_eq!(listed, vec![early.clone(), late.clone()]);
+
+        assert!(store.deactivate_session(early.id).unwrap());
+        assert!(!store.deactivate_session(early.id).unwrap());
+        assert!(!store.deactivate_session(Uuid::new_v4()).unwrap());
+        assert!(!store.get_session(early.id).unwrap().unwrap().active);
+        assert!(store.get_session(late.id).unwrap().unwrap().active);
+    }
+
+    #[test]
+    fn commit_authentication_updates_credential_and_creates_session() {
+        let (_dir, store) = temp_store();
+        let (identity, password) = with_password(&store);
+        let mut rehashed = password.clone();
+        rehashed.config = r#"{"hashed_password":"rehashed"}"#.into();
+        let session = session(identity.id);
+
+        let stored = store
+            .commit_authentication(Some((&rehashed, 1)), &session, true)
+            .unwrap();
+        assert_eq!(stored, session);
+        let credential = store.credential(identity.id, "password").unwrap().unwrap();
+        assert_eq!(
+            (credential.version, credential.config),
+            (2, rehashed.config)
+        );
+    }
+
+    #[test]
+    fn commit_authentication_is_atomic_on_conflict() {
+        let (_dir, store) = temp_store();
+        let (identity, password) = with_password(&store);
+        let session = session(identity.id);
+
+        let result = store.commit_authentication(Some((&password, 7)), &session, true);
+        assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+        assert_eq!(store.get_session(session.id).unwrap(), None);
+        assert_eq!(
+            store.session_by_token_hash(&session.token_hash).unwrap(),
+            None
+        );
+        assert_eq!(
+            store.credential(identity.id, "password").unwrap(),
+            Some(password)
+        );
+    }
+
+    #[test]
+    fn commit_authentication_rolls_back_credential_when_session_fails() {
+        let (_dir, store) = temp_store();
+        let (identity, password) = with_password(&store);
+        let session = session(identity.id);
+        store.create_session(&session).unwrap();
+
+        let mut rehashed = password.clone();
+        rehashed.config = "{}".into();
+        let result = store.commit_authentication(Some((&rehashed, 1)), &session, true);
+        assert!(
+            result.is_err(),
+            "inserting the same session twice should fail"
+        );
+        assert_eq!(
+            store.credential(identity.id, "password").unwrap(),
+            Some(password)
+        );
+    }
+
+    #[test]
+    fn commit_authentication_updates_an_existing_session() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let mut session = session(identity.id);
+        store.create_session(&session).unwrap();
+
+        session.aal = Aal::Aal2;
+        session.authenticated_at = at(30);
+        let stored = store.commit_authentication(None, &session, false).unwrap();
+        assert_eq!(stored, session);
+        assert_eq!(store.get_session(session.id).unwrap(), Some(session));
+    }
+
+    #[test]
+    fn corrupt_session_rows_are_reported_without_the_hash() {
+        let (dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let session = session(identity.id);
+        store.create_session(&session).unwrap();
+        let raw = raw_connection(&dir);
+
+        raw.execute("UPDATE sessions SET token_hash = x'0102'", [])
+            .unwrap();
+        let result = store.get_session(session.id);
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
+
+        raw.execute(
+            "UPDATE sessions SET token_hash = ?1, aal = 'aal9'",
+            params![&session.token_hash[..]],
+        )
+        .unwrap();
+        let err = store
+            .session_by_token_hash(&session.token_hash)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+
+        raw.execute("UPDATE sessions SET aal = 'aal1', methods = '[{}]'", [])
+            .unwrap();
+        let err = store.sessions_of(identity.id).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    }
+}

@@ -1,0 +1,256 @@
+//! Starting and stopping a real server, and a small HTTP client that never hides a status.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_latchkey"))
+}
+
+/// Where `make plugins` puts the components.
+pub fn plugin_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+    assert!(
+        dir.join("password.wasm").exists(),
+        "{} has no password.wasm: run `make plugins` (or `make test`) first",
+        dir.display()
+    );
+    dir.canonicalize().unwrap()
+}
+
+pub fn plugin(name: &str) -> PathBuf {
+    plugin_dir().join(format!("{name}.wasm"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server's working directory: its database, compile cache and config live here, so a
+/// test can stop the server and start another on the same data.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub public: String,
+    pub admin: String,
+    log: Arc<Mutex<String>>,
+}
+
+#[derive(Default)]
+pub struct Options<'a> {
+    pub config: Option<&'a Path>,
+    pub env: Vec<(&'a str, String)>,
+}
+
+impl Server {
+    pub fn start(work: &Workdir) -> Server {
+        Server::start_with(work, Options::default())
+    }
+
+    pub fn start_with(work: &Workdir, opts: Options) -> Server {
+        let (public_port, admin_port) = (free_port(), free_port());
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve").arg("--dev");
+        if let Some(config) = opts.config {
+            cmd.arg("-c").arg(config);
+        }
+        cmd.current_dir(work.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
+            .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
+            .env(
+                "DSN",
+                format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display()),
+            )
+            .env("SERVE_PUBLIC_PORT", public_port.to_string())
+            .env("SERVE_ADMIN_PORT", admin_port.to_string())
+            .env("LOG_LEVEL", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("starting latchkey");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let server = Server {
+            child,
+            public: format!("http://127.0.0.1:{public_port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
+            log,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(resp) = ureq::get(&format!("{}/health/ready", self.public))
+                .timeout(Duration::from_millis(500))
+                .call()
+                && resp.status() == 200
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("latchkey did not become ready; its log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public)
+    }
+
+    /// Kills the process without letting it clean up, like a crash or `kill -9`.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        send(ureq::get(&self.url(path)), None)
+    }
+
+    pub fn get_with_token(&self, path: &str, token: &str) -> Resp {
+        send(
+            ureq::get(&self.url(path)).set("X-Session-Token", token),
+            None,
+        )
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Resp {
+        send(ureq::post(&self.url(path)), Some(body))
+    }
+
+    /// Starts an API registration flow and submits email + password.
+    pub fn register(&self, email: &str, password: &str) -> Resp {
+        let flow = self.get("/self-service/registration/api");
+        assert_eq!(flow.status, 200, "{}", flow.body);
+        self.post_json(
+            &format!(
+                "/self-service/registration?flow={}",
+                flow.body["id"].as_str().unwrap()
+            ),
+            &json!({ "method": "password", "traits": { "email": email }, "password": password }),
+        )
+    }
+
+    pub fn login(&self, identifier: &str, password: &str) -> Resp {
+        let flow = self.get("/self-service/login/api");
+        assert_eq!(flow.status, 200, "{}", flow.body);
+        self.post_json(
+            &format!(
+                "/self-service/login?flow={}",
+                flow.body["id"].as_str().unwrap()
+            ),
+            &json!({ "method": "password", "identifier": identifier, "password": password }),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub fn send(req: ureq::Request, body: Option<&Value>) -> Resp {
+    let result = match body {
+        Some(b) => req.send_json(b.clone()),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Resp { status, body }
+}
+
+/// The Kratos error envelope: `error.code` equals the HTTP status and `error.message` is set.
+pub fn assert_kratos_error(resp: &Resp, status: u16) {
+    assert_eq!(
+        resp.status, status,
+        "unexpected status, body: {}",
+        resp.body
+    );
+    assert_eq!(resp.body["error"]["code"], status, "body: {}", resp.body);
+    assert!(
+        resp.body["error"]["message"].is_string(),
+        "body: {}",
+        resp.body
+    );
+}
+
+/// Every message id shown anywhere in a flow's UI.
+pub fn message_ids(flow: &Value) -> Vec<u64> {
+    let mut ids: Vec<u64> = flow["ui"]["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["id"].as_u64())
+        .collect();
+    for node in flow["ui"]["nodes"].as_array().into_iter().flatten() {
+        ids.extend(
+            node["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["id"].as_u64()),
+        );
+    }
+    ids
+}

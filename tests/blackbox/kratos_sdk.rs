@@ -1,0 +1,24 @@
+//! The official Kratos Python SDK drives the server; its strict models fail on any shape
+//! that differs from Kratos' OpenAPI contract.
+
+use crate::harness::*;
+use std::process::Command;
+
+#[test]
+fn the_kratos_python_sdk_registers_logs_in_and_reads_the_session() {
+    let work = Workdir::new();
+    let server = Server::start(&work);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sdk/api_flows.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&server.public)
+        .output()
+        .expect("python3 must be installed (see .ci/run)");
+    assert!(
+        out.status.success(),
+        "SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sdk: ok"));
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: each starts the real `latchkey` binary on free loopback ports with a
+//! temporary SQLite file and talks to it over HTTP.
+
+mod harness;
+
+mod api_flows;
+mod cli;
+mod durability;
+mod hostile_plugins;
+mod kratos_sdk;
