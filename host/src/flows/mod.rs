@@ -265,6 +265,19 @@ pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError>
     Ok(flow)
 }
 
+/// Loads a flow that is about to be submitted: as [`load`], and not completed already.
+pub async fn load_for_submit(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+    let flow = load(app, id, kind).await?;
+    if flow.state == registration::COMPLETED {
+        return Err(ApiError::bad_request(format!(
+            "This {} flow was completed already; initialize a new one.",
+            kind.as_str()
+        ))
+        .with_id("self_service_flow_completed"));
+    }
+    Ok(flow)
+}
+
 /// Shows the flow again with a plugin's rejection, keeping what the user typed (but no
 /// secrets), and stores it. Kratos answers such a submission with 400 and the flow.
 pub async fn reject(

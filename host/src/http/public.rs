@@ -127,7 +127,7 @@ async fn submit_login(
 ) -> Result<Response, ApiError> {
     let id = required_flow_id(q.flow)?;
     let input = body::parse(&headers, &bytes)?;
-    let flow = flows::load(&app, &id, FlowKind::Login).await?;
+    let flow = flows::load_for_submit(&app, &id, FlowKind::Login).await?;
     Ok(match login::submit(&app, flow, input, &headers).await? {
         LoggedIn::Done(body) => Json(body).into_response(),
         LoggedIn::Rejected(flow) => (StatusCode::BAD_REQUEST, Json(flow)).into_response(),
@@ -142,7 +142,7 @@ async fn submit_registration(
 ) -> Result<Response, ApiError> {
     let id = required_flow_id(q.flow)?;
     let input = body::parse(&headers, &bytes)?;
-    let flow = flows::load(&app, &id, FlowKind::Registration).await?;
+    let flow = flows::load_for_submit(&app, &id, FlowKind::Registration).await?;
     Ok(
         match registration::submit(&app, flow, input, &headers).await? {
             Registered::Done(body) => Json(body).into_response(),

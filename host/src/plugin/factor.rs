@@ -55,6 +55,13 @@ impl Factor {
             permits,
         };
         factor.info = factor.call_sync("describe", |g, s| g.call_describe(s))?;
+        // From here on the plugin is known by the method it implements, not its file name:
+        // one file may be loaded several times under different ids.
+        factor.identity = Arc::new(PluginIdentity {
+            name: factor.info.id.clone(),
+            settings_json: factor.identity.settings_json.clone(),
+            clock: factor.identity.clock.clone(),
+        });
         Ok(factor)
     }
 

@@ -45,7 +45,8 @@ impl PluginFailure {
         let chain = format!("{err:#}");
         // With `trap_on_grow_failure` a refused `memory.grow` surfaces as this error; a guest
         // whose allocator gave up first aborts with an allocation-failure message instead.
-        if chain.contains("forcing a memory growth failure to be a trap")
+        if chain.contains("forcing trap when growing memory")
+            || chain.contains("forcing a memory growth failure to be a trap")
             || chain.contains("memory allocation of")
             || chain.contains("exceed") && chain.contains("memory")
         {
