@@ -7,7 +7,10 @@ use serde_json::{Map, Value, json};
 /// A Kratos `errorGeneric`: `{"error": {id, code, status, reason, message, details}}` plus the
 /// top-level fields Kratos adds for some errors (`redirect_browser_to`, `use_flow_id`).
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorData>);
+
+#[derive(Debug, Clone)]
+pub struct ErrorData {
     pub status: StatusCode,
     pub id: Option<&'static str>,
     pub reason: String,
@@ -18,14 +21,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(ErrorData {
             status,
             id: None,
             reason: String::new(),
             message: message.into(),
             details: None,
             extra: Map::new(),
-        }
+        }))
     }
 
     pub fn with_id(mut self, id: &'static str) -> Self {
@@ -135,6 +138,21 @@ impl ApiError {
             body.insert(k.clone(), v.clone());
         }
         Value::Object(body)
+    }
+}
+
+/// Boxed so that `Result<_, ApiError>` stays small on the happy path.
+impl std::ops::Deref for ApiError {
+    type Target = ErrorData;
+
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
     }
 }
 
