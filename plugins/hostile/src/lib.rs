@@ -15,6 +15,9 @@ use latchkey::factor::types::{
 };
 use latchkey::host::settings;
 
+// Exported only in the component build: a native build (for unit tests) must not carry
+// component export names, which native linkers reject.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Hostile;
 
 /// Reads `"key": "value"` from the settings without a JSON parser, to keep the fixture tiny.
@@ -105,4 +108,5 @@ impl Guest for Hostile {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 export!(Hostile);
