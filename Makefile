@@ -1,8 +1,10 @@
 # Plugins are WebAssembly components built for wasm32-wasip2 (always optimised: argon2 in an
 # unoptimised component is unusably slow); the host is a normal cargo build.
 CARGO      ?= cargo
-WASM_OUT   := target/wasm32-wasip2/release
-PLUGIN_DIR := target/plugins
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM_OUT   := $(TARGET_DIR)/wasm32-wasip2/release
+PLUGIN_DIR := $(abspath $(TARGET_DIR)/plugins)
+export LATCHKEY_PLUGIN_DIR := $(PLUGIN_DIR)
 
 .PHONY: all plugins build run test lint bench clean-cache
 
@@ -19,7 +21,7 @@ build: plugins
 	$(CARGO) build -p latchkey
 
 run: build
-	./target/debug/latchkey serve --dev
+	$(TARGET_DIR)/debug/latchkey serve --dev
 
 test: plugins
 	$(CARGO) test --workspace

@@ -12,9 +12,11 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_latchkey"))
 }
 
-/// Where `make plugins` puts the components.
+/// Where `make plugins` puts the components (it exports `LATCHKEY_PLUGIN_DIR`).
 pub fn plugin_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+    let dir = std::env::var_os("LATCHKEY_PLUGIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
     assert!(
         dir.join("password.wasm").exists(),
         "{} has no password.wasm: run `make plugins` (or `make test`) first",
