@@ -12,6 +12,7 @@ use url::Url;
 
 pub struct App {
     pub config: Config,
+    pub cookies: crate::browser::cookies::CookieSigner,
     pub store: Arc<Store>,
     pub factors: Factors,
     pub schemas: Schemas,

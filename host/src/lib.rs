@@ -2,6 +2,7 @@
 //! and step-up policies are WebAssembly components.
 
 pub mod app;
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Start-up: storage, plugins and both listeners.
 
 use crate::app::{App, Factors};
+use crate::browser::cookies::CookieSigner;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::{IdentitySchema, Schemas};
@@ -121,7 +122,15 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let factors = load_factors(&config, &runtime)?;
     let schemas = load_schemas(&config)?;
     let public_base = config.public_base_url();
+    let secrets: Vec<&str> = config.cookie_secrets().iter().map(|s| s.expose()).collect();
+    if secrets.is_empty() {
+        tracing::warn!(
+            "no secrets.cookie or secrets.default configured: using a random secret, so browser sessions end at restart"
+        );
+    }
+    let cookies = CookieSigner::new(&secrets);
     Ok(App {
+        cookies,
         config,
         store: Arc::new(store),
         factors,
@@ -151,7 +160,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let public_app = crate::http::public_router(app.clone());
     let admin_app = crate::http::admin_router(app);
-    let public_srv = axum::serve(public, public_app).with_graceful_shutdown(shutdown_signal());
+    let public_srv = axum::serve(
+        public,
+        public_app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal());
     let admin_srv = axum::serve(admin, admin_app).with_graceful_shutdown(shutdown_signal());
     tokio::try_join!(public_srv.into_future(), admin_srv.into_future())?;
     Ok(())

@@ -1,21 +1,42 @@
 //! Finding the session a request carries, and starting new ones.
 
 use crate::app::App;
+use crate::browser::cookies;
 use crate::error::ApiError;
 use crate::model::{Aal, AuthMethod, Device, Identity, IdentityState, Session};
 use crate::session_token;
 use axum::http::HeaderMap;
+use std::net::IpAddr;
 use uuid::Uuid;
 
 pub struct ActiveSession {
     pub session: Session,
     pub identity: Identity,
+    /// The request carried the session in a cookie (a browser), not as a token.
+    pub from_cookie: bool,
 }
 
-/// The active session of the request, if it carries one. Expired or revoked sessions and
-/// sessions of disabled identities count as none.
+const COOKIE_PURPOSE: &str = "session";
+
+/// The cookie value for a session token: the token, signed with `secrets.cookie`.
+pub fn cookie_value(app: &App, token: &str) -> String {
+    app.cookies.sign(COOKIE_PURPOSE, token)
+}
+
+fn token_of(app: &App, headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(token) = session_token::from_headers(headers) {
+        return Some((token, false));
+    }
+    let raw = cookies::read(headers, &app.config.session.cookie.name)?;
+    app.cookies
+        .verify(COOKIE_PURPOSE, &raw)
+        .map(|token| (token, true))
+}
+
+/// The active session of the request, if it carries one (token header, bearer, or cookie).
+/// Expired or revoked sessions and sessions of disabled identities count as none.
 pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSession>, ApiError> {
-    let Some(token) = session_token::from_headers(headers) else {
+    let Some((token, from_cookie)) = token_of(app, headers) else {
         return Ok(None);
     };
     let hash = session_token::hash(&token);
@@ -25,13 +46,26 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
                 return Ok(None);
             };
             let identity = s.get_identity(session.identity_id)?;
-            Ok(identity.map(|identity| ActiveSession { session, identity }))
+            Ok(identity.map(|identity| (session, identity)))
         })
         .await?;
     let now = app.now();
-    Ok(found.filter(|a| {
-        a.session.active && a.session.expires_at > now && a.identity.state == IdentityState::Active
-    }))
+    Ok(found
+        .filter(|(session, identity)| {
+            session.active && session.expires_at > now && identity.state == IdentityState::Active
+        })
+        .map(|(session, identity)| ActiveSession {
+            session,
+            identity,
+            from_cookie,
+        }))
+}
+
+/// The request's active session, or 401 `session_inactive`.
+pub async fn require(app: &App, headers: &HeaderMap) -> Result<ActiveSession, ApiError> {
+    current(app, headers)
+        .await?
+        .ok_or_else(ApiError::session_inactive)
 }
 
 /// A new session for `identity` after it completed `method`, with its token (shown once).
@@ -40,7 +74,7 @@ pub fn start(
     identity_id: Uuid,
     method: &str,
     aal: Aal,
-    headers: &HeaderMap,
+    client: &ClientInfo,
 ) -> (Session, String) {
     let now = app.now();
     let token = session_token::generate();
@@ -61,24 +95,36 @@ pub fn start(
             completed_at: now,
             provider: None,
         }],
-        devices: vec![device(headers)],
+        devices: vec![client.device()],
     };
     (session, token)
 }
 
-fn device(headers: &HeaderMap) -> Device {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    Device {
-        id: Uuid::new_v4(),
-        ip_address: header("x-forwarded-for")
-            .and_then(|v| v.split(',').next().map(|s| s.trim().to_string()))
-            .or_else(|| header("x-real-ip")),
-        user_agent: header("user-agent"),
-        location: None,
+/// The client facts recorded on a session's device. The IP is the TCP peer: forwarded-for
+/// headers are not trusted, since any client can send them.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn new(ip: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {
+        ClientInfo {
+            ip,
+            user_agent: headers
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    fn device(&self) -> Device {
+        Device {
+            id: Uuid::new_v4(),
+            ip_address: self.ip.map(|ip| ip.to_string()),
+            user_agent: self.user_agent.clone(),
+            location: None,
+        }
     }
 }

@@ -32,6 +32,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("serve.admin.host", Text),
     ("serve.admin.port", Scalar),
     ("serve.admin.base_url", Text),
+    ("serve.admin.api_keys", List),
     ("identity.default_schema_id", Text),
     ("identity.schemas", Document),
     ("identity.schemas[].id", Text),

@@ -25,8 +25,8 @@ use std::path::PathBuf;
 pub use defaults::DEFAULT_IDENTITY_SCHEMA;
 pub use error::ConfigError;
 pub use model::{
-    Argon2, Bcrypt, Config, Hashers, Identity, IdentitySchema, Listener, Log, PluginEntry, Plugins,
-    SameSite, Secrets, Serve, Session, SessionCookie, Whoami,
+    AdminListener, Argon2, Bcrypt, Config, Hashers, Identity, IdentitySchema, Listener, Log,
+    PluginEntry, Plugins, SameSite, Secrets, Serve, Session, SessionCookie, Whoami,
 };
 pub use secret::{MIN_SECRET_CHARS, Secret};
 pub use selfservice::{

@@ -93,7 +93,48 @@ fn redact_dsn_password(dsn: &str) -> String {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Serve {
     pub public: Listener,
-    pub admin: Listener,
+    pub admin: AdminListener,
+}
+
+/// The admin listener: a [`Listener`] (it derefs to one) plus the API keys that `/admin/*`
+/// requests must carry. No keys means the admin API is open to anyone who can reach it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(from = "RawAdminListener")]
+pub struct AdminListener {
+    pub listener: Listener,
+    /// `serve.admin.api_keys`: accepted `Authorization: Bearer` secrets.
+    pub api_keys: Vec<Secret>,
+}
+
+impl std::ops::Deref for AdminListener {
+    type Target = Listener;
+
+    fn deref(&self) -> &Listener {
+        &self.listener
+    }
+}
+
+#[derive(Deserialize)]
+struct RawAdminListener {
+    host: String,
+    port: u16,
+    #[serde(default, deserialize_with = "optional_url")]
+    base_url: Option<Url>,
+    #[serde(default)]
+    api_keys: Vec<Secret>,
+}
+
+impl From<RawAdminListener> for AdminListener {
+    fn from(raw: RawAdminListener) -> AdminListener {
+        AdminListener {
+            listener: Listener {
+                host: raw.host,
+                port: raw.port,
+                base_url: raw.base_url,
+            },
+            api_keys: raw.api_keys,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

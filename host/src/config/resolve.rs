@@ -184,7 +184,7 @@ impl RawPlugins {
 }
 
 fn check_serve(serve: &Serve) -> Result<(), ConfigError> {
-    for (name, listener) in [("public", &serve.public), ("admin", &serve.admin)] {
+    for (name, listener) in [("public", &serve.public), ("admin", &serve.admin.listener)] {
         if listener.base_url.is_none() {
             listener.url_from_host().map_err(|e| {
                 ConfigError::invalid(

@@ -6,24 +6,19 @@ use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_
 use crate::app::App;
 use crate::error::ApiError;
 use crate::flows::host_aal;
+use crate::flows::outcome::Submitted;
 use crate::identity::wire::session_json;
 use crate::model::{Credential, Flow, FlowKind, IdentityState};
 use crate::plugin::types::SubmitOutcome;
-use crate::sessions;
-use axum::http::HeaderMap;
+use crate::sessions::{self, ClientInfo};
 use serde_json::{Map, Value, json};
-
-pub enum LoggedIn {
-    Done(Value),
-    Rejected(Value),
-}
 
 pub async fn submit(
     app: &App,
     flow: Flow,
     input: Map<String, Value>,
-    headers: &HeaderMap,
-) -> Result<LoggedIn, ApiError> {
+    client: &ClientInfo,
+) -> Result<Submitted, ApiError> {
     let factor = submitted_method(app, &input, FlowKind::Login)?.clone();
     let input_json = plugin_input(&input);
     let ctx = plugin_context(app, &flow, factor.id(), None, None);
@@ -63,9 +58,9 @@ pub async fn submit(
         }
         Err(rejection) => {
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
-            return Ok(LoggedIn::Rejected(
-                reject(app, flow, &input, flow_msgs, node_msgs).await?,
-            ));
+            return Ok(Submitted::Rejected {
+                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
+            });
         }
     };
     let Some((identity, credential)) = found else {
@@ -86,7 +81,7 @@ pub async fn submit(
         identity.id,
         factor.id(),
         host_aal(factor.info.aal),
-        headers,
+        client,
     );
     let now = app.now();
     let credential_update = update.map(|write| {
@@ -111,9 +106,11 @@ pub async fn submit(
     })
     .await?;
     finish_flow(app, flow).await?;
-    Ok(LoggedIn::Done(json!({
-        "session": session_json(&session, &identity, &app.public_base, now),
-        "session_token": token,
-        "continue_with": [{ "action": "set_ory_session_token", "ory_session_token": token }],
-    })))
+    let body = json!({ "session": session_json(&session, &identity, &app.public_base, now) });
+    Ok(Submitted::SessionStarted {
+        session,
+        identity,
+        token,
+        body,
+    })
 }

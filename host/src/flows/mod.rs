@@ -3,7 +3,9 @@
 
 pub mod body;
 pub mod login;
+pub mod outcome;
 pub mod registration;
+pub mod settings;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -24,6 +26,8 @@ pub struct FlowStart {
     pub refresh: bool,
     pub identity: Option<Identity>,
     pub session_id: Option<Uuid>,
+    /// Browser flows: the CSRF token the browser's cookie carries.
+    pub csrf_token: Option<String>,
 }
 
 pub fn wit_kind(kind: FlowKind) -> wit::FlowKind {
@@ -129,7 +133,7 @@ pub async fn create(app: &App, start: FlowStart) -> Result<Flow, ApiError> {
         refresh: start.refresh,
         identity_id: start.identity.as_ref().map(|i| i.id),
         session_id: start.session_id,
-        csrf_token: None,
+        csrf_token: start.csrf_token,
         plugin_state: BTreeMap::new(),
         ui: Value::Null,
     };
@@ -186,8 +190,18 @@ pub async fn render(
     }
     let mut nodes = leading;
     nodes.push(ui::csrf_node(flow.csrf_token.as_deref().unwrap_or("")));
-    if flow.kind == FlowKind::Registration {
-        nodes.extend(app.schemas.default_schema().trait_nodes(None));
+    match (flow.kind, identity) {
+        (FlowKind::Registration, _) => {
+            nodes.extend(app.schemas.default_schema().trait_nodes(None));
+        }
+        (FlowKind::Settings, Some(identity)) => {
+            let schema = app
+                .schemas
+                .get(&identity.schema_id)
+                .unwrap_or_else(|| app.schemas.default_schema());
+            nodes.extend(settings::profile_nodes(schema, &identity.traits));
+        }
+        _ => {}
     }
     nodes.extend(method_nodes);
     flow.ui = json!({
@@ -234,44 +248,58 @@ pub fn flow_json(flow: &Flow) -> Value {
     out
 }
 
-/// Loads a flow for a submission or a fetch: unknown → 404, another kind → 404, expired →
-/// 410 with the id of a fresh flow to continue with.
-pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
-    let id = Uuid::parse_str(id)
-        .map_err(|_| ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str())))?;
-    let flow = app
-        .db(move |s| s.get_flow(id))
+/// Finds a flow by id: unknown, malformed or of another kind → 404.
+pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+    let not_found = || ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str()));
+    let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
+    app.db(move |s| s.get_flow(uuid))
         .await?
         .filter(|f| f.kind == kind)
-        .ok_or_else(|| ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str())))?;
-    let now = app.now();
-    if flow.expires_at <= now {
-        let fresh = create(
-            app,
-            FlowStart {
-                kind,
-                variant: flow.variant,
-                request_url: flow.request_url.clone(),
-                return_to: flow.return_to.clone(),
-                requested_aal: flow.requested_aal,
-                refresh: flow.refresh,
-                identity: None,
-                session_id: None,
-            },
-        )
-        .await?;
-        return Err(ApiError::flow_expired(fresh.id, flow.expires_at, now));
-    }
-    Ok(flow)
+        .ok_or_else(not_found)
 }
 
-/// Loads a flow that is about to be submitted: as [`load`], and not completed already.
-pub async fn load_for_submit(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
-    let flow = load(app, id, kind).await?;
+/// Passes a flow that has not expired; an expired one gives 410 with the id of a fresh flow
+/// to continue with.
+pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, ApiError> {
+    let now = app.now();
+    if flow.expires_at > now {
+        return Ok(flow);
+    }
+    let identity = match flow.identity_id {
+        Some(id) => app.db(move |s| s.get_identity(id)).await?,
+        None => None,
+    };
+    let fresh = create(
+        app,
+        FlowStart {
+            kind: flow.kind,
+            variant: flow.variant,
+            request_url: flow.request_url.clone(),
+            return_to: flow.return_to.clone(),
+            requested_aal: flow.requested_aal,
+            refresh: flow.refresh,
+            identity,
+            session_id: flow.session_id,
+            csrf_token: flow.csrf_token.clone(),
+        },
+    )
+    .await?;
+    Err(ApiError::flow_expired(fresh.id, flow.expires_at, now))
+}
+
+/// Loads a flow for a fetch: [`find`], then [`ensure_fresh`].
+pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+    let flow = find(app, id, kind).await?;
+    ensure_fresh(app, flow).await
+}
+
+/// A flow about to be submitted must be fresh and not completed already.
+pub async fn ensure_submittable(app: &App, flow: Flow) -> Result<Flow, ApiError> {
+    let flow = ensure_fresh(app, flow).await?;
     if flow.state == registration::COMPLETED {
         return Err(ApiError::bad_request(format!(
             "This {} flow was completed already; initialize a new one.",
-            kind.as_str()
+            flow.kind.as_str()
         ))
         .with_id("self_service_flow_completed"));
     }
@@ -331,4 +359,28 @@ pub fn plugin_input(input: &serde_json::Map<String, Value>) -> String {
     let mut input = input.clone();
     input.remove("csrf_token");
     Value::Object(input).to_string()
+}
+
+/// Where a browser is sent to see a flow: `selfservice.flows.<kind>.ui_url?flow=<id>`, or,
+/// without a configured UI, the flow's JSON.
+pub fn ui_url(app: &App, flow: &Flow) -> String {
+    let flows = &app.config.selfservice.flows;
+    let configured = match flow.kind {
+        FlowKind::Login => flows.login.ui_url.as_ref(),
+        FlowKind::Registration => flows.registration.ui_url.as_ref(),
+        FlowKind::Settings => flows.settings.ui_url.as_ref(),
+    };
+    match configured {
+        Some(url) => {
+            let mut url = url.clone();
+            url.query_pairs_mut()
+                .append_pair("flow", &flow.id.to_string());
+            url.to_string()
+        }
+        None => app.public_url(&format!(
+            "/self-service/{}/flows?id={}",
+            flow.kind.as_str(),
+            flow.id
+        )),
+    }
 }

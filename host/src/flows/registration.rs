@@ -4,31 +4,24 @@
 use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::flows::outcome::Submitted;
 use crate::flows::{self, host_aal};
 use crate::identity::schema::traits_from_input;
 use crate::identity::wire::{identity_json, session_json};
 use crate::model::{Credential, Flow, FlowKind, Identity, IdentityState};
 use crate::plugin::types::SubmitOutcome;
-use crate::sessions;
+use crate::sessions::{self, ClientInfo};
 use crate::store::StoreError;
 use crate::ui;
-use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
-
-pub enum Registered {
-    /// 200 with identity, session and token (API flows).
-    Done(Value),
-    /// 400 with the flow and its messages.
-    Rejected(Value),
-}
 
 pub async fn submit(
     app: &App,
     flow: Flow,
     input: Map<String, Value>,
-    headers: &HeaderMap,
-) -> Result<Registered, ApiError> {
+    client: &ClientInfo,
+) -> Result<Submitted, ApiError> {
     let factor = submitted_method(app, &input, FlowKind::Registration)?.clone();
     let schema_id = app.schemas.default_id.clone();
     let schema = app.schemas.default_schema();
@@ -37,9 +30,9 @@ pub async fn submit(
     let errors = schema.validate(&traits);
     if !errors.is_empty() {
         let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
-        return Ok(Registered::Rejected(
-            reject(app, flow, &input, vec![], node_messages).await?,
-        ));
+        return Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![], node_messages).await?,
+        });
     }
 
     let now = app.now();
@@ -64,9 +57,9 @@ pub async fn submit(
         }
         Err(rejection) => {
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
-            return Ok(Registered::Rejected(
-                reject(app, flow, &input, flow_msgs, node_msgs).await?,
-            ));
+            return Ok(Submitted::Rejected {
+                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
+            });
         }
     };
 
@@ -84,7 +77,7 @@ pub async fn submit(
         identity.id,
         factor.id(),
         host_aal(factor.info.aal),
-        headers,
+        client,
     );
     let stored = (identity.clone(), credential, session.clone());
     let created = app
@@ -106,18 +99,22 @@ pub async fn submit(
             "error",
             None,
         );
-        return Ok(Registered::Rejected(
-            reject(app, flow, &input, vec![msg], vec![]).await?,
-        ));
+        return Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![msg], vec![]).await?,
+        });
     }
     finish_flow(app, flow).await?;
     let public = &app.public_base;
-    Ok(Registered::Done(json!({
+    let body = json!({
         "identity": identity_json(&identity, public),
         "session": session_json(&session, &identity, public, now),
-        "session_token": token,
-        "continue_with": [{ "action": "set_ory_session_token", "ory_session_token": token }],
-    })))
+    });
+    Ok(Submitted::SessionStarted {
+        session,
+        identity,
+        token,
+        body,
+    })
 }
 
 /// A completed flow stays readable but cannot be submitted again.

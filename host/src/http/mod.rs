@@ -1,14 +1,16 @@
 //! The HTTP edge: thin handlers that parse, call the flow engine, and shape Kratos responses.
 
 mod health;
-mod public;
+mod selfservice;
+mod sessions_api;
 
 use crate::app::SharedApp;
 use crate::error::ApiError;
 use axum::Router;
 
 pub fn public_router(app: SharedApp) -> Router {
-    public::routes()
+    selfservice::routes()
+        .merge(sessions_api::routes())
         .merge(health::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -32,4 +34,23 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
         "The requested method is not allowed for this resource",
     )
     .with_reason(format!("`{method}` is not allowed on `{}`", uri.path()))
+}
+
+/// The TCP peer's address, when the listener records it.
+pub struct PeerIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }

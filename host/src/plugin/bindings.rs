@@ -9,10 +9,10 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
+pub use self::latchkey::factor::types;
 pub use exports::latchkey::factor::factor as guest;
-pub use latchkey::factor::types;
 
-use latchkey::host::{clock, log, outbound_http, random, settings};
+use self::latchkey::host::{clock, log, outbound_http, random, settings};
 
 /// The largest `random.bytes` request; larger ones trap, as the WIT promises.
 const MAX_RANDOM_BYTES: u32 = 65_536;

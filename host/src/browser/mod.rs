@@ -1,0 +1,7 @@
+//! What browsers need beyond API clients: signed session cookies, CSRF double-submit tokens,
+//! telling a page load from an SPA's fetch, and return-URL checks.
+
+pub mod client;
+pub mod cookies;
+pub mod csrf;
+pub mod return_to;

@@ -1,0 +1,19 @@
+//! What a submission ends in, before it is shaped for an API client, a browser or an SPA.
+
+use crate::model::{Identity, Session};
+use serde_json::Value;
+
+pub enum Submitted {
+    /// Login or registration started a session. `body` is the API response without the token.
+    SessionStarted {
+        session: Session,
+        identity: Identity,
+        token: String,
+        body: Value,
+    },
+    /// The flow finished or moved on without a new session (settings saved). `flow` is its
+    /// JSON; `return_to` where a browser goes next when the flow says so.
+    FlowUpdated { flow: Value },
+    /// Validation failed: the flow, with messages, to show again.
+    Rejected { flow: Value },
+}

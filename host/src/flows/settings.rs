@@ -1,0 +1,260 @@
+//! Settings: `method=profile` changes traits; any other method hands the submission to its
+//! plugin (a new password, a TOTP device…). Credential changes need a privileged session.
+
+use super::outcome::Submitted;
+use super::{plugin_context, plugin_input, reject, rejection_messages};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::flows::{flow_json, wit_kind};
+use crate::identity::schema::{IdentitySchema, traits_from_input};
+use crate::model::{Credential, Flow, FlowKind, Identity};
+use crate::plugin::types::SubmitOutcome;
+use crate::sessions::ActiveSession;
+use crate::store::StoreError;
+use crate::ui;
+use serde_json::{Map, Value, json};
+
+/// The profile form: every trait, prefilled, in the `profile` group, and its save button.
+pub fn profile_nodes(schema: &IdentitySchema, traits: &Value) -> Vec<Value> {
+    let mut nodes = schema.trait_nodes(Some(traits));
+    for node in &mut nodes {
+        node["group"] = json!("profile");
+    }
+    nodes.push(json!({
+        "type": "input",
+        "group": "profile",
+        "attributes": {
+            "name": "method", "type": "submit", "value": "profile",
+            "disabled": false, "node_type": "input",
+        },
+        "messages": [],
+        "meta": { "label": ui::message(1070003, "Save", "info", None) },
+    }));
+    nodes
+}
+
+fn saved(flow: &mut Flow) {
+    flow.state = "success".into();
+    ui::set_messages(
+        &mut flow.ui,
+        vec![ui::message(
+            1050001,
+            "Your changes have been saved!",
+            "success",
+            None,
+        )],
+        vec![],
+    );
+}
+
+/// Whether the session authenticated recently enough to change credentials.
+fn is_privileged(app: &App, active: &ActiveSession) -> bool {
+    let max_age = chrono::Duration::from_std(
+        app.config
+            .selfservice
+            .flows
+            .settings
+            .privileged_session_max_age,
+    )
+    .unwrap_or_else(|_| chrono::Duration::hours(1));
+    active.session.authenticated_at + max_age > app.now()
+}
+
+/// 403 `session_refresh_required`, pointing the browser at a `refresh=true` login that comes
+/// back to this settings flow.
+fn refresh_required(app: &App, flow: &Flow) -> ApiError {
+    let back = super::ui_url(app, flow);
+    let mut login = url::Url::parse(&app.public_url("/self-service/login/browser"))
+        .expect("the public base URL is absolute");
+    login
+        .query_pairs_mut()
+        .append_pair("refresh", "true")
+        .append_pair("return_to", &back);
+    ApiError::forbidden(
+        "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
+    )
+    .with_id("session_refresh_required")
+    .with_extra("redirect_browser_to", login.to_string())
+}
+
+pub async fn submit(
+    app: &App,
+    mut flow: Flow,
+    input: Map<String, Value>,
+    active: &ActiveSession,
+) -> Result<Submitted, ApiError> {
+    if flow.identity_id != Some(active.identity.id) {
+        return Err(ApiError::forbidden(
+            "This settings flow belongs to another identity; initialize a new one.",
+        )
+        .with_id("security_identity_mismatch"));
+    }
+    let method = input
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("the submission has no `method` field"))?
+        .to_string();
+    if method == "profile" {
+        return update_profile(app, flow, input, &active.identity).await;
+    }
+    let factor = app
+        .factors
+        .get(&method)
+        .filter(|f| f.joins(wit_kind(FlowKind::Settings)))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Could not find a strategy to handle method `{method}` in a settings flow"
+            ))
+        })?
+        .clone();
+    if !is_privileged(app, active) {
+        return Err(refresh_required(app, &flow));
+    }
+    let identity = &active.identity;
+    let (identity_id, m) = (identity.id, method.clone());
+    let credential = app.db(move |s| s.credential(identity_id, &m)).await?;
+    let ctx = plugin_context(app, &flow, factor.id(), Some(identity), credential.as_ref());
+    match factor.submit(ctx, plugin_input(&input)).await? {
+        Ok(SubmitOutcome::CredentialSet(write)) => {
+            let now = app.now();
+            let expected = credential.as_ref().map(|c| c.version).unwrap_or(0);
+            let new = Credential {
+                identity_id,
+                method: method.clone(),
+                identifiers: write.identifiers,
+                config: write.config_json,
+                version: expected,
+                created_at: credential.as_ref().map(|c| c.created_at).unwrap_or(now),
+                updated_at: now,
+            };
+            let stored = app
+                .db(move |s| match s.put_credential(&new, Some(expected)) {
+                    Ok(_) => Ok(None),
+                    Err(StoreError::DuplicateIdentifier { identifier, .. }) => Ok(Some(identifier)),
+                    Err(e) => Err(e),
+                })
+                .await?;
+            if stored.is_some() {
+                return Ok(Submitted::Rejected {
+                    flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+                });
+            }
+        }
+        Ok(SubmitOutcome::CredentialRemoved) => {
+            let m = method.clone();
+            app.db(move |s| s.delete_credential(identity_id, &m))
+                .await?;
+        }
+        Ok(SubmitOutcome::Rerender(rendering)) => {
+            super::keep_plugin_state(&mut flow, &method, rendering.plugin_state);
+            let stored = flow.clone();
+            app.db(move |s| s.update_flow(&stored)).await?;
+            return Ok(Submitted::FlowUpdated {
+                flow: flow_json(&flow),
+            });
+        }
+        Ok(_) => {
+            return Err(ApiError::internal(format!(
+                "plugin `{}` answered a settings submission with an outcome settings does not support",
+                factor.name()
+            )));
+        }
+        Err(rejection) => {
+            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
+            return Ok(Submitted::Rejected {
+                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
+            });
+        }
+    }
+    super::render(app, &mut flow, Some(identity)).await?;
+    saved(&mut flow);
+    let stored = flow.clone();
+    app.db(move |s| s.update_flow(&stored)).await?;
+    Ok(Submitted::FlowUpdated {
+        flow: flow_json(&flow),
+    })
+}
+
+fn duplicate() -> Value {
+    ui::message(
+        4000007,
+        "An account with the same identifier (email, phone, username, ...) exists already.",
+        "error",
+        None,
+    )
+}
+
+/// New traits: validated by the schema, then the login identifiers derived from them are
+/// moved along, so a changed email is the one that logs in.
+async fn update_profile(
+    app: &App,
+    mut flow: Flow,
+    input: Map<String, Value>,
+    identity: &Identity,
+) -> Result<Submitted, ApiError> {
+    let schema = app
+        .schemas
+        .get(&identity.schema_id)
+        .unwrap_or_else(|| app.schemas.default_schema());
+    let traits = traits_from_input(&input);
+    let errors = schema.validate(&traits);
+    if !errors.is_empty() {
+        let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
+        return Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![], node_messages).await?,
+        });
+    }
+    let mut updated = identity.clone();
+    updated.traits = traits;
+    updated.updated_at = app.now();
+    let identifiers_by_method: Vec<(String, Vec<String>)> = app
+        .factors
+        .all
+        .iter()
+        .map(|f| {
+            let ids: Vec<String> = schema
+                .marked_traits(f.id(), &updated.traits)
+                .into_iter()
+                .filter(|(k, _)| k == "identifier")
+                .map(|(_, v)| v.trim().to_lowercase())
+                .collect();
+            (f.id().to_string(), ids)
+        })
+        .collect();
+    let to_store = updated.clone();
+    let clash = app
+        .db(move |s| {
+            for (method, ids) in identifiers_by_method {
+                let Some(mut c) = s.credential(to_store.id, &method)? else {
+                    continue;
+                };
+                if c.identifiers.is_empty() || c.identifiers == ids {
+                    continue;
+                }
+                let expected = c.version;
+                c.identifiers = ids;
+                match s.put_credential(&c, Some(expected)) {
+                    Ok(_) => {}
+                    Err(StoreError::DuplicateIdentifier { identifier, .. }) => {
+                        return Ok(Some(identifier));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            s.update_identity(&to_store)?;
+            Ok(None)
+        })
+        .await?;
+    if clash.is_some() {
+        return Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+        });
+    }
+    super::render(app, &mut flow, Some(&updated)).await?;
+    saved(&mut flow);
+    let stored = flow.clone();
+    app.db(move |s| s.update_flow(&stored)).await?;
+    Ok(Submitted::FlowUpdated {
+        flow: flow_json(&flow),
+    })
+}
