@@ -72,6 +72,8 @@ pub struct Server {
 pub struct Options<'a> {
     pub config: Option<&'a Path>,
     pub env: Vec<(&'a str, String)>,
+    /// Start without `--dev` (cookies get `Secure`).
+    pub no_dev: bool,
 }
 
 impl Server {
@@ -82,7 +84,10 @@ impl Server {
     pub fn start_with(work: &Workdir, opts: Options) -> Server {
         let (public_port, admin_port) = (free_port(), free_port());
         let mut cmd = Command::new(binary());
-        cmd.arg("serve").arg("--dev");
+        cmd.arg("serve");
+        if !opts.no_dev {
+            cmd.arg("--dev");
+        }
         if let Some(config) = opts.config {
             cmd.arg("-c").arg(config);
         }
@@ -255,4 +260,129 @@ pub fn message_ids(flow: &Value) -> Vec<u64> {
         );
     }
     ids
+}
+
+/// A browser: keeps cookies, does not follow redirects (tests look at each 303).
+pub struct Browser {
+    agent: ureq::Agent,
+    pub base: String,
+}
+
+pub struct BrowserResp {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: Value,
+}
+
+impl Browser {
+    pub fn new(server: &Server) -> Browser {
+        Browser {
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            base: server.public.clone(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    fn finish(result: Result<ureq::Response, ureq::Error>) -> BrowserResp {
+        let resp = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = resp.status();
+        let location = resp.header("location").map(str::to_owned);
+        let set_cookies = resp.all("set-cookie").into_iter().map(str::to_owned).collect();
+        let text = resp.into_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        BrowserResp {
+            status,
+            location,
+            set_cookies,
+            body,
+        }
+    }
+
+    /// A page load (no JSON accept header).
+    pub fn visit(&self, path: &str) -> BrowserResp {
+        Self::finish(self.agent.get(&self.url(path)).call())
+    }
+
+    /// An SPA's fetch: `Accept: application/json`.
+    pub fn fetch(&self, path: &str) -> BrowserResp {
+        Self::finish(
+            self.agent
+                .get(&self.url(path))
+                .set("Accept", "application/json")
+                .call(),
+        )
+    }
+
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> BrowserResp {
+        Self::finish(self.agent.post(&self.url(path)).send_form(fields))
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> BrowserResp {
+        Self::finish(
+            self.agent
+                .post(&self.url(path))
+                .set("Accept", "application/json")
+                .send_json(body.clone()),
+        )
+    }
+
+    /// A cookie's value from this browser's jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = url_of(&self.base);
+        self.agent
+            .cookie_store()
+            .get(url.host_str()?, "/", name)
+            .map(|c| c.value().to_string())
+    }
+
+    pub fn delete(&self, path: &str) -> BrowserResp {
+        Self::finish(
+            self.agent
+                .delete(&self.url(path))
+                .set("Accept", "application/json")
+                .call(),
+        )
+    }
+
+    /// Starts a browser flow the way a page does and reads it back as its UI would.
+    pub fn start_flow(&self, kind: &str) -> Value {
+        let started = self.visit(&format!("/self-service/{kind}/browser"));
+        assert_eq!(started.status, 303, "{}", started.body);
+        let ui = started.location.expect("a redirect to the UI");
+        let flow = self.fetch(&ui);
+        assert_eq!(flow.status, 200, "{}", flow.body);
+        flow.body
+    }
+}
+
+fn url_of(s: &str) -> url::Url {
+    url::Url::parse(s).unwrap()
+}
+
+/// The `csrf_token` node's value.
+pub fn csrf_of(flow: &Value) -> String {
+    flow["ui"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["attributes"]["name"] == "csrf_token")
+        .and_then(|n| n["attributes"]["value"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn action_of(flow: &Value) -> String {
+    flow["ui"]["action"].as_str().unwrap().to_string()
 }

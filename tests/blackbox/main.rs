@@ -4,6 +4,7 @@
 mod harness;
 
 mod api_flows;
+mod browser_flows;
 mod cli;
 mod durability;
 mod hostile_plugins;
