@@ -22,3 +22,21 @@ fn the_kratos_python_sdk_registers_logs_in_and_reads_the_session() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("sdk: ok"));
 }
+
+#[test]
+fn the_kratos_python_sdk_drives_every_flow_and_variant() {
+    let work = Workdir::new();
+    let server = Server::start(&work);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sdk/all_flows.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&server.public)
+        .output()
+        .expect("python3 must be installed (see .ci/run)");
+    assert!(
+        out.status.success(),
+        "SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

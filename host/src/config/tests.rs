@@ -747,3 +747,96 @@ fn empty_sections_keep_the_defaults() {
         ["config key `courier` is not supported by Latchkey and is ignored"]
     );
 }
+
+#[test]
+fn admin_api_keys_load_from_a_file_and_stay_out_of_debug_output() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "serve:\n  admin:\n    port: 4444\n    api_keys:\n      - first-admin-key-0123456789\n      - second-admin-key-0123456789\n",
+    );
+    let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.serve.admin.port, 4444);
+    assert_eq!(config.serve.admin.host, "127.0.0.1");
+    assert_eq!(
+        config.serve.admin.api_keys,
+        [
+            Secret::new("first-admin-key-0123456789"),
+            Secret::new("second-admin-key-0123456789")
+        ]
+    );
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("first-admin-key"), "{debug}");
+    assert!(debug.contains("api_keys: [[redacted], [redacted]]"), "{debug}");
+}
+
+#[test]
+fn admin_api_keys_default_to_none() {
+    let config = load(&[], &no_env).unwrap().config;
+    assert!(config.serve.admin.api_keys.is_empty());
+}
+
+#[test]
+fn admin_api_keys_come_from_the_environment_as_json_or_a_comma_list() {
+    let config = load(
+        &[],
+        &env_of(&[(
+            "SERVE_ADMIN_API_KEYS",
+            r#"["json-admin-key-0123456789", "json-admin-key-9876543210"]"#,
+        )]),
+    )
+    .unwrap()
+    .config;
+    assert_eq!(
+        config.serve.admin.api_keys,
+        [
+            Secret::new("json-admin-key-0123456789"),
+            Secret::new("json-admin-key-9876543210")
+        ]
+    );
+
+    let config = load(
+        &[],
+        &env_of(&[(
+            "SERVE_ADMIN_API_KEYS",
+            "comma-admin-key-0123456789,comma-admin-key-9876543210",
+        )]),
+    )
+    .unwrap()
+    .config;
+    assert_eq!(config.serve.admin.api_keys.len(), 2);
+    assert_eq!(
+        config.serve.admin.api_keys[1].expose(),
+        "comma-admin-key-9876543210"
+    );
+}
+
+#[test]
+fn a_short_admin_api_key_fails_without_printing_it() {
+    let err = load_err(
+        &[],
+        &env_of(&[("SERVE_ADMIN_API_KEYS", "long-enough-admin-key,short-key")]),
+    );
+    assert!(
+        err.starts_with("config key `serve.admin.api_keys[1]`: "),
+        "{err}"
+    );
+    assert!(err.contains("at least 16"), "{err}");
+    assert!(err.contains("SERVE_ADMIN_API_KEYS"), "{err}");
+    assert!(!err.contains("short-key"), "{err}");
+}
+
+#[test]
+fn api_keys_are_not_a_public_listener_key() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "serve:\n  public:\n    api_keys:\n      - public-keys-do-not-exist\n",
+    );
+    let warnings = load(&[file], &no_env).unwrap().warnings;
+    assert_eq!(
+        warnings,
+        ["config key `serve.public.api_keys` is not supported by Latchkey and is ignored"]
+    );
+}

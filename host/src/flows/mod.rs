@@ -224,8 +224,19 @@ pub fn keep_plugin_state(flow: &mut Flow, method: &str, state: Option<String>) {
     }
 }
 
-/// The flow as Kratos serialises it.
-pub fn flow_json(flow: &Flow) -> Value {
+/// The flow as Kratos serialises it; settings flows carry their identity.
+pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, ApiError> {
+    let mut json = base_flow_json(flow);
+    if flow.kind == FlowKind::Settings
+        && let Some(id) = flow.identity_id
+        && let Some(identity) = app.db(move |s| s.get_identity(id)).await?
+    {
+        json["identity"] = crate::identity::wire::identity_json(&identity, &app.public_base);
+    }
+    Ok(json)
+}
+
+fn base_flow_json(flow: &Flow) -> Value {
     let mut out = json!({
         "id": flow.id,
         "type": flow.variant.as_str(),
@@ -319,7 +330,7 @@ pub async fn reject(
     ui::set_messages(&mut flow.ui, flow_messages, node_messages);
     let stored = flow.clone();
     app.db(move |s| s.update_flow(&stored)).await?;
-    Ok(flow_json(&flow))
+    flow_json(app, &flow).await
 }
 
 pub fn rejection_messages(rejection: &wit::Rejection) -> (Vec<Value>, Vec<(String, Value)>) {

@@ -150,7 +150,7 @@ pub async fn submit(
             let stored = flow.clone();
             app.db(move |s| s.update_flow(&stored)).await?;
             return Ok(Submitted::FlowUpdated {
-                flow: flow_json(&flow),
+                flow: flow_json(app, &flow).await?,
             });
         }
         Ok(_) => {
@@ -171,7 +171,7 @@ pub async fn submit(
     let stored = flow.clone();
     app.db(move |s| s.update_flow(&stored)).await?;
     Ok(Submitted::FlowUpdated {
-        flow: flow_json(&flow),
+        flow: flow_json(app, &flow).await?,
     })
 }
 
@@ -255,6 +255,6 @@ async fn update_profile(
     let stored = flow.clone();
     app.db(move |s| s.update_flow(&stored)).await?;
     Ok(Submitted::FlowUpdated {
-        flow: flow_json(&flow),
+        flow: flow_json(app, &flow).await?,
     })
 }

@@ -1,5 +1,6 @@
 //! The HTTP edge: thin handlers that parse, call the flow engine, and shape Kratos responses.
 
+mod admin;
 mod health;
 mod selfservice;
 mod sessions_api;
@@ -18,9 +19,14 @@ pub fn public_router(app: SharedApp) -> Router {
 }
 
 pub fn admin_router(app: SharedApp) -> Router {
-    health::routes()
+    admin::routes()
+        .merge(health::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            admin::require_api_key,
+        ))
         .with_state(app)
 }
 

@@ -220,7 +220,7 @@ async fn init_flow(
     .await?;
     let resp = match mode {
         Mode::Browser => see_other(&flows::ui_url(app, &flow)),
-        Mode::Api | Mode::Spa => Json(flows::flow_json(&flow)).into_response(),
+        Mode::Api | Mode::Spa => Json(flows::flow_json(app, &flow).await?).into_response(),
     };
     Ok(with_cookies(resp, &cookies))
 }
@@ -422,5 +422,5 @@ async fn fetch(
             );
         }
     }
-    Ok(Json(flows::flow_json(&flow)))
+    Ok(Json(flows::flow_json(&app, &flow).await?))
 }

@@ -214,6 +214,16 @@ fn distinct(identifiers: &[String]) -> Vec<&str> {
     seen
 }
 
+/// What [`Store::delete_credential_keeping`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialDeletion {
+    Deleted,
+    /// The identity has no credential of that method.
+    NotFound,
+    /// Nothing was deleted: no credential of the methods to keep would remain.
+    WouldLeaveNone,
+}
+
 impl Store {
     /// The identity's credentials, ordered by method.
     pub fn credentials_of(&self, identity_id: Uuid) -> Result<Vec<Credential>, StoreError> {
@@ -267,6 +277,59 @@ impl Store {
         expected_version: Option<u32>,
     ) -> Result<Credential, StoreError> {
         self.write(|tx| store_credential(tx, credential, expected_version))
+    }
+
+    /// Every identity holding `identifier` under any method, compared exactly as stored, in
+    /// id order.
+    pub fn identities_by_identifier(&self, identifier: &str) -> Result<Vec<Identity>, StoreError> {
+        self.read(|conn| {
+            let owners = query_all(
+                conn,
+                "SELECT DISTINCT identity_id FROM credential_identifiers \
+                 WHERE identifier = ?1 ORDER BY identity_id",
+                params![identifier],
+                |row| row.get::<_, String>(0),
+            )?;
+            let mut found = Vec::with_capacity(owners.len());
+            for owner in owners {
+                let id = parse_uuid("credential_identifiers.identity_id", &owner)?;
+                if let Some(identity) = load_identity(conn, id)? {
+                    found.push(identity);
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    /// Deletes the identity's `method` credential unless that would leave it without any of
+    /// the `keep_one_of` methods: with `keep_one_of` non-empty, one credential of those
+    /// methods other than `method` must remain. The check and the delete are one transaction.
+    pub fn delete_credential_keeping(
+        &self,
+        identity_id: Uuid,
+        method: &str,
+        keep_one_of: &[String],
+    ) -> Result<CredentialDeletion, StoreError> {
+        self.write(|tx| {
+            if load_credential(tx, identity_id, method)?.is_none() {
+                return Ok(CredentialDeletion::NotFound);
+            }
+            if !keep_one_of.is_empty() {
+                let mut remaining = false;
+                for other in keep_one_of.iter().filter(|m| m.as_str() != method) {
+                    if stored_version(tx, identity_id, other)?.is_some() {
+                        remaining = true;
+                        break;
+                    }
+                }
+                if !remaining {
+                    return Ok(CredentialDeletion::WouldLeaveNone);
+                }
+            }
+            tx.prepare_cached("DELETE FROM credentials WHERE identity_id = ?1 AND method = ?2")?
+                .execute(params![uuid_text(identity_id), method])?;
+            Ok(CredentialDeletion::Deleted)
+        })
     }
 
     /// Deletes the credential and its identifiers. Returns whether it existed.
@@ -391,6 +454,70 @@ mod tests {
             "{result:?}"
         );
         assert_eq!(store.get_identity(identity.id).unwrap(), None);
+    }
+
+    #[test]
+    fn identities_by_identifier_searches_every_method() {
+        let (_dir, store) = temp_store();
+        let ada = identity("a@example.com");
+        let password = credential(ada.id, "password", &["a@example.com", "ada"]);
+        store.create_identity(&ada, &[password]).unwrap();
+        let grace = identity("g@example.com");
+        let oidc = credential(grace.id, "oidc", &["ada"]);
+        store.create_identity(&grace, &[oidc]).unwrap();
+
+        assert_eq!(
+            store.identities_by_identifier("a@example.com").unwrap(),
+            vec![ada.clone()]
+        );
+        let mut both = vec![ada.clone(), grace.clone()];
+        both.sort_by_key(|i| i.id);
+        assert_eq!(store.identities_by_identifier("ada").unwrap(), both);
+        assert!(
+            store
+                .identities_by_identifier("A@example.com")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn delete_credential_keeping_refuses_to_remove_the_last_one_to_keep() {
+        let (_dir, store) = temp_store();
+        let identity = identity("a@example.com");
+        let password = credential(identity.id, "password", &["a@example.com"]);
+        let totp = credential(identity.id, "totp", &[]);
+        let oidc = credential(identity.id, "oidc", &["github:1"]);
+        store
+            .create_identity(&identity, &[password, totp, oidc])
+            .unwrap();
+        let first_factors = ["password".to_string(), "oidc".to_string()];
+
+        let delete = |method| {
+            store
+                .delete_credential_keeping(identity.id, method, &first_factors)
+                .unwrap()
+        };
+        assert_eq!(delete("webauthn"), CredentialDeletion::NotFound);
+        assert_eq!(delete("oidc"), CredentialDeletion::Deleted);
+        assert_eq!(delete("password"), CredentialDeletion::WouldLeaveNone);
+        assert!(store.credential(identity.id, "password").unwrap().is_some());
+        assert!(
+            store
+                .find_by_identifier("oidc", "github:1")
+                .unwrap()
+                .is_none()
+        );
+        // Second factors can go as long as a first factor stays.
+        assert_eq!(delete("totp"), CredentialDeletion::Deleted);
+        // Nothing to keep: anything may go.
+        assert_eq!(
+            store
+                .delete_credential_keeping(identity.id, "password", &[])
+                .unwrap(),
+            CredentialDeletion::Deleted
+        );
+        assert!(store.credentials_of(identity.id).unwrap().is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::codec::{
     from_json, parse_enum, parse_timestamp, parse_uuid, query_all, query_optional, timestamp,
     to_json, uuid_text,
 };
-use super::credentials::insert_new_credential;
+use super::credentials::{insert_new_credential, store_credential};
 use super::{Store, StoreError};
 use crate::model::{Credential, Identity, IdentityState};
 use rusqlite::{Connection, Row, params};
@@ -110,6 +110,27 @@ fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreEr
     Ok(())
 }
 
+fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE identities SET schema_id = ?2, state = ?3, traits = ?4, \
+             metadata_public = ?5, metadata_admin = ?6, updated_at = ?7 WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_text(identity.id),
+            identity.schema_id,
+            identity.state.as_str(),
+            to_json("identities.traits", &identity.traits)?,
+            optional_json_text("identities.metadata_public", &identity.metadata_public)?,
+            optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
+            timestamp(&identity.updated_at),
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates an identity with its credentials, all or nothing. Each credential is stored
     /// as version 1. A `(method, identifier)` pair that another credential already holds
@@ -161,23 +182,26 @@ impl Store {
 
     /// Replaces everything but `id` and `created_at`, which never change after creation.
     pub fn update_identity(&self, identity: &Identity) -> Result<(), StoreError> {
+        self.write(|tx| update_identity_row(tx, identity))
+    }
+
+    /// [`Store::update_identity`] and [`Store::put_credential`] for each `(credential,
+    /// expected_version)` in one transaction: an identifier clash or a version conflict
+    /// changes nothing.
+    pub fn update_identity_with_credentials(
+        &self,
+        identity: &Identity,
+        credentials: &[(Credential, u32)],
+    ) -> Result<(), StoreError> {
+        if credentials.iter().any(|(c, _)| c.identity_id != identity.id) {
+            return Err(StoreError::InvalidArgument(
+                "a credential belongs to a different identity",
+            ));
+        }
         self.write(|tx| {
-            let changed = tx
-                .prepare_cached(
-                    "UPDATE identities SET schema_id = ?2, state = ?3, traits = ?4, \
-                     metadata_public = ?5, metadata_admin = ?6, updated_at = ?7 WHERE id = ?1",
-                )?
-                .execute(params![
-                    uuid_text(identity.id),
-                    identity.schema_id,
-                    identity.state.as_str(),
-                    to_json("identities.traits", &identity.traits)?,
-                    optional_json_text("identities.metadata_public", &identity.metadata_public)?,
-                    optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
-                    timestamp(&identity.updated_at),
-                ])?;
-            if changed == 0 {
-                return Err(StoreError::NotFound);
+            update_identity_row(tx, identity)?;
+            for (credential, expected) in credentials {
+                store_credential(tx, credential, Some(*expected))?;
             }
             Ok(())
         })
@@ -263,6 +287,46 @@ mod tests {
         let (_dir, store) = temp_store();
         let result = store.update_identity(&identity("ghost@example.com"));
         assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    }
+
+    #[test]
+    fn update_with_credentials_is_all_or_nothing() {
+        let (_dir, store) = temp_store();
+        let ada = identity("a@example.com");
+        let password = credential(ada.id, "password", &["a@example.com"]);
+        store
+            .create_identity(&ada, std::slice::from_ref(&password))
+            .unwrap();
+        let grace = identity("g@example.com");
+        let taken = credential(grace.id, "password", &["g@example.com"]);
+        store.create_identity(&grace, &[taken]).unwrap();
+
+        let mut renamed = ada.clone();
+        renamed.traits = json!({ "email": "g@example.com" });
+        let mut moved = password.clone();
+        moved.identifiers = vec!["g@example.com".into()];
+        let clash = store.update_identity_with_credentials(&renamed, &[(moved.clone(), 1)]);
+        assert!(
+            matches!(clash, Err(StoreError::DuplicateIdentifier { .. })),
+            "{clash:?}"
+        );
+        assert_eq!(store.get_identity(ada.id).unwrap(), Some(ada.clone()));
+
+        let stale = store.update_identity_with_credentials(&renamed, &[(password.clone(), 9)]);
+        assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+        assert_eq!(store.get_identity(ada.id).unwrap(), Some(ada.clone()));
+
+        renamed.traits = json!({ "email": "new@example.com" });
+        moved.identifiers = vec!["new@example.com".into()];
+        store
+            .update_identity_with_credentials(&renamed, &[(moved, 1)])
+            .unwrap();
+        assert_eq!(store.get_identity(ada.id).unwrap(), Some(renamed));
+        let (owner, stored) = store
+            .find_by_identifier("password", "new@example.com")
+            .unwrap()
+            .unwrap();
+        assert_eq!((owner.id, stored.version), (ada.id, 2));
     }
 
     #[test]

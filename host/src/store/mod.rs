@@ -17,7 +17,9 @@ mod sessions;
 #[cfg(test)]
 mod testing;
 
+pub use credentials::CredentialDeletion;
 pub use error::StoreError;
+pub use sessions::SessionFilter;
 pub use migrations::{AppliedMigration, PendingMigration};
 
 use connections::ReaderPool;

@@ -7,6 +7,7 @@ use super::codec::{
 use super::credentials::store_credential;
 use super::{Store, StoreError};
 use crate::model::{Aal, Credential, Session};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
 
@@ -129,6 +130,17 @@ fn update_session_row(conn: &Connection, session: &Session) -> Result<(), StoreE
     Ok(())
 }
 
+/// Which sessions [`Store::list_sessions`] returns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionFilter {
+    /// Only this identity's sessions.
+    pub identity_id: Option<Uuid>,
+    /// `Some(true)`: only sessions in use at `now` (not revoked, not expired, identity active);
+    /// `Some(false)`: only the others; `None`: all.
+    pub active: Option<bool>,
+    pub now: DateTime<Utc>,
+}
+
 impl Store {
     pub fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         self.write(|tx| insert_session(tx, session))
@@ -175,6 +187,59 @@ impl Store {
             .into_iter()
             .map(SessionRow::decode)
             .collect()
+        })
+    }
+
+    /// One page of sessions in id order: up to `page_size` sessions with ids greater than
+    /// `after`, narrowed by `filter`. Pass the last id of one page as `after` to get the next.
+    pub fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        page_size: u32,
+        after: Option<Uuid>,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(|conn| {
+            query_all(
+                conn,
+                "SELECT s.id, s.token_hash, s.identity_id, s.active, s.aal, s.authenticated_at, \
+                 s.issued_at, s.expires_at, s.methods, s.devices \
+                 FROM sessions s JOIN identities i ON i.id = s.identity_id \
+                 WHERE (?1 IS NULL OR s.identity_id = ?1) \
+                 AND (?2 IS NULL OR s.id > ?2) \
+                 AND (?3 IS NULL OR (s.active = 1 AND s.expires_at > ?4 AND i.state = 'active') = ?3) \
+                 ORDER BY s.id LIMIT ?5",
+                params![
+                    filter.identity_id.map(uuid_text),
+                    after.map(uuid_text),
+                    filter.active,
+                    timestamp(&filter.now),
+                    page_size
+                ],
+                SessionRow::read,
+            )?
+            .into_iter()
+            .map(SessionRow::decode)
+            .collect()
+        })
+    }
+
+    /// Moves an active session's expiry to `expires_at`. Returns false, changing nothing, when
+    /// there is no such session or it was revoked.
+    pub fn extend_session(&self, id: Uuid, expires_at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached("UPDATE sessions SET expires_at = ?2 WHERE id = ?1 AND active = 1")?
+                .execute(params![uuid_text(id), timestamp(&expires_at)])?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Deletes every session of the identity; returns how many there were.
+    pub fn delete_sessions_of(&self, identity_id: Uuid) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached("DELETE FROM sessions WHERE identity_id = ?1")?
+                .execute(params![uuid_text(identity_id)])?)
         })
     }
 
@@ -310,6 +375,137 @@ mod tests {
         assert!(!store.deactivate_session(Uuid::new_v4()).unwrap());
         assert!(!store.get_session(early.id).unwrap().unwrap().active);
         assert!(store.get_session(late.id).unwrap().unwrap().active);
+    }
+
+    #[test]
+    fn list_sessions_pages_in_id_order() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let mut ids: Vec<Uuid> = (0..5)
+            .map(|_| {
+                let session = session(identity.id);
+                store.create_session(&session).unwrap();
+                session.id
+            })
+            .collect();
+        ids.sort();
+        let all = SessionFilter {
+            identity_id: None,
+            active: None,
+            now: at(20),
+        };
+        let page = |size, after| -> Vec<Uuid> {
+            store
+                .list_sessions(&all, size, after)
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(page(2, None), ids[..2]);
+        assert_eq!(page(2, Some(ids[1])), ids[2..4]);
+        assert_eq!(page(10, Some(ids[3])), ids[4..]);
+        assert!(page(10, Some(ids[4])).is_empty());
+        let first = store.list_sessions(&all, 1, None).unwrap();
+        assert_eq!(first, vec![store.get_session(ids[0]).unwrap().unwrap()]);
+    }
+
+    #[test]
+    fn list_sessions_filters_by_identity_and_activity() {
+        let (_dir, store) = temp_store();
+        let (ada, _) = with_password(&store);
+        let grace = identity("g@example.com");
+        store.create_identity(&grace, &[]).unwrap();
+
+        let live = session(ada.id);
+        let revoked = session(ada.id);
+        let mut expired = session(ada.id);
+        expired.expires_at = at(15);
+        let other = session(grace.id);
+        for s in [&live, &revoked, &expired, &other] {
+            store.create_session(s).unwrap();
+        }
+        store.deactivate_session(revoked.id).unwrap();
+
+        let list = |identity_id, active| -> Vec<Uuid> {
+            let filter = SessionFilter {
+                identity_id,
+                active,
+                now: at(20),
+            };
+            let mut ids: Vec<Uuid> = store
+                .list_sessions(&filter, 100, None)
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        let sorted = |mut v: Vec<Uuid>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            list(Some(ada.id), None),
+            sorted(vec![live.id, revoked.id, expired.id])
+        );
+        assert_eq!(list(Some(ada.id), Some(true)), vec![live.id]);
+        assert_eq!(
+            list(Some(ada.id), Some(false)),
+            sorted(vec![revoked.id, expired.id])
+        );
+        assert_eq!(list(None, Some(true)), sorted(vec![live.id, other.id]));
+        assert_eq!(list(Some(Uuid::new_v4()), None), Vec::<Uuid>::new());
+
+        // The sessions of a disabled identity are not in use.
+        let mut disabled = grace.clone();
+        disabled.state = crate::model::IdentityState::Inactive;
+        store.update_identity(&disabled).unwrap();
+        assert_eq!(list(None, Some(true)), vec![live.id]);
+        assert_eq!(list(Some(grace.id), Some(false)), vec![other.id]);
+    }
+
+    #[test]
+    fn extend_session_moves_the_expiry_of_active_sessions_only() {
+        let (_dir, store) = temp_store();
+        let (identity, _) = with_password(&store);
+        let live = session(identity.id);
+        let revoked = session(identity.id);
+        store.create_session(&live).unwrap();
+        store.create_session(&revoked).unwrap();
+        store.deactivate_session(revoked.id).unwrap();
+
+        assert!(store.extend_session(live.id, at(9_000)).unwrap());
+        assert_eq!(
+            store.get_session(live.id).unwrap().unwrap(),
+            Session {
+                expires_at: at(9_000),
+                ..live
+            }
+        );
+        assert!(!store.extend_session(revoked.id, at(9_000)).unwrap());
+        assert_eq!(
+            store.get_session(revoked.id).unwrap().unwrap().expires_at,
+            revoked.expires_at
+        );
+        assert!(!store.extend_session(Uuid::new_v4(), at(9_000)).unwrap());
+    }
+
+    #[test]
+    fn delete_sessions_of_removes_only_that_identity() {
+        let (_dir, store) = temp_store();
+        let (ada, _) = with_password(&store);
+        let grace = identity("g@example.com");
+        store.create_identity(&grace, &[]).unwrap();
+        let (a1, a2, g1) = (session(ada.id), session(ada.id), session(grace.id));
+        for s in [&a1, &a2, &g1] {
+            store.create_session(s).unwrap();
+        }
+        assert_eq!(store.delete_sessions_of(ada.id).unwrap(), 2);
+        assert_eq!(store.delete_sessions_of(ada.id).unwrap(), 0);
+        assert!(store.sessions_of(ada.id).unwrap().is_empty());
+        assert_eq!(store.sessions_of(grace.id).unwrap(), vec![g1]);
     }
 
     #[test]
