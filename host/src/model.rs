@@ -191,4 +191,6 @@ pub struct Flow {
     pub plugin_state: BTreeMap<String, String>,
     /// The Kratos `ui` object last shown for this flow.
     pub ui: Value,
+    /// Registration: the identity schema chosen with `identity_schema` (else the default).
+    pub schema_id: Option<String>,
 }

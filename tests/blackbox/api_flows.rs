@@ -267,3 +267,64 @@ fn a_session_blocks_a_second_login_flow_and_health_answers() {
     let admin = send(ureq::get(&format!("{}/health/ready", server.admin)), None);
     assert_eq!(admin.status, 200);
 }
+
+#[test]
+fn registration_can_pick_one_of_several_identity_schemas() {
+    let work = Workdir::new();
+    work.write(
+        "employee.schema.json",
+        r#"{
+          "$schema": "http://json-schema.org/draft-07/schema#",
+          "type": "object",
+          "properties": { "traits": { "type": "object", "properties": {
+            "email": { "type": "string", "format": "email", "title": "Work e-mail",
+              "ory.sh/kratos": { "credentials": { "password": { "identifier": true } } } },
+            "department": { "type": "string", "title": "Department", "minLength": 2 }
+          }, "required": ["email", "department"], "additionalProperties": false } }
+        }"#,
+    );
+    let cfg = work.write(
+        "kratos.yml",
+        "identity:\n  default_schema_id: default\n  schemas:\n    - id: default\n      url: base64://eyJ0eXBlIjoib2JqZWN0IiwicHJvcGVydGllcyI6eyJ0cmFpdHMiOnsidHlwZSI6Im9iamVjdCIsInByb3BlcnRpZXMiOnsiZW1haWwiOnsidHlwZSI6InN0cmluZyIsIm9yeS5zaC9rcmF0b3MiOnsiY3JlZGVudGlhbHMiOnsicGFzc3dvcmQiOnsiaWRlbnRpZmllciI6dHJ1ZX19fX19fX19\n    - id: employee\n      url: file://employee.schema.json\n",
+    );
+    let server = Server::start_with(
+        &work,
+        Options {
+            config: Some(&cfg),
+            ..Default::default()
+        },
+    );
+    assert_kratos_error(
+        &server.get("/self-service/registration/api?identity_schema=nope"),
+        400,
+    );
+
+    let flow = server.get("/self-service/registration/api?identity_schema=employee");
+    assert_eq!(flow.status, 200, "{}", flow.body);
+    let dept = flow.body["ui"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["attributes"]["name"] == "traits.department")
+        .expect("department node")
+        .clone();
+    assert_eq!(dept["meta"]["label"]["text"], "Department");
+    let action = format!(
+        "/self-service/registration?flow={}",
+        flow.body["id"].as_str().unwrap()
+    );
+    let missing = server.post_json(&action, &json!({ "method": "password", "traits": { "email": "e@corp.example" }, "password": "employee pw 12" }));
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        message_ids(&missing.body),
+        vec![4000002],
+        "{}",
+        missing.body
+    );
+    let ok = server.post_json(&action, &json!({ "method": "password", "traits": { "email": "e@corp.example", "department": "ops" }, "password": "employee pw 12" }));
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.body["identity"]["schema_id"], "employee");
+    assert_eq!(server.login("e@corp.example", "employee pw 12").status, 200);
+    let schemas = server.get("/schemas");
+    assert_eq!(schemas.body.as_array().unwrap().len(), 2);
+}

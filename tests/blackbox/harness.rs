@@ -199,6 +199,49 @@ impl Server {
     }
 }
 
+/// The admin listener. Without a key the request carries no `Authorization` header.
+impl Server {
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{path}", self.admin)
+    }
+
+    /// Any method on the admin listener, with `Authorization: Bearer <key>` when `key` is
+    /// given, keeping the response headers (`Link`, `Location`…).
+    pub fn admin_send(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> FullResp {
+        let mut req = ureq::request(method, &self.admin_url(path));
+        if let Some(key) = key {
+            req = req.set("Authorization", &format!("Bearer {key}"));
+        }
+        send_full(req, body)
+    }
+
+    pub fn admin_get(&self, path: &str) -> Resp {
+        self.admin_send("GET", path, None, None).into()
+    }
+
+    pub fn admin_post(&self, path: &str, body: &Value) -> Resp {
+        self.admin_send("POST", path, None, Some(body)).into()
+    }
+
+    pub fn admin_put(&self, path: &str, body: &Value) -> Resp {
+        self.admin_send("PUT", path, None, Some(body)).into()
+    }
+
+    pub fn admin_patch(&self, path: &str, body: &Value) -> Resp {
+        self.admin_send("PATCH", path, None, Some(body)).into()
+    }
+
+    pub fn admin_delete(&self, path: &str) -> Resp {
+        self.admin_send("DELETE", path, None, None).into()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -225,6 +268,63 @@ pub fn send(req: ureq::Request, body: Option<&Value>) -> Resp {
     let text = resp.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Resp { status, body }
+}
+
+/// A response with its headers.
+pub struct FullResp {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl FullResp {
+    /// Every value of the header `name` (case-insensitive), in order.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl From<FullResp> for Resp {
+    fn from(full: FullResp) -> Resp {
+        Resp {
+            status: full.status,
+            body: full.body,
+        }
+    }
+}
+
+pub fn send_full(req: ureq::Request, body: Option<&Value>) -> FullResp {
+    let result = match body {
+        Some(b) => req.send_json(b.clone()),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("request failed: {e}"),
+    };
+    let status = resp.status();
+    let mut headers = Vec::new();
+    let mut names = resp.headers_names();
+    names.iter_mut().for_each(|n| n.make_ascii_lowercase());
+    names.sort();
+    names.dedup();
+    for name in names {
+        for value in resp.all(&name) {
+            headers.push((name.clone(), value.to_string()));
+        }
+    }
+    let text = resp.into_string().unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    FullResp {
+        status,
+        body,
+        headers,
+    }
 }
 
 /// The Kratos error envelope: `error.code` equals the HTTP status and `error.message` is set.
@@ -299,7 +399,11 @@ impl Browser {
         };
         let status = resp.status();
         let location = resp.header("location").map(str::to_owned);
-        let set_cookies = resp.all("set-cookie").into_iter().map(str::to_owned).collect();
+        let set_cookies = resp
+            .all("set-cookie")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let text = resp.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         BrowserResp {

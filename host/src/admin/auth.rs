@@ -35,11 +35,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// 401 in Kratos' error format, for a request without a valid API key.
 pub fn unauthorized() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "The request could not be authorized")
-        .with_id("unauthorized")
-        .with_reason(
-            "The admin API requires a valid API key in the `Authorization: Bearer <key>` header.",
-        )
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "The request could not be authorized",
+    )
+    .with_id("unauthorized")
+    .with_reason(
+        "The admin API requires a valid API key in the `Authorization: Bearer <key>` header.",
+    )
 }
 
 #[cfg(test)]
@@ -64,18 +67,36 @@ mod tests {
             Secret::new("first-admin-key-0123"),
             Secret::new("second-admin-key-0123"),
         ];
-        assert!(is_authorized(&keys, &headers("Bearer first-admin-key-0123")));
-        assert!(is_authorized(&keys, &headers("bearer second-admin-key-0123")));
-        assert!(is_authorized(&keys, &headers("Bearer  second-admin-key-0123 ")));
+        assert!(is_authorized(
+            &keys,
+            &headers("Bearer first-admin-key-0123")
+        ));
+        assert!(is_authorized(
+            &keys,
+            &headers("bearer second-admin-key-0123")
+        ));
+        assert!(is_authorized(
+            &keys,
+            &headers("Bearer  second-admin-key-0123 ")
+        ));
     }
 
     #[test]
     fn wrong_missing_or_malformed_keys_are_refused() {
         let keys = [Secret::new("first-admin-key-0123")];
         assert!(!is_authorized(&keys, &HeaderMap::new()));
-        assert!(!is_authorized(&keys, &headers("Bearer first-admin-key-012")));
-        assert!(!is_authorized(&keys, &headers("Bearer first-admin-key-01234")));
-        assert!(!is_authorized(&keys, &headers("Basic first-admin-key-0123")));
+        assert!(!is_authorized(
+            &keys,
+            &headers("Bearer first-admin-key-012")
+        ));
+        assert!(!is_authorized(
+            &keys,
+            &headers("Bearer first-admin-key-01234")
+        ));
+        assert!(!is_authorized(
+            &keys,
+            &headers("Basic first-admin-key-0123")
+        ));
         assert!(!is_authorized(&keys, &headers("first-admin-key-0123")));
         assert!(!is_authorized(&keys, &headers("Bearer ")));
     }

@@ -84,7 +84,9 @@ pub async fn delete(
                     config_json: other.config.clone(),
                     version: other.version,
                 })
-                .await?.is_some() {
+                .await?
+                .is_some()
+            {
                 keep.push(other.method.clone());
             }
         }

@@ -94,9 +94,7 @@ fn parse_state(state: Option<&str>, default: IdentityState) -> Result<IdentitySt
     match state {
         None | Some("") => Ok(default),
         Some(s) => IdentityState::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "`state` must be `active` or `inactive`, got `{s}`"
-            ))
+            ApiError::bad_request(format!("`state` must be `active` or `inactive`, got `{s}`"))
         }),
     }
 }
@@ -171,7 +169,12 @@ fn rejection_details(kind: &str, rejection: &Rejection) -> Value {
         .messages
         .iter()
         .map(ui::text_json)
-        .chain(rejection.node_messages.iter().map(|(_, m)| ui::text_json(m)))
+        .chain(
+            rejection
+                .node_messages
+                .iter()
+                .map(|(_, m)| ui::text_json(m)),
+        )
         .collect();
     json!({ "credential_type": kind, "messages": messages })
 }
@@ -194,7 +197,9 @@ async fn import_credentials(
         let config = import
             .get("config")
             .filter(|c| !c.is_null())
-            .ok_or_else(|| ApiError::bad_request(format!("`credentials.{kind}.config` is required")))?;
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("`credentials.{kind}.config` is required"))
+            })?;
         let marked = schema.marked_traits(&kind, &identity.traits);
         match factor.import_credential(config.to_string(), marked).await? {
             Ok(write) => credentials.push(Credential {
@@ -228,7 +233,11 @@ pub async fn create(app: &App, body: Value) -> Result<IdentityView, ApiError> {
     if body.external_id.as_deref().is_some_and(|s| !s.is_empty()) {
         return Err(unsupported_field("external_id"));
     }
-    if body.organization_id.as_deref().is_some_and(|s| !s.is_empty()) {
+    if body
+        .organization_id
+        .as_deref()
+        .is_some_and(|s| !s.is_empty())
+    {
         return Err(unsupported_field("organization_id"));
     }
     let schema = schema(app, body.schema_id.as_deref())?;
@@ -492,7 +501,9 @@ fn schema_marks_identifier(schema: &Value, method: &str) -> bool {
                 == Some(true);
             marked
                 || prop.get("properties").is_some_and(|p| walk(p, method))
-                || prop.pointer("/items/properties").is_some_and(|p| walk(p, method))
+                || prop
+                    .pointer("/items/properties")
+                    .is_some_and(|p| walk(p, method))
         })
     }
     schema
@@ -683,7 +694,10 @@ mod tests {
             messages: vec![text("bad hash")],
             node_messages: vec![("password".into(), text("too short"))],
         };
-        assert_eq!(rejection_reason(&rejection), "bad hash; password: too short");
+        assert_eq!(
+            rejection_reason(&rejection),
+            "bad hash; password: too short"
+        );
         let details = rejection_details("password", &rejection);
         assert_eq!(details["credential_type"], "password");
         assert_eq!(details["messages"].as_array().unwrap().len(), 2);

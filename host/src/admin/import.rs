@@ -66,8 +66,8 @@ fn describe(err: &crate::error::ApiError) -> String {
 /// `file`, and prints `ok <id>` or `failed record N: <reason>` per record. Returns the number
 /// of failed records.
 pub fn run(config: Config, file: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let records = parse_records(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let app = crate::server::build_app(config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -182,6 +182,9 @@ mod tests {
                 token(next)
             )
         );
-        assert_eq!(link_headers(&base, "/admin/sessions", &q, &page, None).len(), 1);
+        assert_eq!(
+            link_headers(&base, "/admin/sessions", &q, &page, None).len(),
+            1
+        );
     }
 }

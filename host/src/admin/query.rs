@@ -75,7 +75,9 @@ mod tests {
         assert_eq!(q.bool("missing").unwrap(), None);
         assert!(q.bool("other").is_err());
         assert_eq!(
-            QueryParams::parse(Some("active=false")).bool("active").unwrap(),
+            QueryParams::parse(Some("active=false"))
+                .bool("active")
+                .unwrap(),
             Some(false)
         );
     }

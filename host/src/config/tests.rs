@@ -768,7 +768,10 @@ fn admin_api_keys_load_from_a_file_and_stay_out_of_debug_output() {
     );
     let debug = format!("{config:?}");
     assert!(!debug.contains("first-admin-key"), "{debug}");
-    assert!(debug.contains("api_keys: [[redacted], [redacted]]"), "{debug}");
+    assert!(
+        debug.contains("api_keys: [[redacted], [redacted]]"),
+        "{debug}"
+    );
 }
 
 #[test]

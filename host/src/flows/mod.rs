@@ -28,6 +28,8 @@ pub struct FlowStart {
     pub session_id: Option<Uuid>,
     /// Browser flows: the CSRF token the browser's cookie carries.
     pub csrf_token: Option<String>,
+    /// Registration: the identity schema to register with (`identity_schema`).
+    pub schema_id: Option<String>,
 }
 
 pub fn wit_kind(kind: FlowKind) -> wit::FlowKind {
@@ -136,6 +138,7 @@ pub async fn create(app: &App, start: FlowStart) -> Result<Flow, ApiError> {
         csrf_token: start.csrf_token,
         plugin_state: BTreeMap::new(),
         ui: Value::Null,
+        schema_id: start.schema_id,
     };
     render(app, &mut flow, start.identity.as_ref()).await?;
     let stored = flow.clone();
@@ -192,7 +195,7 @@ pub async fn render(
     nodes.push(ui::csrf_node(flow.csrf_token.as_deref().unwrap_or("")));
     match (flow.kind, identity) {
         (FlowKind::Registration, _) => {
-            nodes.extend(app.schemas.default_schema().trait_nodes(None));
+            nodes.extend(registration_schema(app, flow).trait_nodes(None));
         }
         (FlowKind::Settings, Some(identity)) => {
             let schema = app
@@ -210,6 +213,17 @@ pub async fn render(
         "nodes": nodes,
     });
     Ok(())
+}
+
+/// The schema a registration flow registers with.
+pub fn registration_schema<'a>(
+    app: &'a App,
+    flow: &Flow,
+) -> &'a crate::identity::schema::IdentitySchema {
+    flow.schema_id
+        .as_deref()
+        .and_then(|id| app.schemas.get(id))
+        .unwrap_or_else(|| app.schemas.default_schema())
 }
 
 pub fn keep_plugin_state(flow: &mut Flow, method: &str, state: Option<String>) {
@@ -292,6 +306,7 @@ pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, ApiError> {
             identity,
             session_id: flow.session_id,
             csrf_token: flow.csrf_token.clone(),
+            schema_id: flow.schema_id.clone(),
         },
     )
     .await?;

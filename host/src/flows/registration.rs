@@ -23,8 +23,8 @@ pub async fn submit(
     client: &ClientInfo,
 ) -> Result<Submitted, ApiError> {
     let factor = submitted_method(app, &input, FlowKind::Registration)?.clone();
-    let schema_id = app.schemas.default_id.clone();
-    let schema = app.schemas.default_schema();
+    let schema = flows::registration_schema(app, &flow);
+    let schema_id = schema.id.clone();
     let traits = traits_from_input(&input);
 
     let errors = schema.validate(&traits);

@@ -38,7 +38,10 @@ pub fn routes() -> Router<SharedApp> {
             get(list_identity_sessions).delete(delete_identity_sessions),
         )
         .route("/admin/sessions", get(list_sessions))
-        .route("/admin/sessions/{id}", get(get_session).delete(disable_session))
+        .route(
+            "/admin/sessions/{id}",
+            get(get_session).delete(disable_session),
+        )
         .route("/admin/sessions/{id}/extend", patch(extend_session))
 }
 
@@ -73,7 +76,14 @@ fn json_body(bytes: &Bytes) -> Result<Value, ApiError> {
 }
 
 /// A JSON array with Kratos' `Link` headers.
-fn paged(app: &SharedApp, path: &str, query: &QueryParams, page: &PageRequest, next: Option<Uuid>, items: Vec<Value>) -> Response {
+fn paged(
+    app: &SharedApp,
+    path: &str,
+    query: &QueryParams,
+    page: &PageRequest,
+    next: Option<Uuid>,
+    items: Vec<Value>,
+) -> Response {
     let mut resp = Json(Value::Array(items)).into_response();
     for link in pagination::link_headers(&app.config.admin_base_url(), path, query, page, next) {
         if let Ok(value) = HeaderValue::from_str(&link) {
@@ -95,10 +105,7 @@ async fn list_identities(
     Ok(paged(&app, "/admin/identities", &query, &page, next, items))
 }
 
-async fn create_identity(
-    State(app): State<SharedApp>,
-    bytes: Bytes,
-) -> Result<Response, ApiError> {
+async fn create_identity(State(app): State<SharedApp>, bytes: Bytes) -> Result<Response, ApiError> {
     let view = identities::create(&app, json_body(&bytes)?).await?;
     let mut resp = (StatusCode::CREATED, Json(view.to_json(&app, &[]))).into_response();
     let location = app

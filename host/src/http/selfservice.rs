@@ -65,6 +65,7 @@ pub fn routes() -> Router<SharedApp> {
 
 #[derive(Deserialize)]
 pub struct InitParams {
+    identity_schema: Option<String>,
     refresh: Option<bool>,
     aal: Option<String>,
     return_to: Option<String>,
@@ -166,6 +167,13 @@ async fn init_flow(
     let requested_aal = parse_aal(params.aal.as_deref())?;
     let refresh = params.refresh.unwrap_or(false);
     check_return_to(app, params.return_to.as_deref())?;
+    if let Some(id) = params.identity_schema.as_deref()
+        && app.schemas.get(id).is_none()
+    {
+        return Err(ApiError::bad_request(format!(
+            "identity schema `{id}` does not exist"
+        )));
+    }
     let current = sessions::current(app, headers).await?;
 
     let signed_in_already = match kind {
@@ -215,6 +223,7 @@ async fn init_flow(
             identity: current.as_ref().map(|c| c.identity.clone()),
             session_id: current.as_ref().map(|c| c.session.id),
             csrf_token,
+            schema_id: params.identity_schema,
         },
     )
     .await?;
@@ -287,6 +296,7 @@ fn ui_url_for(app: &App, kind: FlowKind, id: &str) -> String {
         csrf_token: None,
         plugin_state: Default::default(),
         ui: Value::Null,
+        schema_id: None,
     };
     flows::ui_url(app, &probe)
 }

@@ -117,7 +117,11 @@ mod tests {
         let plain = admin_identity_json(&identity, &base, None, &[]);
         assert_eq!(plain["metadata_admin"], json!({ "note": "vip" }));
         assert!(plain.get("credentials").is_none());
-        assert!(identity_json(&identity, &base).get("metadata_admin").is_none());
+        assert!(
+            identity_json(&identity, &base)
+                .get("metadata_admin")
+                .is_none()
+        );
 
         let creds = std::slice::from_ref(&password);
         let meta = admin_identity_json(&identity, &base, Some(creds), &[]);

@@ -26,6 +26,7 @@ struct FlowRow {
     csrf_token: Option<String>,
     plugin_state: String,
     ui: String,
+    schema_id: Option<String>,
 }
 
 impl FlowRow {
@@ -46,6 +47,7 @@ impl FlowRow {
             csrf_token: row.get(12)?,
             plugin_state: row.get(13)?,
             ui: row.get(14)?,
+            schema_id: row.get(15)?,
         })
     }
 
@@ -66,6 +68,7 @@ impl FlowRow {
             csrf_token: self.csrf_token,
             plugin_state: from_json("flows.plugin_state", &self.plugin_state)?,
             ui: from_json("flows.ui", &self.ui)?,
+            schema_id: self.schema_id,
         })
     }
 }
@@ -76,8 +79,8 @@ impl Store {
             tx.prepare_cached(
                 "INSERT INTO flows (id, kind, variant, state, issued_at, expires_at, request_url, \
                  return_to, requested_aal, refresh, identity_id, session_id, csrf_token, \
-                 plugin_state, ui) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 plugin_state, ui, schema_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?
             .execute(params![
                 uuid_text(flow.id),
@@ -95,6 +98,7 @@ impl Store {
                 flow.csrf_token,
                 to_json("flows.plugin_state", &flow.plugin_state)?,
                 to_json("flows.ui", &flow.ui)?,
+                flow.schema_id,
             ])?;
             Ok(())
         })
@@ -105,8 +109,8 @@ impl Store {
             query_optional(
                 conn,
                 "SELECT id, kind, variant, state, issued_at, expires_at, request_url, return_to, \
-                 requested_aal, refresh, identity_id, session_id, csrf_token, plugin_state, ui \
-                 FROM flows WHERE id = ?1",
+                 requested_aal, refresh, identity_id, session_id, csrf_token, plugin_state, ui, \
+                 schema_id FROM flows WHERE id = ?1",
                 params![uuid_text(id)],
                 FlowRow::read,
             )?
@@ -123,7 +127,7 @@ impl Store {
                     "UPDATE flows SET state = ?2, issued_at = ?3, expires_at = ?4, \
                      request_url = ?5, return_to = ?6, requested_aal = ?7, refresh = ?8, \
                      identity_id = ?9, session_id = ?10, csrf_token = ?11, plugin_state = ?12, \
-                     ui = ?13 WHERE id = ?1",
+                     ui = ?13, schema_id = ?14 WHERE id = ?1",
                 )?
                 .execute(params![
                     uuid_text(flow.id),
@@ -139,6 +143,7 @@ impl Store {
                     flow.csrf_token,
                     to_json("flows.plugin_state", &flow.plugin_state)?,
                     to_json("flows.ui", &flow.ui)?,
+                    flow.schema_id,
                 ])?;
             if changed == 0 {
                 return Err(StoreError::NotFound);

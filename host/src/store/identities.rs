@@ -193,7 +193,10 @@ impl Store {
         identity: &Identity,
         credentials: &[(Credential, u32)],
     ) -> Result<(), StoreError> {
-        if credentials.iter().any(|(c, _)| c.identity_id != identity.id) {
+        if credentials
+            .iter()
+            .any(|(c, _)| c.identity_id != identity.id)
+        {
             return Err(StoreError::InvalidArgument(
                 "a credential belongs to a different identity",
             ));

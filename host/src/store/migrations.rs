@@ -13,11 +13,18 @@ struct Migration {
 }
 
 /// Append only: a released migration never changes, because databases already carry it.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: INITIAL_SCHEMA,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: INITIAL_SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "registration flows remember their identity schema",
+        sql: "ALTER TABLE flows ADD COLUMN schema_id TEXT;",
+    },
+];
 
 const INITIAL_SCHEMA: &str = r#"
 CREATE TABLE identities (

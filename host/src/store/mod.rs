@@ -19,8 +19,8 @@ mod testing;
 
 pub use credentials::CredentialDeletion;
 pub use error::StoreError;
-pub use sessions::SessionFilter;
 pub use migrations::{AppliedMigration, PendingMigration};
+pub use sessions::SessionFilter;
 
 use connections::ReaderPool;
 use dsn::Location;

@@ -112,5 +112,6 @@ pub(super) fn flow(expires_at: DateTime<Utc>) -> Flow {
         csrf_token: Some("csrf".into()),
         plugin_state: BTreeMap::from([("totp".to_string(), "pending-secret".to_string())]),
         ui: json!({ "action": "/self-service/login", "method": "POST", "nodes": [] }),
+        schema_id: Some("default".into()),
     }
 }
