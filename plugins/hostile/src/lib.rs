@@ -1,10 +1,14 @@
-//! A test fixture that misbehaves on purpose. Its settings choose how: `{"mode": "trap"}`
-//! panics, `"loop"` spins forever, `"hog"` allocates without bound. It proves that a hostile
-//! plugin fails only its own request.
+//! A test fixture that misbehaves on purpose, to prove that a hostile plugin fails only its own
+//! request. Its settings choose how `submit` misbehaves: `{"mode": "trap"}` panics, `"loop"`
+//! spins forever, `"hog"` allocates without bound; `"id"` names the method, so one file can be
+//! loaded several times. Every other export answers at once: `describe` runs at load time and
+//! must succeed for the fixture to be loaded at all.
 
 wit_bindgen::generate!({
     path: "../../wit/factor",
-    world: "latchkey:factor/plugin@0.1.0",
+    world: "plugin",
+    // The host capabilities live in another package (`deps/host`), and wit-bindgen only
+    // generates foreign packages when told to.
     generate_all,
 });
 
@@ -15,32 +19,37 @@ use latchkey::factor::types::{
 };
 use latchkey::host::settings;
 
-// Exported only in the component build: a native build (for unit tests) must not carry
-// component export names, which native linkers reject.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-struct Hostile;
-
-/// Reads `"key": "value"` from the settings without a JSON parser, to keep the fixture tiny.
+/// A string value of the settings object. A scan instead of a JSON parser keeps the fixture
+/// tiny; the host writes the settings, so their shape is known.
 fn setting(key: &str) -> Option<String> {
     let json = settings::get();
-    let at = json.find(&format!("\"{key}\""))?;
-    let rest = &json[at + key.len() + 2..];
-    let start = rest.find('"')? + 1;
-    let end = start + rest[start..].find('"')?;
-    Some(rest[start..end].to_string())
+    let quoted = format!("\"{key}\"");
+    let after_key = &json[json.find(&quoted)? + quoted.len()..];
+    let value = after_key.trim_start().strip_prefix(':')?.trim_start();
+    let value = value.strip_prefix('"')?;
+    Some(value[..value.find('"')?].to_string())
 }
 
-fn no() -> Rejection {
+fn method_id() -> String {
+    setting("id").unwrap_or_else(|| "hostile".into())
+}
+
+fn refuse() -> Rejection {
     Rejection {
         messages: vec![],
         node_messages: vec![],
     }
 }
 
+// Exported only in the component build: native builds cannot carry the component export
+// names.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Hostile;
+
 impl Guest for Hostile {
     fn describe() -> MethodInfo {
         MethodInfo {
-            id: setting("id").unwrap_or_else(|| "hostile".into()),
+            id: method_id(),
             version: env!("CARGO_PKG_VERSION").into(),
             role: FactorRole::First,
             aal: Aal::Aal1,
@@ -50,19 +59,20 @@ impl Guest for Hostile {
     }
 
     fn render(_ctx: FlowContext) -> Result<Rendering, Rejection> {
+        let submit = InputAttributes {
+            name: "method".into(),
+            type_: "submit".into(),
+            value_json: Some(format!("\"{}\"", method_id())),
+            required: false,
+            disabled: false,
+            autocomplete: None,
+            pattern: None,
+            maxlength: None,
+        };
         Ok(Rendering {
             nodes: vec![UiNode {
                 group: "hostile".into(),
-                attributes: NodeAttributes::Input(InputAttributes {
-                    name: "method".into(),
-                    type_: "submit".into(),
-                    value_json: Some(format!("\"{}\"", Self::describe().id)),
-                    required: false,
-                    disabled: false,
-                    autocomplete: None,
-                    pattern: None,
-                    maxlength: None,
-                }),
+                attributes: NodeAttributes::Input(submit),
                 messages: vec![],
                 label: None,
             }],
@@ -70,7 +80,7 @@ impl Guest for Hostile {
         })
     }
 
-    fn submit(_ctx: FlowContext, _input: String) -> Result<SubmitOutcome, Rejection> {
+    fn submit(_ctx: FlowContext, _input_json: String) -> Result<SubmitOutcome, Rejection> {
         match setting("mode").as_deref() {
             Some("trap") => panic!("hostile fixture: trapping on purpose"),
             Some("loop") => loop {
@@ -79,12 +89,13 @@ impl Guest for Hostile {
             Some("hog") => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
                 loop {
-                    // Touch every page so the memory is really committed.
+                    // A non-zero fill writes every byte, so each block is really committed
+                    // rather than left as untouched zero pages.
                     hoard.push(vec![0xA5; 1 << 20]);
                     std::hint::black_box(&hoard);
                 }
             }
-            _ => Err(no()),
+            _ => Err(refuse()),
         }
     }
 
@@ -93,7 +104,7 @@ impl Guest for Hostile {
         _key: String,
         _query: Vec<(String, String)>,
     ) -> Result<SubmitOutcome, Rejection> {
-        Err(no())
+        Err(refuse())
     }
 
     fn credential_aal(_credential: Credential) -> Option<Aal> {
@@ -101,10 +112,10 @@ impl Guest for Hostile {
     }
 
     fn import_credential(
-        _config: String,
-        _marked: Vec<(String, String)>,
+        _config_json: String,
+        _marked_traits: Vec<(String, String)>,
     ) -> Result<CredentialWrite, Rejection> {
-        Err(no())
+        Err(refuse())
     }
 }
 

@@ -1,27 +1,105 @@
-//! Password hashes in PHC form: argon2id for everything new; argon2i, argon2d and bcrypt
-//! accepted from imports and upgraded on the next successful login.
+//! Password hashes: argon2 (id, i, d) in PHC form and bcrypt in modular crypt form, the formats
+//! Kratos writes. New hashes use the configured hasher; any supported hash verifies, and a hash
+//! that is not what the configuration would produce today is replaced after a good login.
 
-use crate::settings::Argon2Params;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::settings::{Argon2Params, Hasher};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::str::FromStr;
 
-pub fn argon2(params: &Argon2Params) -> Result<Argon2<'static>, String> {
-    let p = Params::new(
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        Some(params.key_length as usize),
-    )
-    .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Argon2id,
+    Argon2i,
+    Argon2d,
+    Bcrypt,
 }
 
-pub fn hash(password: &str, salt: &[u8], params: &Argon2Params) -> Result<String, String> {
-    let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
-    argon2(params)?
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("hashing failed: {e}"))
+impl Scheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Argon2id => "argon2id",
+            Scheme::Argon2i => "argon2i",
+            Scheme::Argon2d => "argon2d",
+            Scheme::Bcrypt => "bcrypt",
+        }
+    }
+}
+
+/// bcrypt silently ignores everything past 72 bytes; like Kratos (Go's bcrypt) we refuse such
+/// passwords rather than let a prefix stand for them.
+pub const BCRYPT_MAX_PASSWORD_BYTES: usize = 72;
+
+const BCRYPT_SALT_BYTES: u32 = 16;
+
+fn looks_like_bcrypt(stored: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$", "$2x$"]
+        .iter()
+        .any(|p| stored.starts_with(p))
+}
+
+/// Which supported scheme a stored hash uses, if it is well-formed enough to verify against.
+pub fn scheme(stored: &str) -> Option<Scheme> {
+    if looks_like_bcrypt(stored) {
+        let cost = bcrypt::HashParts::from_str(stored).ok()?.get_cost();
+        return (4..=31).contains(&cost).then_some(Scheme::Bcrypt);
+    }
+    let hash = PasswordHash::new(stored).ok()?;
+    let scheme = [
+        (Algorithm::Argon2id, Scheme::Argon2id),
+        (Algorithm::Argon2i, Scheme::Argon2i),
+        (Algorithm::Argon2d, Scheme::Argon2d),
+    ]
+    .into_iter()
+    .find(|(a, _)| hash.algorithm == a.ident())
+    .map(|(_, s)| s)?;
+    let usable = hash.salt.is_some() && hash.hash.is_some() && Params::try_from(&hash).is_ok();
+    usable.then_some(scheme)
+}
+
+/// How many random bytes [`hash`] needs as salt.
+pub fn salt_length(hasher: &Hasher) -> u32 {
+    match hasher {
+        Hasher::Argon2id(p) => p.salt_length,
+        Hasher::Bcrypt { .. } => BCRYPT_SALT_BYTES,
+    }
+}
+
+fn argon2id(p: &Argon2Params) -> Result<Argon2<'static>, String> {
+    let params = Params::new(
+        p.memory_kib,
+        p.iterations,
+        p.parallelism,
+        Some(p.key_length as usize),
+    )
+    .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes with the configured hasher; `salt` must be [`salt_length`] bytes.
+pub fn hash(password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, String> {
+    match hasher {
+        Hasher::Argon2id(p) => {
+            let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
+            argon2id(p)?
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| format!("argon2: {e}"))
+        }
+        Hasher::Bcrypt { cost } => {
+            // Checked here rather than with the crate's non-truncating variant, which also
+            // refuses exactly 72 bytes, a length Kratos (Go's bcrypt) accepts.
+            if password.len() > BCRYPT_MAX_PASSWORD_BYTES {
+                return Err(format!(
+                    "bcrypt takes at most {BCRYPT_MAX_PASSWORD_BYTES} bytes of password"
+                ));
+            }
+            let salt: [u8; 16] = salt.try_into().map_err(|_| "bcrypt needs a 16-byte salt")?;
+            bcrypt::hash_with_salt(password, *cost, salt)
+                .map(|h| h.to_string())
+                .map_err(|e| format!("bcrypt: {e}"))
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -30,86 +108,93 @@ pub enum Verdict {
         needs_rehash: bool,
     },
     Mismatch,
-    /// The stored string is no hash this plugin knows; treated like a wrong password.
+    /// The stored string is no hash this plugin can check; treated like a wrong password.
     Unreadable,
 }
 
-/// Compares in constant time (both argon2 and bcrypt compare their outputs that way).
-pub fn verify(password: &str, stored: &str, params: &Argon2Params) -> Verdict {
-    if is_bcrypt(stored) {
-        return match bcrypt::verify(password, stored) {
-            Ok(true) => Verdict::Match { needs_rehash: true },
-            Ok(false) => Verdict::Mismatch,
-            Err(_) => Verdict::Unreadable,
-        };
-    }
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return Verdict::Unreadable;
-    };
-    // `Argon2::default()` verifies any argon2 variant with the parameters the hash carries.
-    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-        Ok(()) => Verdict::Match {
-            needs_rehash: !is_current(&parsed, params),
+/// Both algorithms compare their outputs in constant time.
+pub fn verify(password: &str, stored: &str, hasher: &Hasher) -> Verdict {
+    let matched = match scheme(stored) {
+        None => return Verdict::Unreadable,
+        // The length check comes after the hash so an over-long guess costs as much as any.
+        Some(Scheme::Bcrypt) => match bcrypt::verify(password, stored) {
+            Ok(ok) => ok && password.len() <= BCRYPT_MAX_PASSWORD_BYTES,
+            Err(_) => return Verdict::Unreadable,
         },
-        Err(argon2::password_hash::Error::Password) => Verdict::Mismatch,
-        Err(_) => Verdict::Unreadable,
-    }
-}
-
-fn is_current(hash: &PasswordHash<'_>, params: &Argon2Params) -> bool {
-    let Ok(p) = Params::try_from(hash) else {
-        return false;
-    };
-    hash.algorithm == Algorithm::Argon2id.ident()
-        && p.m_cost() == params.memory_kib
-        && p.t_cost() == params.iterations
-        && p.p_cost() == params.parallelism
-        && hash
-            .hash
-            .is_some_and(|h| h.len() == params.key_length as usize)
-}
-
-fn is_bcrypt(stored: &str) -> bool {
-    ["$2a$", "$2b$", "$2y$", "$2x$"]
-        .iter()
-        .any(|p| stored.starts_with(p))
-}
-
-/// Whether an imported hash is one this plugin can verify.
-pub fn is_supported_hash(stored: &str) -> bool {
-    if is_bcrypt(stored) {
-        return stored.len() == 60;
-    }
-    PasswordHash::new(stored).is_ok_and(|h| {
-        [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d]
-            .iter()
-            .any(|a| h.algorithm == a.ident())
-    })
-}
-
-/// A well-formed hash with the configured parameters that no password matches. Verifying
-/// against it costs the same as verifying a real hash, so an unknown identifier takes as long
-/// as a wrong password.
-pub fn decoy(params: &Argon2Params) -> String {
-    use argon2::password_hash::Output;
-    let salt = SaltString::encode_b64(&[0x5a; 16]).expect("16 bytes make a valid salt");
-    let output = Output::new(&vec![0u8; params.key_length as usize]).expect("valid output length");
-    let p = Params::new(
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        Some(params.key_length as usize),
-    );
-    match p {
-        Ok(p) => PasswordHash {
-            algorithm: Algorithm::Argon2id.ident(),
-            version: Some(Version::V0x13.into()),
-            params: (&p).try_into().expect("argon2 params encode"),
-            salt: Some(salt.as_salt()),
-            hash: Some(output),
+        Some(_) => {
+            let Ok(parsed) = PasswordHash::new(stored) else {
+                return Verdict::Unreadable;
+            };
+            // `Argon2::default()` takes algorithm, version and cost from the hash itself.
+            match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+                Ok(()) => true,
+                Err(argon2::password_hash::Error::Password) => false,
+                Err(_) => return Verdict::Unreadable,
+            }
         }
-        .to_string(),
-        Err(_) => String::new(),
+    };
+    if matched {
+        Verdict::Match {
+            needs_rehash: !is_current(stored, hasher),
+        }
+    } else {
+        Verdict::Mismatch
+    }
+}
+
+/// Whether `stored` is what the configured hasher would produce today (same algorithm and
+/// cost), so that raising the parameters upgrades every account at its next login.
+pub fn is_current(stored: &str, hasher: &Hasher) -> bool {
+    match hasher {
+        Hasher::Bcrypt { cost } => {
+            looks_like_bcrypt(stored)
+                && bcrypt::HashParts::from_str(stored).is_ok_and(|h| h.get_cost() == *cost)
+        }
+        Hasher::Argon2id(p) => {
+            let Ok(hash) = PasswordHash::new(stored) else {
+                return false;
+            };
+            let Ok(params) = Params::try_from(&hash) else {
+                return false;
+            };
+            hash.algorithm == Algorithm::Argon2id.ident()
+                && hash.version == Some(Version::V0x13.into())
+                && params.m_cost() == p.memory_kib
+                && params.t_cost() == p.iterations
+                && params.p_cost() == p.parallelism
+                && hash.hash.is_some_and(|h| h.len() == p.key_length as usize)
+        }
+    }
+}
+
+/// A well-formed hash with the configured cost that no password matches (its output is all
+/// zeros). Verifying against it costs what verifying a real hash costs, so a login for an
+/// unknown identifier takes as long as one with a wrong password — without hashing anything
+/// to build it, and for any parameters the operator chooses.
+pub fn decoy(hasher: &Hasher) -> String {
+    match hasher {
+        // `.` is zero in bcrypt's base64 alphabet: a zero salt and a zero digest.
+        Hasher::Bcrypt { cost } => format!("$2b${cost:02}${}", ".".repeat(53)),
+        Hasher::Argon2id(p) => {
+            let params = Params::new(
+                p.memory_kib,
+                p.iterations,
+                p.parallelism,
+                Some(p.key_length as usize),
+            )
+            .expect("parameters were validated when the settings were read");
+            let salt = SaltString::encode_b64(&[0u8; 16]).expect("16 bytes are a valid salt");
+            let output = Output::new(&vec![0u8; p.key_length as usize])
+                .expect("key length was validated when the settings were read");
+            PasswordHash {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: (&params).try_into().expect("argon2 parameters encode"),
+                salt: Some(salt.as_salt()),
+                hash: Some(output),
+            }
+            .to_string()
+        }
     }
 }
 
@@ -117,6 +202,7 @@ pub fn decoy(params: &Argon2Params) -> String {
 mod tests {
     use super::*;
 
+    /// Cheap parameters: the tests are about formats and decisions, not cost.
     fn cheap() -> Argon2Params {
         Argon2Params {
             memory_kib: 64,
@@ -127,52 +213,161 @@ mod tests {
         }
     }
 
+    fn argon2_with(algorithm: Algorithm, version: Version, p: Argon2Params, pw: &str) -> String {
+        let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None).unwrap();
+        let salt = SaltString::encode_b64(&[9; 16]).unwrap();
+        Argon2::new(algorithm, version, params)
+            .hash_password(pw.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
+    }
+
+    fn bcrypt_hash(pw: &str, cost: u32) -> String {
+        bcrypt::hash_with_salt(pw, cost, [3; 16])
+            .unwrap()
+            .to_string()
+    }
+
+    const KRATOS_ARGON2ID: &str = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$\
+        NWL4bW2uwk5d4GsyFvZt2FaCi87/05aNaLEuZq0qYJw";
+
+    #[test]
+    fn detects_the_schemes_kratos_writes() {
+        assert_eq!(scheme(KRATOS_ARGON2ID), Some(Scheme::Argon2id));
+        let p = cheap();
+        assert_eq!(
+            scheme(&argon2_with(Algorithm::Argon2i, Version::V0x13, p, "x")),
+            Some(Scheme::Argon2i)
+        );
+        assert_eq!(
+            scheme(&argon2_with(Algorithm::Argon2d, Version::V0x10, p, "x")),
+            Some(Scheme::Argon2d)
+        );
+        let b = bcrypt_hash("x", 4);
+        assert_eq!(scheme(&b), Some(Scheme::Bcrypt));
+        for prefix in ["$2a$", "$2y$"] {
+            let other = b.replacen("$2b$", prefix, 1);
+            assert_eq!(scheme(&other), Some(Scheme::Bcrypt), "{other}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_verify() {
+        for bad in [
+            "",
+            "plaintext",
+            "$md5$abc",
+            "$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA",
+            "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA",
+            "$argon2id$v=19$m=1,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$NWL4bW2uwk5d4GsyFvZt2F",
+            "$2b$04$tooshort",
+            "$2b$99$.....................................................",
+        ] {
+            assert_eq!(scheme(bad), None, "{bad}");
+            assert_eq!(
+                verify("x", bad, &Hasher::Argon2id(cheap())),
+                Verdict::Unreadable
+            );
+        }
+    }
+
     #[test]
     fn hash_then_verify() {
-        let h = hash("hunter2hunter2", &[7; 16], &cheap()).unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let hasher = Hasher::Argon2id(cheap());
+        let h = hash("hunter2hunter2", &hasher, &[7; 16]).unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{h}");
         assert_eq!(
-            verify("hunter2hunter2", &h, &cheap()),
+            verify("hunter2hunter2", &h, &hasher),
             Verdict::Match {
                 needs_rehash: false
             }
         );
-        assert_eq!(verify("hunter3hunter3", &h, &cheap()), Verdict::Mismatch);
+        assert_eq!(verify("hunter3hunter3", &h, &hasher), Verdict::Mismatch);
+
+        let bcrypt = Hasher::Bcrypt { cost: 4 };
+        let h = hash("hunter2hunter2", &bcrypt, &[7; 16]).unwrap();
+        assert!(h.starts_with("$2b$04$"), "{h}");
+        assert_eq!(
+            verify("hunter2hunter2", &h, &bcrypt),
+            Verdict::Match {
+                needs_rehash: false
+            }
+        );
     }
 
     #[test]
-    fn other_parameters_or_algorithms_ask_for_a_rehash() {
-        let mut old = cheap();
-        old.iterations = 2;
-        let h = hash("pw-pw-pw-pw", &[1; 16], &old).unwrap();
-        assert_eq!(
-            verify("pw-pw-pw-pw", &h, &cheap()),
-            Verdict::Match { needs_rehash: true }
-        );
+    fn rehash_when_algorithm_or_cost_differs() {
+        let current = cheap();
+        let hasher = Hasher::Argon2id(current);
+        let same = argon2_with(Algorithm::Argon2id, Version::V0x13, current, "pw");
+        assert!(is_current(&same, &hasher));
 
-        let bcrypt = bcrypt::hash_with_salt("pw-pw-pw-pw", 4, [3; 16])
-            .unwrap()
-            .to_string();
-        assert!(is_supported_hash(&bcrypt));
-        assert_eq!(
-            verify("pw-pw-pw-pw", &bcrypt, &cheap()),
-            Verdict::Match { needs_rehash: true }
-        );
-        assert_eq!(verify("nope-nope", &bcrypt, &cheap()), Verdict::Mismatch);
+        let more_passes = Argon2Params {
+            iterations: 2,
+            ..current
+        };
+        let more_memory = Argon2Params {
+            memory_kib: 128,
+            ..current
+        };
+        let longer_key = Argon2Params {
+            key_length: 64,
+            ..current
+        };
+        for stale in [
+            argon2_with(Algorithm::Argon2id, Version::V0x13, more_passes, "pw"),
+            argon2_with(Algorithm::Argon2id, Version::V0x13, more_memory, "pw"),
+            argon2_with(Algorithm::Argon2id, Version::V0x10, current, "pw"),
+            argon2_with(Algorithm::Argon2i, Version::V0x13, current, "pw"),
+            argon2_with(Algorithm::Argon2d, Version::V0x13, current, "pw"),
+            hash("pw", &Hasher::Argon2id(longer_key), &[1; 16]).unwrap(),
+            bcrypt_hash("pw", 4),
+        ] {
+            assert!(!is_current(&stale, &hasher), "{stale}");
+            assert_eq!(
+                verify("pw", &stale, &hasher),
+                Verdict::Match { needs_rehash: true },
+                "{stale}"
+            );
+            assert_eq!(verify("pw2", &stale, &hasher), Verdict::Mismatch);
+        }
+
+        let bcrypt10 = Hasher::Bcrypt { cost: 10 };
+        assert!(!is_current(&bcrypt_hash("pw", 4), &bcrypt10));
+        assert!(!is_current(&same, &bcrypt10));
+        assert!(is_current(&decoy(&bcrypt10), &bcrypt10));
     }
 
     #[test]
-    fn the_decoy_never_matches_and_has_the_configured_cost() {
-        let d = decoy(&cheap());
+    fn bcrypt_refuses_what_it_would_truncate() {
+        let long = "a".repeat(80);
+        let h = bcrypt_hash(&long, 4);
+        let hasher = Hasher::Bcrypt { cost: 4 };
+        assert_eq!(verify(&long, &h, &hasher), Verdict::Mismatch);
+        assert!(hash(&long, &hasher, &[0; 16]).is_err());
+        let max = "a".repeat(BCRYPT_MAX_PASSWORD_BYTES);
+        let h = hash(&max, &hasher, &[0; 16]).unwrap();
+        assert_eq!(
+            verify(&max, &h, &hasher),
+            Verdict::Match {
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[test]
+    fn decoys_never_match_and_carry_the_configured_cost() {
+        let hasher = Hasher::Argon2id(cheap());
+        let d = decoy(&hasher);
         assert!(d.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{d}");
-        assert_eq!(verify("", &d, &cheap()), Verdict::Mismatch);
-        assert_eq!(verify("anything", &d, &cheap()), Verdict::Mismatch);
-    }
+        assert!(is_current(&d, &hasher));
+        for guess in ["", "anything", "password"] {
+            assert_eq!(verify(guess, &d, &hasher), Verdict::Mismatch);
+        }
 
-    #[test]
-    fn garbage_is_not_a_supported_hash() {
-        assert!(!is_supported_hash("plaintext"));
-        assert!(!is_supported_hash("$md5$abc"));
-        assert_eq!(verify("x", "plaintext", &cheap()), Verdict::Unreadable);
+        let bcrypt = Hasher::Bcrypt { cost: 5 };
+        let d = decoy(&bcrypt);
+        assert_eq!(scheme(&d), Some(Scheme::Bcrypt), "{d}");
+        assert_eq!(verify("anything", &d, &bcrypt), Verdict::Mismatch);
     }
 }

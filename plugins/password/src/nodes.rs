@@ -1,33 +1,16 @@
-//! The password method's Kratos UI nodes and messages, matching Kratos' own snapshots.
+//! The UI nodes of the password method, shaped after Kratos' own snapshots
+//! (`password--TestFormHydration-*`, `password--TestPopulateRegistrationMethod-*`, and the
+//! password part of the settings snapshots). The host adds `csrf_token` and the traits.
 
-use crate::bindings::latchkey::factor::types::{
-    InputAttributes, MessageType, NodeAttributes, UiNode, UiText,
-};
+use crate::bindings::latchkey::factor::types::{InputAttributes, NodeAttributes, UiNode, UiText};
+use crate::messages::info;
 
-pub fn text(
-    id: u32,
-    text: impl Into<String>,
-    kind: MessageType,
-    context: Option<String>,
-) -> UiText {
-    UiText {
-        id,
-        text: text.into(),
-        type_: kind,
-        context_json: context,
-    }
-}
-
-fn label(id: u32, s: &str) -> Option<UiText> {
-    Some(text(id, s, MessageType::Info, None))
-}
-
-fn input(name: &str, kind: &str, value: Option<String>, required: bool) -> InputAttributes {
+fn input(name: &str, type_: &str, value: Option<&str>) -> InputAttributes {
     InputAttributes {
         name: name.into(),
-        type_: kind.into(),
-        value_json: value,
-        required,
+        type_: type_.into(),
+        value_json: value.map(|v| serde_json::Value::from(v).to_string()),
+        required: false,
         disabled: false,
         autocomplete: None,
         pattern: None,
@@ -35,81 +18,178 @@ fn input(name: &str, kind: &str, value: Option<String>, required: bool) -> Input
     }
 }
 
-fn node(group: &str, attrs: InputAttributes, label: Option<UiText>) -> UiNode {
+fn node(group: &str, attributes: InputAttributes, label: Option<UiText>) -> UiNode {
     UiNode {
         group: group.into(),
-        attributes: NodeAttributes::Input(attrs),
+        attributes: NodeAttributes::Input(attributes),
         messages: vec![],
         label,
     }
 }
 
-/// `identifier` (group default), prefilled on refresh.
-pub fn identifier(prefill: Option<&str>) -> UiNode {
-    let value = Some(serde_json::to_string(prefill.unwrap_or("")).expect("a string serialises"));
+fn identifier() -> UiNode {
     node(
         "default",
-        input("identifier", "text", value, true),
-        label(1070004, "ID"),
+        InputAttributes {
+            required: true,
+            ..input("identifier", "text", Some(""))
+        },
+        Some(info(1070004, "ID")),
     )
 }
 
-pub fn password(autocomplete: &str) -> UiNode {
-    let mut attrs = input("password", "password", None, true);
-    attrs.autocomplete = Some(autocomplete.into());
-    node("password", attrs, label(1070001, "Password"))
+/// On refresh the identifier is fixed to the signed-in identity, so it travels hidden.
+fn fixed_identifier(identifier: &str) -> UiNode {
+    node(
+        "default",
+        input("identifier", "hidden", Some(identifier)),
+        None,
+    )
 }
 
-pub fn submit(label_id: u32, label_text: &str) -> UiNode {
+fn password(autocomplete: &str) -> UiNode {
     node(
         "password",
-        input("method", "submit", Some("\"password\"".into()), false),
-        label(label_id, label_text),
+        InputAttributes {
+            required: true,
+            autocomplete: Some(autocomplete.into()),
+            ..input("password", "password", None)
+        },
+        Some(info(1070001, "Password")),
     )
 }
 
-pub fn invalid_credentials() -> UiText {
-    text(
-        4000006,
-        "The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.",
-        MessageType::Error,
-        None,
+fn submit(label: UiText) -> UiNode {
+    node(
+        "password",
+        input("method", "submit", Some("password")),
+        Some(label),
     )
 }
 
-pub fn missing(property: &str) -> UiText {
-    text(
-        4000002,
-        format!("Property {property} is missing."),
-        MessageType::Error,
-        Some(serde_json::json!({ "property": property }).to_string()),
-    )
+pub fn login() -> Vec<UiNode> {
+    vec![
+        identifier(),
+        password("current-password"),
+        submit(info(1010022, "Sign in with password")),
+    ]
 }
 
-pub fn too_short(min: usize, actual: usize) -> UiText {
-    text(
-        4000032,
-        format!("The password must be at least {min} characters long, but got {actual}."),
-        MessageType::Error,
-        Some(serde_json::json!({ "min_length": min, "actual_length": actual }).to_string()),
-    )
+pub fn login_refresh(identifier: &str) -> Vec<UiNode> {
+    vec![
+        fixed_identifier(identifier),
+        password("current-password"),
+        submit(info(1010001, "Sign in")),
+    ]
 }
 
-pub fn similar_to_identifier() -> UiText {
-    text(
-        4000031,
-        "The password can not be used because it is too similar to the identifier.",
-        MessageType::Error,
-        None,
-    )
+pub fn registration() -> Vec<UiNode> {
+    vec![password("new-password"), submit(info(1040001, "Sign up"))]
 }
 
-pub fn generic(reason: impl Into<String>) -> UiText {
-    let reason = reason.into();
-    text(
-        4000001,
-        reason.clone(),
-        MessageType::Error,
-        Some(serde_json::json!({ "reason": reason }).to_string()),
-    )
+pub fn settings() -> Vec<UiNode> {
+    vec![password("new-password"), submit(info(1070003, "Save"))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// The parts of Kratos' node JSON this plugin decides, rendered the way the host does.
+    fn kratos_json(n: &UiNode) -> Value {
+        let NodeAttributes::Input(a) = &n.attributes else {
+            panic!("only input nodes here")
+        };
+        let mut attrs = json!({ "name": a.name, "type": a.type_, "disabled": a.disabled });
+        if let Some(v) = &a.value_json {
+            attrs["value"] = serde_json::from_str(v).unwrap();
+        }
+        if a.required {
+            attrs["required"] = json!(true);
+        }
+        if let Some(ac) = &a.autocomplete {
+            attrs["autocomplete"] = json!(ac);
+        }
+        let meta = match &n.label {
+            Some(l) => json!({ "label": { "id": l.id, "text": l.text, "type": "info" } }),
+            None => json!({}),
+        };
+        json!({ "group": n.group, "attributes": attrs, "meta": meta })
+    }
+
+    /// Kratos' snapshot without the host's nodes and the fields every node has.
+    fn snapshot(nodes: Value) -> Vec<Value> {
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["attributes"]["name"] != "csrf_token")
+            .map(|n| {
+                let mut attrs = n["attributes"].clone();
+                attrs.as_object_mut().unwrap().remove("node_type");
+                json!({ "group": n["group"], "attributes": attrs, "meta": n["meta"] })
+            })
+            .collect()
+    }
+
+    fn rendered(nodes: &[UiNode]) -> Vec<Value> {
+        nodes.iter().map(kratos_json).collect()
+    }
+
+    #[test]
+    fn login_matches_kratos() {
+        let kratos = json!([
+          { "group": "default", "attributes": { "name": "identifier", "type": "text", "value": "",
+            "required": true, "disabled": false, "node_type": "input" },
+            "meta": { "label": { "id": 1070004, "text": "ID", "type": "info" } } },
+          { "group": "default", "attributes": { "name": "csrf_token", "type": "hidden",
+            "required": true, "disabled": false, "node_type": "input" }, "meta": {} },
+          { "group": "password", "attributes": { "name": "password", "type": "password",
+            "required": true, "autocomplete": "current-password", "disabled": false,
+            "node_type": "input" },
+            "meta": { "label": { "id": 1070001, "text": "Password", "type": "info" } } },
+          { "group": "password", "attributes": { "name": "method", "type": "submit",
+            "value": "password", "disabled": false, "node_type": "input" },
+            "meta": { "label": { "id": 1010022, "text": "Sign in with password", "type": "info" } } }
+        ]);
+        assert_eq!(rendered(&login()), snapshot(kratos));
+    }
+
+    #[test]
+    fn refresh_matches_kratos() {
+        let kratos = json!([
+          { "group": "default", "attributes": { "name": "identifier", "type": "hidden",
+            "value": "some@user.com", "disabled": false, "node_type": "input" }, "meta": {} },
+          { "group": "password", "attributes": { "name": "password", "type": "password",
+            "required": true, "autocomplete": "current-password", "disabled": false,
+            "node_type": "input" },
+            "meta": { "label": { "id": 1070001, "text": "Password", "type": "info" } } },
+          { "group": "password", "attributes": { "name": "method", "type": "submit",
+            "value": "password", "disabled": false, "node_type": "input" },
+            "meta": { "label": { "id": 1010001, "text": "Sign in", "type": "info" } } }
+        ]);
+        assert_eq!(rendered(&login_refresh("some@user.com")), snapshot(kratos));
+    }
+
+    #[test]
+    fn registration_and_settings_match_kratos() {
+        let password = json!({ "group": "password", "attributes": { "name": "password",
+            "type": "password", "required": true, "autocomplete": "new-password",
+            "disabled": false, "node_type": "input" },
+            "meta": { "label": { "id": 1070001, "text": "Password", "type": "info" } } });
+        let submit = |id: u32, text: &str| {
+            json!({ "group": "password", "attributes": { "name": "method", "type": "submit",
+                "value": "password", "disabled": false, "node_type": "input" },
+                "meta": { "label": { "id": id, "text": text, "type": "info" } } })
+        };
+        assert_eq!(
+            rendered(&registration()),
+            snapshot(json!([password, submit(1040001, "Sign up")]))
+        );
+        assert_eq!(
+            rendered(&settings()),
+            snapshot(json!([password, submit(1070003, "Save")]))
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! The operator's settings, as the host hands them over: Kratos' `hashers` section plus the
-//! method's own options.
+//! The operator's settings as the host hands them over: the method's own options
+//! (`selfservice.methods.password.config`) with Kratos' `hashers` section alongside.
 
+use crate::env::{Env, Level};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ pub struct Argon2Params {
 }
 
 impl Default for Argon2Params {
-    /// OWASP's argon2id baseline: 19 MiB, two passes, one lane.
+    /// OWASP's argon2id baseline (19 MiB, two passes, one lane), the host's default too.
     fn default() -> Self {
         Argon2Params {
             memory_kib: 19_456,
@@ -26,21 +27,34 @@ impl Default for Argon2Params {
     }
 }
 
+/// How new passwords are hashed (`hashers.algorithm`). Hashes of the other kind still verify
+/// and are replaced on the next successful login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hasher {
+    Argon2id(Argon2Params),
+    Bcrypt { cost: u32 },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    pub argon2: Argon2Params,
+    pub hasher: Hasher,
     pub min_password_length: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            argon2: Argon2Params::default(),
+            hasher: Hasher::Argon2id(Argon2Params::default()),
             min_password_length: 8,
         }
     }
 }
 
+/// Kratos' default bcrypt cost.
+const DEFAULT_BCRYPT_COST: u32 = 12;
+
+// Unknown keys (`identifier_similarity_check_enabled`, `haveibeenpwned_enabled`, argon2's
+// `expected_duration`…) are accepted and ignored, so a Kratos configuration loads unchanged.
 #[derive(Deserialize, Default)]
 struct Raw {
     #[serde(default)]
@@ -50,8 +64,11 @@ struct Raw {
 
 #[derive(Deserialize, Default)]
 struct RawHashers {
+    algorithm: Option<String>,
     #[serde(default)]
     argon2: RawArgon2,
+    #[serde(default)]
+    bcrypt: RawBcrypt,
 }
 
 #[derive(Deserialize, Default)]
@@ -63,62 +80,134 @@ struct RawArgon2 {
     key_length: Option<u32>,
 }
 
+#[derive(Deserialize, Default)]
+struct RawBcrypt {
+    cost: Option<u32>,
+}
+
 impl Settings {
-    /// Parses the settings JSON; anything missing keeps its default, anything malformed is an
-    /// error the host reports at load time.
+    /// Missing keys keep their defaults; anything malformed or outside what the algorithms
+    /// accept is an error, reported when the plugin loads.
     pub fn parse(json: &str) -> Result<Settings, String> {
-        let raw: Raw = serde_json::from_str(json).map_err(|e| format!("invalid settings: {e}"))?;
+        let raw: Raw = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let d = Argon2Params::default();
         let a = raw.hashers.argon2;
-        let memory_kib = match a.memory {
-            None => d.memory_kib,
-            Some(v) => memory_kib(&v)?,
-        };
-        Ok(Settings {
-            argon2: Argon2Params {
-                memory_kib,
-                iterations: a.iterations.unwrap_or(d.iterations),
-                parallelism: a.parallelism.unwrap_or(d.parallelism),
-                salt_length: a.salt_length.unwrap_or(d.salt_length),
-                key_length: a.key_length.unwrap_or(d.key_length),
+        let argon2 = Argon2Params {
+            memory_kib: match a.memory {
+                None => d.memory_kib,
+                Some(v) => memory_kib(&v)?,
             },
-            min_password_length: raw.min_password_length.unwrap_or(8),
+            iterations: a.iterations.unwrap_or(d.iterations),
+            parallelism: a.parallelism.unwrap_or(d.parallelism),
+            salt_length: a.salt_length.unwrap_or(d.salt_length),
+            key_length: a.key_length.unwrap_or(d.key_length),
+        };
+        let hasher = match raw.hashers.algorithm.as_deref().unwrap_or("argon2") {
+            "argon2" | "argon2id" => Hasher::Argon2id(check_argon2(argon2)?),
+            "bcrypt" => {
+                let cost = raw.hashers.bcrypt.cost.unwrap_or(DEFAULT_BCRYPT_COST);
+                if !(4..=31).contains(&cost) {
+                    return Err(format!("hashers.bcrypt.cost must be 4 to 31, not {cost}"));
+                }
+                Hasher::Bcrypt { cost }
+            }
+            other => {
+                return Err(format!(
+                    "hashers.algorithm `{other}` is not supported, use `argon2` or `bcrypt`"
+                ));
+            }
+        };
+        let min_password_length = raw.min_password_length.unwrap_or(8);
+        if min_password_length == 0 {
+            return Err("min_password_length must be at least 1".into());
+        }
+        Ok(Settings {
+            hasher,
+            min_password_length,
         })
     }
 }
 
-/// A byte size as Kratos writes it (`128MB`, `19456KiB`) or a plain number of bytes.
-/// Like Kratos' go-bytesize, `KB`/`MB` are powers of 1024.
+/// The limits of argon2 itself and of the PHC string format the hashes are stored in.
+fn check_argon2(p: Argon2Params) -> Result<Argon2Params, String> {
+    argon2::Params::new(p.memory_kib, p.iterations, p.parallelism, None)
+        .map_err(|e| format!("hashers.argon2: {e}"))?;
+    if !(8..=48).contains(&p.salt_length) {
+        return Err(format!(
+            "hashers.argon2.salt_length must be 8 to 48 bytes, not {}",
+            p.salt_length
+        ));
+    }
+    if !(10..=64).contains(&p.key_length) {
+        return Err(format!(
+            "hashers.argon2.key_length must be 10 to 64 bytes, not {}",
+            p.key_length
+        ));
+    }
+    Ok(p)
+}
+
+/// A byte size as Kratos writes it (`128MB`, `19456KiB`, `1.5GB`) or a plain number of bytes.
+/// As in Kratos (go-bytesize), `KB`, `MB` and `GB` are powers of 1024.
 fn memory_kib(v: &Value) -> Result<u32, String> {
     let bytes = match v {
         Value::Number(n) => n
             .as_u64()
-            .ok_or("argon2 memory must be a positive integer")?,
-        Value::String(s) => parse_bytes(s)?,
-        _ => return Err("argon2 memory must be a number or a size like \"64MiB\"".into()),
+            .ok_or("hashers.argon2.memory must be a whole number of bytes")?,
+        Value::String(s) => parse_size(s)?,
+        _ => return Err("hashers.argon2.memory must be a number or a size like \"64MB\"".into()),
     };
-    u32::try_from(bytes / 1024).map_err(|_| "argon2 memory is too large".into())
+    u32::try_from(bytes / 1024).map_err(|_| "hashers.argon2.memory is too large".into())
 }
 
-fn parse_bytes(s: &str) -> Result<u64, String> {
+fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("invalid size {s:?}"))?;
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit {other:?} in {s:?}")),
+        other => return Err(format!("unknown size unit `{other}` in `{s}`")),
     };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("size {s:?} overflows"))
+    if let Ok(whole) = number.parse::<u64>() {
+        return whole
+            .checked_mul(factor)
+            .ok_or_else(|| format!("size `{s}` is too large"));
+    }
+    match number.parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok((n * factor as f64) as u64),
+        _ => Err(format!("invalid size `{s}`")),
+    }
+}
+
+/// Legal but probably unintended settings, reported once when the plugin loads.
+pub fn warn_about(settings: &Settings, env: &dyn Env) {
+    if let Hasher::Argon2id(p) = settings.hasher
+        && p.memory_kib < 1024
+    {
+        let memory = format!("{}KiB", p.memory_kib);
+        env.log(
+            Level::Warn,
+            "argon2 memory is below 1 MiB; a plain number in hashers.argon2.memory means bytes",
+            &[("memory", &memory)],
+        );
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn argon2(json: &str) -> Argon2Params {
+        match Settings::parse(json).unwrap().hasher {
+            Hasher::Argon2id(p) => p,
+            other => panic!("expected argon2id, got {other:?}"),
+        }
+    }
 
     #[test]
     fn defaults_without_settings() {
@@ -127,14 +216,67 @@ mod tests {
 
     #[test]
     fn kratos_style_sizes() {
+        let p = argon2(r#"{"hashers":{"argon2":{"memory":"128MB","iterations":3}}}"#);
+        assert_eq!((p.memory_kib, p.iterations), (131_072, 3));
+        assert_eq!(
+            argon2(r#"{"hashers":{"argon2":{"memory":"19456KiB"}}}"#).memory_kib,
+            19_456
+        );
+        assert_eq!(
+            argon2(r#"{"hashers":{"argon2":{"memory":" 64 mib "}}}"#).memory_kib,
+            65_536
+        );
+        assert_eq!(
+            argon2(r#"{"hashers":{"argon2":{"memory":"1.5GB"}}}"#).memory_kib,
+            1_572_864
+        );
+        assert_eq!(
+            argon2(r#"{"hashers":{"argon2":{"memory":65536}}}"#).memory_kib,
+            64
+        );
+    }
+
+    #[test]
+    fn the_other_options() {
+        let s = Settings::parse(
+            r#"{"min_password_length":12,"identifier_similarity_check_enabled":false,
+                "hashers":{"argon2":{"parallelism":2,"salt_length":32,"key_length":64,
+                "expected_duration":"500ms"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.min_password_length, 12);
+        let Hasher::Argon2id(p) = s.hasher else {
+            panic!("argon2id expected")
+        };
+        assert_eq!((p.parallelism, p.salt_length, p.key_length), (2, 32, 64));
+    }
+
+    #[test]
+    fn bcrypt_can_be_chosen() {
         let s =
-            Settings::parse(r#"{"hashers":{"argon2":{"memory":"128MB","iterations":3}}}"#).unwrap();
-        assert_eq!(s.argon2.memory_kib, 131_072);
-        assert_eq!(s.argon2.iterations, 3);
-        let s = Settings::parse(r#"{"hashers":{"argon2":{"memory":"19456KiB"}}}"#).unwrap();
-        assert_eq!(s.argon2.memory_kib, 19_456);
-        let s = Settings::parse(r#"{"hashers":{"argon2":{"memory":65536}}}"#).unwrap();
-        assert_eq!(s.argon2.memory_kib, 64);
-        assert!(Settings::parse(r#"{"hashers":{"argon2":{"memory":"12 parsecs"}}}"#).is_err());
+            Settings::parse(r#"{"hashers":{"algorithm":"bcrypt","bcrypt":{"cost":10}}}"#).unwrap();
+        assert_eq!(s.hasher, Hasher::Bcrypt { cost: 10 });
+        let s = Settings::parse(r#"{"hashers":{"algorithm":"bcrypt"}}"#).unwrap();
+        assert_eq!(s.hasher, Hasher::Bcrypt { cost: 12 });
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        for bad in [
+            r#"{"hashers":{"argon2":{"memory":"12 parsecs"}}}"#,
+            r#"{"hashers":{"argon2":{"memory":"lots"}}}"#,
+            r#"{"hashers":{"argon2":{"memory":-5}}}"#,
+            r#"{"hashers":{"argon2":{"memory":"8192GB"}}}"#,
+            r#"{"hashers":{"argon2":{"iterations":0}}}"#,
+            r#"{"hashers":{"argon2":{"salt_length":4}}}"#,
+            r#"{"hashers":{"argon2":{"key_length":65}}}"#,
+            r#"{"hashers":{"algorithm":"md5"}}"#,
+            r#"{"hashers":{"algorithm":"bcrypt","bcrypt":{"cost":40}}}"#,
+            r#"{"min_password_length":0}"#,
+            r#"{"min_password_length":"eight"}"#,
+            "[]",
+        ] {
+            assert!(Settings::parse(bad).is_err(), "{bad} was accepted");
+        }
     }
 }
