@@ -91,9 +91,35 @@ impl ApiError {
         .with_reason("No active session was found in this request.")
     }
 
+    /// Kratos' `ErrIdentityDisabled`: a 401 without an id.
+    pub fn identity_disabled() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "identity is disabled")
+            .with_reason("This account was disabled.")
+    }
+
     pub fn session_already_available() -> ApiError {
         ApiError::bad_request("A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?")
             .with_id("session_already_available")
+    }
+
+    pub fn session_aal1_required(login_url: String) -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Session does not fulfill the requested Authenticator Assurance Level",
+        )
+        .with_id("session_aal1_required")
+        .with_reason("You can not request a higher AAL (AAL2/AAL3) without an active session.")
+        .with_extra("redirect_browser_to", login_url)
+    }
+
+    pub fn browser_location_change_required(to: String) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "browser location change required",
+        )
+        .with_id("browser_location_change_required")
+        .with_reason("In order to complete this flow please redirect the browser to the URL given in redirect_browser_to.")
+        .with_extra("redirect_browser_to", to)
     }
 
     pub fn flow_expired(

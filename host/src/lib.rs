@@ -1,6 +1,7 @@
 //! Latchkey: an identity server speaking the Ory Kratos API, whose authentication methods
 //! and step-up policies are WebAssembly components.
 
+pub mod aal;
 pub mod admin;
 pub mod app;
 pub mod browser;

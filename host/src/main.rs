@@ -41,6 +41,22 @@ enum Command {
         #[command(subcommand)]
         what: PluginCommand,
     },
+    /// Identity tools.
+    Identities {
+        #[command(subcommand)]
+        what: IdentitiesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdentitiesCommand {
+    /// Creates identities from a file of `POST /admin/identities` bodies (a JSON array, or one
+    /// JSON object per line), each on its own; prints `ok <id>` or `failed record N: <reason>`.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +145,17 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("Applied migration {} ({})", m.version, m.name);
             }
             Ok(())
+        }
+        Command::Identities {
+            what: IdentitiesCommand::Import { file, config },
+        } => {
+            let config = load_config(&config)?;
+            let total_failed = latchkey::admin::import::run(config, &file)
+                .map_err(|e| format!("{}: {e:#}", file.display()))?;
+            match total_failed {
+                (0, _) => Ok(()),
+                (failed, total) => Err(format!("{failed} of {total} records failed")),
+            }
         }
         Command::Plugin {
             what: PluginCommand::Check { file, config },

@@ -14,6 +14,8 @@ pub struct ActiveSession {
     pub identity: Identity,
     /// The request carried the session in a cookie (a browser), not as a token.
     pub from_cookie: bool,
+    /// The token the request presented, so a step-up can hand the same one back.
+    pub token: String,
 }
 
 const COOKIE_PURPOSE: &str = "session";
@@ -58,6 +60,7 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
             session,
             identity,
             from_cookie,
+            token,
         }))
 }
 

@@ -451,15 +451,6 @@ impl Browser {
             .map(|c| c.value().to_string())
     }
 
-    pub fn delete(&self, path: &str) -> BrowserResp {
-        Self::finish(
-            self.agent
-                .delete(&self.url(path))
-                .set("Accept", "application/json")
-                .call(),
-        )
-    }
-
     /// Starts a browser flow the way a page does and reads it back as its UI would.
     pub fn start_flow(&self, kind: &str) -> Value {
         let started = self.visit(&format!("/self-service/{kind}/browser"));

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod admin;
 mod api_flows;
 mod browser_flows;
 mod cli;

@@ -21,13 +21,13 @@ pub enum Outcome {
 /// blank lines are skipped). A line that is not JSON fails that record only; an array that is
 /// not valid JSON fails the whole file.
 pub fn parse_records(text: &str) -> Result<Vec<Result<Value, String>>, String> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.starts_with('[') {
-        let records: Vec<Value> = serde_json::from_str(trimmed)
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('[') {
+        let records: Vec<Value> = serde_json::from_str(text)
             .map_err(|e| format!("the file is not a valid JSON array: {e}"))?;
         return Ok(records.into_iter().map(Ok).collect());
     }
-    Ok(trimmed
+    Ok(text
         .lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
@@ -63,9 +63,9 @@ fn describe(err: &crate::error::ApiError) -> String {
 }
 
 /// The command: loads the server's database, schemas and plugins as `serve` does, imports
-/// `file`, and prints `ok <id>` or `failed record N: <reason>` per record. Returns the number
-/// of failed records.
-pub fn run(config: Config, file: &Path) -> anyhow::Result<usize> {
+/// `file`, and prints `ok <id>` or `failed record N: <reason>` per record. Returns how many
+/// records failed, and how many there were.
+pub fn run(config: Config, file: &Path) -> anyhow::Result<(usize, usize)> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let records = parse_records(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -85,7 +85,7 @@ pub fn run(config: Config, file: &Path) -> anyhow::Result<usize> {
             }
         }
     }
-    Ok(failed)
+    Ok((failed, outcomes.len()))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub fn session_cookie(app: &App) -> CookieSpec<'_> {
         secure: !app.config.dev,
         max_age: c
             .persistent
-            .then(|| app.config.session.lifespan.as_secs() as i64),
+            .then_some(app.config.session.lifespan.as_secs() as i64),
     }
 }
 

@@ -1,33 +1,126 @@
-//! Login: the plugin names the identifier it needs, the host finds that credential, the plugin
-//! verifies, and the host starts a session — storing any credential update in the same write.
+//! Login. A first factor names the identifier it needs, the host finds that credential, the
+//! plugin verifies, and the host starts a session. A second factor (a flow started with
+//! `aal=aal2`) proves more about the session's own identity and upgrades that same session.
+//! Any credential update the plugin returns is stored in the same write as the session.
 
 use super::registration::finish_flow;
-use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
+use super::{plugin_context, plugin_input, reject, rejection_messages, wit_kind};
+use crate::aal;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::flows::host_aal;
 use crate::flows::outcome::Submitted;
 use crate::identity::wire::session_json;
-use crate::model::{Credential, Flow, FlowKind, IdentityState};
-use crate::plugin::types::SubmitOutcome;
-use crate::sessions::{self, ClientInfo};
+use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState, Session};
+use crate::plugin::Factor;
+use crate::plugin::types::{CredentialWrite, FactorRole, SubmitOutcome};
+use crate::sessions::{self, ActiveSession, ClientInfo};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// The plugin for the submitted `method`: it must join login flows and play the role the flow
+/// asks for (a second factor for `aal=aal2`, a first factor otherwise).
+fn factor_for(app: &App, flow: &Flow, input: &Map<String, Value>) -> Result<Arc<Factor>, ApiError> {
+    let method = input
+        .get("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("the submission has no `method` field"))?;
+    let role = match flow.requested_aal {
+        Aal::Aal2 => FactorRole::Second,
+        Aal::Aal1 => FactorRole::First,
+    };
+    app.factors
+        .get(method)
+        .filter(|f| f.joins(wit_kind(FlowKind::Login)) && f.info.role == role)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Could not find a strategy to handle method `{method}` in this login flow"
+            ))
+        })
+}
 
 pub async fn submit(
     app: &App,
     flow: Flow,
     input: Map<String, Value>,
     client: &ClientInfo,
+    current: Option<ActiveSession>,
 ) -> Result<Submitted, ApiError> {
-    let factor = submitted_method(app, &input, FlowKind::Login)?.clone();
+    let factor = factor_for(app, &flow, &input)?;
+    if flow.requested_aal == Aal::Aal2 {
+        let active = current
+            .filter(|c| Some(c.session.id) == flow.session_id)
+            .ok_or_else(|| {
+                ApiError::session_inactive().with_reason(
+                    "A second factor can only be added to the session that started this flow.",
+                )
+            })?;
+        return second_factor(app, flow, input, factor, active).await;
+    }
+    first_factor(app, flow, input, factor, client, current).await
+}
+
+/// What a plugin's verdict leads to: go on with the flow and this credential update, or the
+/// flow shown again with the plugin's messages.
+enum Verdict {
+    Accepted(Box<Flow>, Option<CredentialWrite>),
+    Rejected(Submitted),
+}
+
+async fn verdict(
+    app: &App,
+    factor: &Factor,
+    flow: Flow,
+    input: &Map<String, Value>,
+    outcome: Result<SubmitOutcome, crate::plugin::types::Rejection>,
+) -> Result<Verdict, ApiError> {
+    match outcome {
+        Ok(SubmitOutcome::Authenticated(auth)) => {
+            Ok(Verdict::Accepted(Box::new(flow), auth.credential_update))
+        }
+        Ok(_) => Err(ApiError::internal(format!(
+            "plugin `{}` answered a login with an outcome login does not support",
+            factor.name()
+        ))),
+        Err(rejection) => {
+            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
+            let flow = reject(app, flow, input, flow_msgs, node_msgs).await?;
+            Ok(Verdict::Rejected(Submitted::Rejected { flow }))
+        }
+    }
+}
+
+fn updated_credential(
+    credential: &Credential,
+    write: CredentialWrite,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Credential, u32) {
+    (
+        Credential {
+            identifiers: write.identifiers,
+            config: write.config_json,
+            updated_at: now,
+            ..credential.clone()
+        },
+        credential.version,
+    )
+}
+
+async fn first_factor(
+    app: &App,
+    flow: Flow,
+    input: Map<String, Value>,
+    factor: Arc<Factor>,
+    client: &ClientInfo,
+    current: Option<ActiveSession>,
+) -> Result<Submitted, ApiError> {
     let input_json = plugin_input(&input);
     let ctx = plugin_context(app, &flow, factor.id(), None, None);
     let mut outcome = factor.submit(ctx, input_json.clone()).await?;
     let mut found = None;
-
     if let Ok(SubmitOutcome::NeedCredential(identifier)) = &outcome {
-        let (method, identifier) = (factor.id().to_string(), identifier.clone());
-        let lookup = identifier.clone();
+        let (method, lookup) = (factor.id().to_string(), identifier.clone());
         found = app
             .db(move |s| s.find_by_identifier(&method, &lookup))
             .await?;
@@ -38,30 +131,18 @@ pub async fn submit(
             found.as_ref().map(|(i, _)| i),
             found.as_ref().map(|(_, c)| c),
         );
-        ctx.looked_up = Some(identifier);
+        ctx.looked_up = Some(identifier.clone());
         outcome = factor.submit(ctx, input_json).await?;
-    }
-
-    let update = match outcome {
-        Ok(SubmitOutcome::Authenticated(auth)) => auth.credential_update,
-        Ok(SubmitOutcome::NeedCredential(_)) => {
+        if let Ok(SubmitOutcome::NeedCredential(_)) = outcome {
             return Err(ApiError::internal(format!(
                 "plugin `{}` asked for a credential twice",
                 factor.name()
             )));
         }
-        Ok(_) => {
-            return Err(ApiError::internal(format!(
-                "plugin `{}` answered a login with an outcome login does not support",
-                factor.name()
-            )));
-        }
-        Err(rejection) => {
-            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
-            return Ok(Submitted::Rejected {
-                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
-            });
-        }
+    }
+    let (flow, update) = match verdict(app, &factor, flow, &input, outcome).await? {
+        Verdict::Accepted(flow, update) => (*flow, update),
+        Verdict::Rejected(shown) => return Ok(shown),
     };
     let Some((identity, credential)) = found else {
         return Err(ApiError::internal(format!(
@@ -70,46 +151,95 @@ pub async fn submit(
         )));
     };
     if identity.state != IdentityState::Active {
-        return Err(
-            ApiError::forbidden("The identity is disabled and can not sign in.")
-                .with_id("session_identity_disabled"),
-        );
+        return Err(ApiError::identity_disabled());
     }
-
-    let (session, token) = sessions::start(
-        app,
-        identity.id,
-        factor.id(),
-        host_aal(factor.info.aal),
-        client,
-    );
     let now = app.now();
-    let credential_update = update.map(|write| {
-        let expected = credential.version;
-        (
-            Credential {
-                identifiers: write.identifiers,
-                config: write.config_json,
-                updated_at: now,
-                ..credential
-            },
-            expected,
-        )
-    });
-    let stored = session.clone();
-    app.db(move |s| {
-        s.commit_authentication(
-            credential_update.as_ref().map(|(c, v)| (c, *v)),
-            &stored,
-            true,
-        )
-    })
-    .await?;
-    finish_flow(app, flow).await?;
-    let body = json!({ "session": session_json(&session, &identity, &app.public_base, now) });
-    Ok(Submitted::SessionStarted {
+    let method_aal = host_aal(factor.info.aal);
+    // A refresh by the same identity renews the session it already has; anyone else gets a
+    // session of their own.
+    let (session, token, is_new) =
+        match current.filter(|c| flow.refresh && c.identity.id == identity.id) {
+            Some(active) => {
+                let mut session = active.session;
+                aal::record(&mut session, factor.id(), method_aal, now);
+                (session, active.token, false)
+            }
+            None => {
+                let (session, token) =
+                    sessions::start(app, identity.id, factor.id(), method_aal, client);
+                (session, token, true)
+            }
+        };
+    let update = update.map(|write| updated_credential(&credential, write, now));
+    commit(app, flow, update, session, identity, token, is_new).await
+}
+
+async fn second_factor(
+    app: &App,
+    flow: Flow,
+    input: Map<String, Value>,
+    factor: Arc<Factor>,
+    active: ActiveSession,
+) -> Result<Submitted, ApiError> {
+    let (identity_id, method) = (active.identity.id, factor.id().to_string());
+    let credential = app.db(move |s| s.credential(identity_id, &method)).await?;
+    let ctx = plugin_context(
+        app,
+        &flow,
+        factor.id(),
+        Some(&active.identity),
+        credential.as_ref(),
+    );
+    let outcome = factor.submit(ctx, plugin_input(&input)).await?;
+    let (flow, update) = match verdict(app, &factor, flow, &input, outcome).await? {
+        Verdict::Accepted(flow, update) => (*flow, update),
+        Verdict::Rejected(shown) => return Ok(shown),
+    };
+    let now = app.now();
+    let update = match (update, &credential) {
+        (Some(write), Some(c)) => Some(updated_credential(c, write, now)),
+        (Some(_), None) => {
+            return Err(ApiError::internal(format!(
+                "plugin `{}` updated a credential the identity does not have",
+                factor.name()
+            )));
+        }
+        (None, _) => None,
+    };
+    let mut session = active.session;
+    aal::record(&mut session, factor.id(), host_aal(factor.info.aal), now);
+    commit(
+        app,
+        flow,
+        update,
         session,
-        identity,
+        active.identity,
+        active.token,
+        false,
+    )
+    .await
+}
+
+async fn commit(
+    app: &App,
+    flow: Flow,
+    update: Option<(Credential, u32)>,
+    session: Session,
+    identity: Identity,
+    token: String,
+    is_new: bool,
+) -> Result<Submitted, ApiError> {
+    let stored = session.clone();
+    let session = app
+        .db(move |s| {
+            s.commit_authentication(update.as_ref().map(|(c, v)| (c, *v)), &stored, is_new)
+        })
+        .await?;
+    finish_flow(app, flow).await?;
+    let body = json!({ "session": session_json(&session, &identity, &app.public_base, app.now()) });
+    Ok(Submitted::SessionStarted {
+        session: Box::new(session),
+        identity: Box::new(identity),
         token,
         body,
     })

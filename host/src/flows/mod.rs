@@ -212,6 +212,26 @@ pub async fn render(
         "method": "POST",
         "nodes": nodes,
     });
+    if flow.kind == FlowKind::Login {
+        let message = match (flow.requested_aal, flow.refresh) {
+            (Aal::Aal2, _) => Some(ui::message(
+                1010004,
+                "Please complete the second authentication challenge.",
+                "info",
+                None,
+            )),
+            (Aal::Aal1, true) => Some(ui::message(
+                1010003,
+                "Please confirm this action by verifying that it is you.",
+                "info",
+                None,
+            )),
+            _ => None,
+        };
+        if let Some(m) = message {
+            flow.ui["messages"] = json!([m]);
+        }
+    }
     Ok(())
 }
 

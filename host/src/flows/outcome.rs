@@ -6,8 +6,8 @@ use serde_json::Value;
 pub enum Submitted {
     /// Login or registration started a session. `body` is the API response without the token.
     SessionStarted {
-        session: Session,
-        identity: Identity,
+        session: Box<Session>,
+        identity: Box<Identity>,
         token: String,
         body: Value,
     },

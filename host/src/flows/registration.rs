@@ -110,8 +110,8 @@ pub async fn submit(
         "session": session_json(&session, &identity, public, now),
     });
     Ok(Submitted::SessionStarted {
-        session,
-        identity,
+        session: Box::new(session),
+        identity: Box::new(identity),
         token,
         body,
     })

@@ -5,10 +5,11 @@ use super::outcome::Submitted;
 use super::{plugin_context, plugin_input, reject, rejection_messages};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::flows::host_aal;
 use crate::flows::{flow_json, wit_kind};
 use crate::identity::schema::{IdentitySchema, traits_from_input};
 use crate::model::{Credential, Flow, FlowKind, Identity};
-use crate::plugin::types::SubmitOutcome;
+use crate::plugin::types::{FactorRole, SubmitOutcome};
 use crate::sessions::ActiveSession;
 use crate::store::StoreError;
 use crate::ui;
@@ -138,6 +139,13 @@ pub async fn submit(
                 return Ok(Submitted::Rejected {
                     flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
                 });
+            }
+            // Setting up a second factor proves it on the spot: the session that did it is
+            // aal2 at once, as in Kratos.
+            if factor.info.role == FactorRole::Second {
+                let mut session = active.session.clone();
+                crate::aal::record(&mut session, &method, host_aal(factor.info.aal), app.now());
+                app.db(move |s| s.update_session(&session)).await?;
             }
         }
         Ok(SubmitOutcome::CredentialRemoved) => {

@@ -2,9 +2,11 @@
 //! /self-service/<flow>?flow=` to submit, `GET /self-service/<flow>/flows?id=` to fetch — for
 //! login, registration and settings, answering API clients, browsers and SPAs each their way.
 
+use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
 use crate::browser::{csrf, return_to};
+use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
@@ -176,10 +178,19 @@ async fn init_flow(
     }
     let current = sessions::current(app, headers).await?;
 
-    let signed_in_already = match kind {
-        FlowKind::Login => current.is_some() && !refresh && requested_aal == Aal::Aal1,
-        FlowKind::Registration => current.is_some(),
-        FlowKind::Settings => false,
+    if kind == FlowKind::Login && current.is_none() && requested_aal == Aal::Aal2 {
+        return Err(ApiError::session_aal1_required(
+            app.public_url("/self-service/login/browser"),
+        ));
+    }
+    // Kratos' rule: with a session, a login flow only makes sense to refresh it or to raise
+    // its AAL; an aal2 session has nothing to raise.
+    let signed_in_already = match (kind, &current) {
+        (FlowKind::Login, Some(active)) => {
+            !refresh && (requested_aal == Aal::Aal1 || active.session.aal == Aal::Aal2)
+        }
+        (FlowKind::Registration, Some(_)) => true,
+        _ => false,
     };
     if signed_in_already {
         if mode == Mode::Browser {
@@ -192,11 +203,15 @@ async fn init_flow(
         }
         return Err(ApiError::session_already_available());
     }
-    if kind == FlowKind::Settings && current.is_none() {
-        if mode == Mode::Browser {
-            return Ok(see_other(&app.public_url("/self-service/login/browser")));
-        }
-        return Err(ApiError::session_inactive());
+    if kind == FlowKind::Settings {
+        let Some(active) = &current else {
+            if mode == Mode::Browser {
+                return Ok(see_other(&app.public_url("/self-service/login/browser")));
+            }
+            return Err(ApiError::session_inactive());
+        };
+        let required = app.config.selfservice.flows.settings.required_aal;
+        aal::require(app, active, required, params.return_to.as_deref()).await?;
     }
 
     let mut cookies = Vec::new();
@@ -344,14 +359,24 @@ async fn submit_flow(
         .unwrap_or("")
         .to_string();
     let outcome = match kind {
-        FlowKind::Login => login::submit(app, flow, input, client_info).await,
+        FlowKind::Login => {
+            let current = sessions::current(app, headers).await.map_err(fail)?;
+            login::submit(app, flow, input, client_info, current).await
+        }
         FlowKind::Registration => registration::submit(app, flow, input, client_info).await,
         FlowKind::Settings => {
             let active = sessions::require(app, headers).await.map_err(fail)?;
+            let required = app.config.selfservice.flows.settings.required_aal;
+            aal::require(app, &active, required, None)
+                .await
+                .map_err(fail)?;
             settings::submit(app, flow, input, &active).await
         }
     }
     .map_err(fail)?;
+    let step_up = step_up_url(app, &outcome, kind, return_to.as_deref())
+        .await
+        .map_err(fail)?;
     Ok(respond(
         app,
         outcome,
@@ -360,9 +385,38 @@ async fn submit_flow(
         return_to.as_deref(),
         &ui,
         &method,
+        step_up,
     ))
 }
 
+/// After a first factor, a browser whose identity could do aal2 goes straight on to the
+/// second factor when whoami would demand it (`highest_available`), as Kratos does.
+async fn step_up_url(
+    app: &App,
+    outcome: &Submitted,
+    kind: FlowKind,
+    return_to: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Submitted::SessionStarted { session, .. } = outcome else {
+        return Ok(None);
+    };
+    if kind != FlowKind::Login
+        || session.aal == Aal::Aal2
+        || app.config.session.whoami.required_aal != RequiredAal::HighestAvailable
+        || aal::available(app, session.identity_id).await? < Aal::Aal2
+    {
+        return Ok(None);
+    }
+    let mut url = url::Url::parse(&app.public_url("/self-service/login/browser"))
+        .expect("the public base URL is absolute");
+    url.query_pairs_mut().append_pair("aal", "aal2");
+    if let Some(rt) = return_to {
+        url.query_pairs_mut().append_pair("return_to", rt);
+    }
+    Ok(Some(url.to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn respond(
     app: &App,
     outcome: Submitted,
@@ -371,7 +425,19 @@ fn respond(
     return_to: Option<&str>,
     ui: &str,
     method: &str,
+    step_up: Option<String>,
 ) -> Response {
+    if let (Submitted::SessionStarted { token, .. }, Some(to), Mode::Browser | Mode::Spa) =
+        (&outcome, &step_up, mode)
+    {
+        let cookie = client::session_cookie(app).set(&sessions::cookie_value(app, token));
+        let resp = if mode == Mode::Browser {
+            see_other(to)
+        } else {
+            ApiError::browser_location_change_required(to.clone()).into_response()
+        };
+        return with_cookies(resp, &[cookie]);
+    }
     match (outcome, mode) {
         (
             Submitted::SessionStarted {

@@ -38,6 +38,7 @@ fn to_json(app: &App, session: &Session, active: &ActiveSession) -> Value {
 
 async fn whoami(State(app): State<SharedApp>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
+    crate::aal::require(&app, &active, app.config.session.whoami.required_aal, None).await?;
     Ok(Json(to_json(&app, &active.session, &active)))
 }
 
