@@ -10,3 +10,4 @@ mod cli;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod step_up;
