@@ -1,0 +1,168 @@
+//! Login: the second factor of an `aal=aal2` flow. The host hands over the session's identity
+//! and its lookup-secret credential; the code used is marked with the host's time and stored
+//! with the session upgrade, so it cannot be used again.
+//!
+//! As in Kratos, the login's messages are flow-level (`ui.messages`).
+
+use crate::bindings::latchkey::factor::types::{
+    Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
+};
+use crate::credential::{Config, Lookup};
+use crate::env::{Env, Level};
+use crate::form::Form;
+use crate::messages;
+use crate::nodes;
+use crate::time::rfc3339;
+
+pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
+    if ctx.requested_aal == Aal::Aal2 && ctx.credential.is_some() {
+        nodes::login()
+    } else {
+        vec![]
+    }
+}
+
+pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOutcome, Rejection> {
+    if ctx.requested_aal != Aal::Aal2 {
+        return Err(messages::rejection(messages::generic(
+            "Backup recovery codes are a second factor: sign in another way first.",
+        )));
+    }
+    let identity_id = ctx.identity.as_ref().map_or("", |i| i.id.as_str());
+    let Some(credential) = &ctx.credential else {
+        return Err(messages::rejection(messages::no_codes()));
+    };
+    let Some(mut config) = Config::parse(&credential.config_json) else {
+        env.log(
+            Level::Warn,
+            "lookup_secret credential is unreadable; the login is refused",
+            &[("identity_id", identity_id)],
+        );
+        return Err(messages::rejection(messages::no_codes()));
+    };
+    if form.lookup_secret.is_empty() {
+        return Err(messages::on_node(
+            "lookup_secret",
+            messages::missing("lookup_secret"),
+        ));
+    }
+    match config.find(&form.lookup_secret) {
+        Lookup::Unused(index) => {
+            config.mark_used(index, rfc3339(env.now()));
+            if !config.has_unused() {
+                env.log(
+                    Level::Info,
+                    "the last unused recovery code was used",
+                    &[("identity_id", identity_id)],
+                );
+            }
+            Ok(SubmitOutcome::Authenticated(Authenticated {
+                credential_update: Some(CredentialWrite {
+                    identifiers: credential.identifiers.clone(),
+                    config_json: config.to_json(),
+                }),
+            }))
+        }
+        Lookup::Used => Err(messages::rejection(messages::already_used())),
+        Lookup::NoMatch => Err(messages::rejection(messages::invalid())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::latchkey::factor::types::{Credential, FlowKind};
+    use crate::env::testing::FakeEnv;
+
+    fn ctx(aal: Aal, config: Option<String>) -> FlowContext {
+        FlowContext {
+            flow_id: "f".into(),
+            kind: FlowKind::Login,
+            variant: "api".into(),
+            action_url: "http://x/self-service/login?flow=f".into(),
+            refresh: false,
+            requested_aal: aal,
+            identity: None,
+            credential: config.map(|c| Credential {
+                identifiers: vec![],
+                config_json: c,
+                version: 2,
+            }),
+            looked_up: None,
+            plugin_state: None,
+        }
+    }
+
+    fn stored(codes: &[&str]) -> String {
+        let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        Config::from_codes(&codes).to_json()
+    }
+
+    fn login(c: &FlowContext, code: &str, env: &FakeEnv) -> Result<SubmitOutcome, Rejection> {
+        submit(
+            c,
+            &Form::parse(&format!(
+                r#"{{"method":"lookup_secret","lookup_secret":"{code}"}}"#
+            )),
+            env,
+        )
+    }
+
+    #[test]
+    fn nodes_only_for_aal2_with_a_credential() {
+        assert_eq!(render(&ctx(Aal::Aal2, Some(stored(&["a"])))).len(), 2);
+        assert!(render(&ctx(Aal::Aal1, Some(stored(&["a"])))).is_empty());
+        assert!(render(&ctx(Aal::Aal2, None)).is_empty());
+    }
+
+    #[test]
+    fn a_code_works_once() {
+        let env = FakeEnv::at(1_629_199_959);
+        let first = ctx(Aal::Aal2, Some(stored(&["abcd2345wxyz", "npqrstuvwxyz"])));
+        let Ok(SubmitOutcome::Authenticated(auth)) = login(&first, "ABCD-2345-WXYZ", &env) else {
+            panic!("accepted expected")
+        };
+        let update = auth.credential_update.unwrap();
+        let config = Config::parse(&update.config_json).unwrap();
+        assert_eq!(
+            config.recovery_codes[0].used_at.as_deref(),
+            Some("2021-08-17T11:32:39Z")
+        );
+        assert_eq!(config.recovery_codes[1].used_at, None);
+
+        let again = ctx(Aal::Aal2, Some(update.config_json));
+        let used = login(&again, "abcd2345wxyz", &env).err().unwrap();
+        assert_eq!(used.messages[0].id, 4000012);
+        assert!(matches!(
+            login(&again, "npqrstuvwxyz", &env),
+            Ok(SubmitOutcome::Authenticated(_))
+        ));
+        assert!(
+            env.events
+                .borrow()
+                .iter()
+                .any(|e| e.contains("last unused"))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let env = FakeEnv::at(0);
+        let c = ctx(Aal::Aal2, Some(stored(&["abcd"])));
+        assert_eq!(
+            login(&c, "wxyz", &env).err().unwrap().messages[0].id,
+            4000016
+        );
+        let missing = login(&c, "", &env).err().unwrap();
+        assert_eq!(missing.node_messages[0].0, "lookup_secret");
+        assert_eq!(missing.node_messages[0].1.id, 4000002);
+        let none = login(&ctx(Aal::Aal2, None), "abcd", &env).err().unwrap();
+        assert_eq!(none.messages[0].id, 4000014);
+        let broken = login(&ctx(Aal::Aal2, Some("[]".into())), "abcd", &env)
+            .err()
+            .unwrap();
+        assert_eq!(broken.messages[0].id, 4000014);
+        let first = login(&ctx(Aal::Aal1, Some(stored(&["abcd"]))), "abcd", &env);
+        assert_eq!(first.err().unwrap().messages[0].id, 4000001);
+    }
+}

@@ -1,0 +1,108 @@
+//! The stored credential: Kratos' TOTP config (`totp_url`) plus the last time step a code was
+//! accepted for, so that no code is accepted twice.
+
+use crate::otpauth::Key;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Config {
+    pub totp_url: String,
+    /// `null` for a key no code was accepted for yet (an imported Kratos credential).
+    #[serde(default)]
+    pub last_used_step: Option<u64>,
+}
+
+impl Config {
+    /// The config and its key; `None` when the config or its URL is unusable. Such a credential
+    /// counts for nothing and signs nobody in.
+    pub fn parse(json: &str) -> Option<(Config, Key)> {
+        let config: Config = serde_json::from_str(json).ok()?;
+        let key = Key::parse(&config.totp_url).ok()?;
+        Some((config, key))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a string and a number serialise")
+    }
+}
+
+/// An administrator's import: `{"totp_url": "otpauth://…"}`, also nested under `config` as
+/// Kratos' identity export has it. The URL is stored as given once it parses; an imported
+/// `last_used_step` is kept.
+pub fn import(config_json: &str) -> Result<Config, String> {
+    let value: Value = serde_json::from_str(config_json).map_err(|e| format!("not JSON: {e}"))?;
+    let object = value
+        .get("config")
+        .filter(|c| c.is_object())
+        .unwrap_or(&value);
+    let Some(url) = object.get("totp_url").and_then(Value::as_str) else {
+        return Err("a TOTP credential needs `totp_url`, an otpauth://totp/… URL".into());
+    };
+    Key::parse(url)?;
+    let last_used_step = match object.get("last_used_step") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or("`last_used_step` must be a whole number or null")?,
+        ),
+    };
+    Ok(Config {
+        totp_url: url.to_string(),
+        last_used_step,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "otpauth://totp/Latchkey:a@b.c?algorithm=SHA1&digits=6&issuer=Latchkey\
+                       &period=30&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+    #[test]
+    fn kratos_configs_parse_and_ours_round_trip() {
+        let kratos = format!(r#"{{"totp_url":"{URL}"}}"#);
+        let (config, _) = Config::parse(&kratos).unwrap();
+        assert_eq!(config.last_used_step, None);
+        assert_eq!(
+            config.to_json(),
+            format!(r#"{{"totp_url":"{URL}","last_used_step":null}}"#)
+        );
+        let ours = Config {
+            totp_url: URL.into(),
+            last_used_step: Some(42),
+        };
+        assert_eq!(Config::parse(&ours.to_json()).unwrap().0, ours);
+    }
+
+    #[test]
+    fn unusable_configs_are_no_credential() {
+        assert!(Config::parse("{}").is_none());
+        assert!(Config::parse(r#"{"totp_url":"otpauth://totp/x"}"#).is_none());
+        assert!(Config::parse(r#"{"totp_url":3}"#).is_none());
+        assert!(Config::parse("nope").is_none());
+    }
+
+    #[test]
+    fn imports() {
+        let flat = import(&format!(r#"{{"totp_url":"{URL}"}}"#)).unwrap();
+        assert_eq!(flat.totp_url, URL);
+        assert_eq!(flat.last_used_step, None);
+        let nested = import(&format!(
+            r#"{{"config":{{"totp_url":"{URL}","last_used_step":7}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(nested.last_used_step, Some(7));
+        for bad in [
+            "{}",
+            r#"{"totp_url":"https://example.com"}"#,
+            r#"{"config":{"totp_url":null}}"#,
+            &format!(r#"{{"totp_url":"{URL}","last_used_step":"soon"}}"#),
+            "[]",
+            "",
+        ] {
+            assert!(import(bad).is_err(), "{bad} was accepted");
+        }
+    }
+}
