@@ -154,7 +154,10 @@ pub async fn submit(
                 .await?;
         }
         Ok(SubmitOutcome::Rerender(rendering)) => {
+            // The plugin moved to its next step (codes to confirm, a pending secret): the form
+            // is rebuilt from every plugin so its nodes show that step.
             super::keep_plugin_state(&mut flow, &method, rendering.plugin_state);
+            super::render(app, &mut flow, Some(identity)).await?;
             let stored = flow.clone();
             app.db(move |s| s.update_flow(&stored)).await?;
             return Ok(Submitted::FlowUpdated {
