@@ -154,7 +154,8 @@ pub fn fill_values(ui: &mut Value, input: &Map<String, Value>) {
             .pointer("/attributes/type")
             .and_then(Value::as_str)
             .unwrap_or("");
-        if matches!(kind, "password" | "hidden" | "submit" | "button") {
+        let one_time = node.pointer("/attributes/autocomplete") == Some(&json!("one-time-code"));
+        if one_time || matches!(kind, "password" | "hidden" | "submit" | "button") {
             continue;
         }
         if let Some(value) = lookup_dotted(input, &name) {

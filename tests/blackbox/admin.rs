@@ -668,7 +668,7 @@ fn rejected_imports_answer_400_with_the_plugins_reason_and_store_nothing() {
         ),
         (
             json!({ "totp": { "config": { "totp_url": "otpauth://totp/x" } } }),
-            "no plugin is loaded for credential type totp",
+            "the otpauth URL has no secret parameter",
         ),
         (
             json!({ "oidc": { "config": { "providers": [] } } }),
@@ -676,7 +676,11 @@ fn rejected_imports_answer_400_with_the_plugins_reason_and_store_nothing() {
         ),
         (
             json!({ "lookup_secret": { "config": {} } }),
-            "no plugin is loaded for credential type lookup_secret",
+            "a lookup_secret credential needs `codes` (a list of recovery codes) or Kratos' `recovery_codes`",
+        ),
+        (
+            json!({ "webauthn": { "config": {} } }),
+            "no plugin is loaded for credential type webauthn",
         ),
     ] {
         let resp = import(credentials.clone());

@@ -3,21 +3,6 @@
 use crate::harness::*;
 use serde_json::json;
 
-fn register_in_browser(browser: &Browser, email: &str, password: &str) -> BrowserResp {
-    let flow = browser.start_flow("registration");
-    let csrf = csrf_of(&flow);
-    assert!(!csrf.is_empty(), "browser flows carry a CSRF token");
-    browser.post_form(
-        &action_of(&flow),
-        &[
-            ("csrf_token", &csrf),
-            ("method", "password"),
-            ("traits.email", email),
-            ("password", password),
-        ],
-    )
-}
-
 #[test]
 fn browser_registration_sets_a_secure_session_cookie_and_redirects() {
     let work = Workdir::new();

@@ -481,3 +481,19 @@ pub fn csrf_of(flow: &Value) -> String {
 pub fn action_of(flow: &Value) -> String {
     flow["ui"]["action"].as_str().unwrap().to_string()
 }
+
+/// Registers email + password through the browser registration form.
+pub fn register_in_browser(browser: &Browser, email: &str, password: &str) -> BrowserResp {
+    let flow = browser.start_flow("registration");
+    let csrf = csrf_of(&flow);
+    assert!(!csrf.is_empty(), "browser flows carry a CSRF token");
+    browser.post_form(
+        &action_of(&flow),
+        &[
+            ("csrf_token", &csrf),
+            ("method", "password"),
+            ("traits.email", email),
+            ("password", password),
+        ],
+    )
+}

@@ -10,4 +10,5 @@ mod cli;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod second_factors;
 mod step_up;

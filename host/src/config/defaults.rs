@@ -13,7 +13,7 @@ use super::model::PluginEntry;
 pub const DEFAULT_IDENTITY_SCHEMA: &str = include_str!("default_identity.schema.json");
 
 /// Factor plugins loaded when the config lists none.
-const DEFAULT_FACTORS: &[&str] = &["password.wasm"];
+const DEFAULT_FACTORS: &[&str] = &["password.wasm", "totp.wasm", "lookup_secret.wasm"];
 
 /// Every default that does not depend on the machine. Paths that do (plugin and cache
 /// directories) come from [`plugin_dir`] and [`cache_dir`] once the files are merged, because
@@ -35,7 +35,13 @@ pub(super) fn layer() -> Value {
         },
         "selfservice": {
             "allowed_return_urls": [],
-            "methods": { "password": { "enabled": true } },
+            // Unlike Kratos, the second factors are on by default: a fresh server offers step-up
+            // out of the box, and nothing changes for an identity until it enrols one.
+            "methods": {
+                "password": { "enabled": true },
+                "totp": { "enabled": true },
+                "lookup_secret": { "enabled": true },
+            },
             "flows": {
                 "login": { "lifespan": "1h" },
                 "registration": { "enabled": true, "lifespan": "1h" },

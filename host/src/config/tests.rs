@@ -170,7 +170,9 @@ fn embedded_default_loads_without_warnings() {
         config.public_base_url()
     );
     assert!(config.method_enabled("password"));
-    assert!(!config.method_enabled("totp"));
+    assert!(config.method_enabled("totp"));
+    assert!(config.method_enabled("lookup_secret"));
+    assert!(!config.method_enabled("oidc"));
 
     let flows = &config.selfservice.flows;
     assert_eq!(flows.login.lifespan, Duration::from_secs(3600));
@@ -240,8 +242,11 @@ fn embedded_default_loads_without_warnings() {
     let exe = std::env::current_exe().unwrap();
     let bundled = exe.parent().unwrap().parent().unwrap().join("plugins");
     let plugins = &config.plugins;
-    assert_eq!(plugins.factors.len(), 1);
-    assert_eq!(plugins.factors[0].path, bundled.join("password.wasm"));
+    let paths: Vec<_> = plugins.factors.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["password.wasm", "totp.wasm", "lookup_secret.wasm"].map(|f| bundled.join(f))
+    );
     assert_eq!(plugins.factors[0].config, json!({}));
     assert_eq!(
         plugins.cache_dir,

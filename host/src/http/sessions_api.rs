@@ -36,9 +36,16 @@ fn to_json(app: &App, session: &Session, active: &ActiveSession) -> Value {
     session_json(session, &active.identity, &app.public_base, app.now())
 }
 
-async fn whoami(State(app): State<SharedApp>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+/// A `return_to` given to whoami is carried into the step-up redirect, as Kratos does; the
+/// login flow that redirect starts checks it against the allow-list.
+async fn whoami(
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    Query(q): Query<ReturnTo>,
+) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
-    crate::aal::require(&app, &active, app.config.session.whoami.required_aal, None).await?;
+    let required = app.config.session.whoami.required_aal;
+    crate::aal::require(&app, &active, required, q.return_to.as_deref()).await?;
     Ok(Json(to_json(&app, &active.session, &active)))
 }
 

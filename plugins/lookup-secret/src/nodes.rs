@@ -25,6 +25,15 @@ fn input(name: &str, type_: &str, value: &str, required: bool) -> NodeAttributes
     })
 }
 
+/// Marks a code input for password managers and phones, and keeps the host from echoing a
+/// rejected code back into the form.
+fn one_time_code(mut attributes: NodeAttributes) -> NodeAttributes {
+    if let NodeAttributes::Input(input) = &mut attributes {
+        input.autocomplete = Some("one-time-code".into());
+    }
+    attributes
+}
+
 fn node(attributes: NodeAttributes, label: UiText) -> UiNode {
     UiNode {
         group: GROUP.into(),
@@ -91,7 +100,7 @@ pub fn settings_pending(codes: &[String]) -> Vec<UiNode> {
 pub fn login() -> Vec<UiNode> {
     vec![
         node(
-            input("lookup_secret", "text", "", true),
+            one_time_code(input("lookup_secret", "text", "", true)),
             info(1010007, "Backup recovery code"),
         ),
         node(

@@ -21,6 +21,15 @@ fn input(name: &str, type_: &str, value: Option<&str>, required: bool) -> NodeAt
     })
 }
 
+/// Marks a code input for password managers and phones, and keeps the host from echoing a
+/// rejected code back into the form.
+fn one_time_code(mut attributes: NodeAttributes) -> NodeAttributes {
+    if let NodeAttributes::Input(input) = &mut attributes {
+        input.autocomplete = Some("one-time-code".into());
+    }
+    attributes
+}
+
 fn node(attributes: NodeAttributes, label: UiText) -> UiNode {
     UiNode {
         group: GROUP.into(),
@@ -56,7 +65,7 @@ pub fn settings_enrol(qr_src: Option<String>, secret_base32: &str) -> Vec<UiNode
         ),
     ));
     nodes.push(node(
-        input("totp_code", "text", None, true),
+        one_time_code(input("totp_code", "text", None, true)),
         info(1070006, "Verify code"),
     ));
     nodes.push(node(
@@ -78,7 +87,7 @@ pub fn settings_unlink() -> Vec<UiNode> {
 pub fn login() -> Vec<UiNode> {
     vec![
         node(
-            input("totp_code", "text", Some(""), true),
+            one_time_code(input("totp_code", "text", Some(""), true)),
             info(1010006, "Authentication code"),
         ),
         node(

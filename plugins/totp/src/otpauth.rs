@@ -37,6 +37,10 @@ impl Key {
     /// Reads an `otpauth://totp/…` URL. Lowercase or padded base32 secrets are accepted, as
     /// Kratos accepts them.
     pub fn parse(url: &str) -> Result<Key, String> {
+        // totp-rs words this case for its own users ("enable gen_secret"), not for ours.
+        if !url.contains("secret=") {
+            return Err("the otpauth URL has no secret parameter".into());
+        }
         let totp = Totp::from_url_unchecked(normalise_secret(url))
             .map_err(|e| format!("not a usable otpauth URL: {e}"))?;
         if !(6..=8).contains(&totp.digits()) {
