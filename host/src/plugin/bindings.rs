@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
 pub use self::latchkey::factor::types;
 pub use exports::latchkey::factor::factor as guest;
 
-use self::latchkey::host::{clock, log, outbound_http, random, settings};
+use self::latchkey::host::{clock, log, outbound_http, password_hashing, random, settings};
 
 /// The largest `random.bytes` request; larger ones trap, as the WIT promises.
 const MAX_RANDOM_BYTES: u32 = 65_536;
@@ -27,6 +27,32 @@ impl random::Host for CallState {
         let mut buf = vec![0u8; len as usize];
         rand::fill(&mut buf[..]);
         Ok(buf)
+    }
+}
+
+impl password_hashing::Host for CallState {
+    fn argon2id_hash(
+        &mut self,
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        p: password_hashing::Argon2Params,
+    ) -> wasmtime::Result<Result<String, String>> {
+        Ok(super::password_hashing::argon2id_hash(
+            &password,
+            &salt,
+            p.memory_kib,
+            p.iterations,
+            p.parallelism,
+            p.key_length,
+        ))
+    }
+
+    fn argon2_verify(
+        &mut self,
+        phc: String,
+        password: Vec<u8>,
+    ) -> wasmtime::Result<Result<bool, String>> {
+        Ok(super::password_hashing::argon2_verify(&phc, &password))
     }
 }
 

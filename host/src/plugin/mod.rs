@@ -8,6 +8,7 @@ pub mod check;
 mod engine;
 mod factor;
 mod failure;
+mod password_hashing;
 mod runtime;
 
 pub use bindings::types;
