@@ -1,1 +1,170 @@
-fn main() {}
+//! Latchkey's benchmarks: each figure next to the baseline it is judged against, measured in
+//! one run on one machine. See docs/benchmarks.md.
+
+mod api;
+mod argon2_side_by_side;
+mod bare_axum;
+mod cold_start;
+mod instantiate;
+mod load;
+mod login;
+mod machine;
+mod paths;
+mod plugin_host;
+mod report;
+mod server_proc;
+mod whoami;
+
+use argon2_side_by_side::{EMAIL, PASSWORD};
+use load::Generator;
+use paths::Paths;
+use plugin_host::PluginHost;
+use report::{Row, Verdict};
+use server_proc::ServerProc;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// A password plugin built with wasm SIMD, measured as an extra row when set.
+const SIMD_PLUGIN_VAR: &str = "LATCHKEY_BENCH_SIMD_PLUGIN";
+const IDLE_BEFORE_RSS: Duration = Duration::from_secs(1);
+const RSS_TARGET_MIB: f64 = 40.0;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(bare_axum::SUBCOMMAND) {
+        return match (args.get(2), args.get(3)) {
+            (Some(port), Some(body)) => match bare_axum::serve(port, body) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("bare axum: {err:#}");
+                    ExitCode::FAILURE
+                }
+            },
+            _ => {
+                eprintln!("usage: latchkey-bench {} PORT BODY", bare_axum::SUBCOMMAND);
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let started = Instant::now();
+    let paths = Paths::discover();
+    let generator = Generator::detect();
+    println!("Latchkey benchmarks");
+    println!("machine:   {}", machine::describe());
+    println!("server:    {}", paths.binary.display());
+    println!("plugins:   {}", paths.plugin_dir.display());
+    println!("load:      {}", generator.name());
+    println!();
+
+    let mut rows = in_process_rows(&paths);
+    rows.extend(server_rows(&paths, &generator));
+    rows.sort_by_key(|r| r.id);
+
+    println!();
+    report::print_table(&rows);
+    println!();
+    println!("total time {:.0} s", started.elapsed().as_secs_f64());
+    ExitCode::SUCCESS
+}
+
+fn progress(what: &str) {
+    eprintln!("… {what}");
+}
+
+/// Rows 1 and 2: plugins hosted in this process, no HTTP.
+fn in_process_rows(paths: &Paths) -> Vec<Row> {
+    let plugin = paths.plugin("password");
+    let simd = std::env::var_os(SIMD_PLUGIN_VAR).map(PathBuf::from);
+    if !plugin.exists() {
+        let why = format!("{} is missing: run `make plugins`", plugin.display());
+        return vec![
+            Row::skipped("1", "argon2id verify, plugin vs native", why.clone()),
+            Row::skipped("2", "instantiate + describe()", why),
+        ];
+    }
+    let host = match PluginHost::new() {
+        Ok(host) => host,
+        Err(err) => {
+            return vec![Row::skipped(
+                "1",
+                "plugin runtime",
+                format!("cannot start: {err:#}"),
+            )];
+        }
+    };
+    progress("argon2id: native vs plugin");
+    let mut rows = argon2_side_by_side::rows(&host, &plugin, simd.as_deref());
+    if simd.is_none() {
+        rows.push(Row::skipped(
+            "1b",
+            "argon2id verify, password.wasm built with +simd128",
+            format!("set {SIMD_PLUGIN_VAR} (see docs/benchmarks.md)"),
+        ));
+    }
+    progress("plugin instantiation");
+    rows.extend(instantiate::rows(&host, &plugin));
+    rows
+}
+
+/// Rows 3 to 7: the real server binary.
+fn server_rows(paths: &Paths, generator: &Generator) -> Vec<Row> {
+    if let Some(why) = paths.missing() {
+        return ["3", "4", "5", "6", "7"]
+            .into_iter()
+            .map(|id| Row::skipped(id, "server", why.clone()))
+            .collect();
+    }
+    progress("cold start");
+    let mut rows = vec![cold_start::row(paths)];
+
+    let data = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(err) => {
+            rows.push(Row::skipped("3", "server", err.to_string()));
+            return rows;
+        }
+    };
+    let warmed_up = ServerProc::start(paths, data.path()).and_then(|server| {
+        let token = api::Api::new(&server.public).register(EMAIL, PASSWORD)?;
+        Ok((server, token))
+    });
+    let (server, token) = match warmed_up {
+        Ok(x) => x,
+        Err(err) => {
+            rows.push(Row::skipped("3", "server", format!("{err:#}")));
+            return rows;
+        }
+    };
+
+    std::thread::sleep(IDLE_BEFORE_RSS);
+    rows.push(rss_row(&server));
+    progress("whoami throughput");
+    rows.push(whoami::row(&server, &token, generator));
+    progress("password login throughput");
+    rows.push(login::throughput_row(&server));
+    progress("login timing equalisation");
+    rows.push(login::timing_row(&server));
+    server.stop();
+    rows
+}
+
+fn rss_row(server: &ServerProc) -> Row {
+    let what = "idle RSS after start-up + 1 registration";
+    match server.rss_kib() {
+        Ok(kib) => {
+            let mib = kib as f64 / 1024.0;
+            Row {
+                id: "6",
+                what: what.into(),
+                measured: format!("{mib:.1} MiB"),
+                baseline: String::new(),
+                ratio: None,
+                target: format!("< {RSS_TARGET_MIB:.0} MiB"),
+                verdict: Verdict::of(mib < RSS_TARGET_MIB),
+            }
+        }
+        Err(err) => Row::skipped("6", what, format!("{err:#}")),
+    }
+}

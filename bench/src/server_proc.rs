@@ -1,0 +1,137 @@
+//! The real `latchkey serve --dev` process on free loopback ports and a private data directory.
+
+use crate::paths::Paths;
+use anyhow::{Context, bail};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Short enough not to blur a start-up measured in tens of milliseconds.
+const READY_POLL: Duration = Duration::from_millis(2);
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct ServerProc {
+    child: Child,
+    pub public: String,
+    log: PathBuf,
+    spawned_at: Instant,
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl ServerProc {
+    /// Starts the server without waiting for it. Its database, compile cache and log live in
+    /// `data`, so a later start on the same directory finds a warm cache.
+    pub fn spawn(paths: &Paths, data: &Path) -> anyhow::Result<ServerProc> {
+        let (public_port, admin_port) = (free_port()?, free_port()?);
+        let log = data.join("server.log");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        let spawned_at = Instant::now();
+        let child = Command::new(&paths.binary)
+            .args(["serve", "--dev"])
+            .current_dir(data)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LATCHKEY_PLUGIN_DIR", &paths.plugin_dir)
+            .env("LATCHKEY_CACHE_DIR", data.join("cache"))
+            .env(
+                "DSN",
+                format!("sqlite://{}/latchkey.db?mode=rwc", data.display()),
+            )
+            .env("SERVE_PUBLIC_PORT", public_port.to_string())
+            .env("SERVE_ADMIN_PORT", admin_port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {}", paths.binary.display()))?;
+        Ok(ServerProc {
+            child,
+            public: format!("http://127.0.0.1:{public_port}"),
+            log,
+            spawned_at,
+        })
+    }
+
+    pub fn start(paths: &Paths, data: &Path) -> anyhow::Result<ServerProc> {
+        let mut server = ServerProc::spawn(paths, data)?;
+        server.wait_ready()?;
+        Ok(server)
+    }
+
+    /// Waits until `/health/ready` answers 200 and returns the time since the spawn.
+    pub fn wait_ready(&mut self) -> anyhow::Result<Duration> {
+        let url = format!("{}/health/ready", self.public);
+        while self.spawned_at.elapsed() < READY_TIMEOUT {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("latchkey exited with {status}:\n{}", self.log_tail());
+            }
+            if let Ok(resp) = ureq::get(&url).timeout(Duration::from_secs(1)).call()
+                && resp.status() == 200
+            {
+                return Ok(self.spawned_at.elapsed());
+            }
+            std::thread::sleep(READY_POLL);
+        }
+        bail!(
+            "latchkey was not ready after {READY_TIMEOUT:?}:\n{}",
+            self.log_tail()
+        )
+    }
+
+    pub fn public_addr(&self) -> std::net::SocketAddr {
+        self.public
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the public URL is an address")
+    }
+
+    /// Resident set size in KiB, from `/proc/<pid>/status`.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS in /proc/<pid>/status")
+    }
+
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Asks for a graceful shutdown (SIGTERM), so that SQLite closes cleanly and the next start
+    /// on the same directory does not pay for WAL recovery; kills after a grace period.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
