@@ -35,7 +35,17 @@ pub fn record(session: &mut Session, method: &str, aal: Aal, now: chrono::DateTi
 
 /// The highest AAL the identity could reach with the credentials it holds.
 pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
-    let credentials = app.db(move |s| s.credentials_of(identity_id)).await?;
+    let generation = app.store.generation();
+    if let Some(aal) = app.hot.available_aal.get(&identity_id, generation) {
+        return Ok(aal);
+    }
+    let aal = available_uncached(app, identity_id).await?;
+    app.hot.available_aal.put(identity_id, generation, aal);
+    Ok(aal)
+}
+
+async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
+    let credentials = app.read_now(|s| s.credentials_of(identity_id))?;
     let mut best = Aal::Aal1;
     for credential in &credentials {
         let Some(factor) = app.factors.get(&credential.method) else {

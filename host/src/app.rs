@@ -4,11 +4,14 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::identity::schema::Schemas;
+use crate::model::{Aal, Identity, Session};
 use crate::plugin::Factor;
 use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
+use crate::read_cache::ReadCache;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use url::Url;
+use uuid::Uuid;
 
 pub struct App {
     pub config: Config,
@@ -18,6 +21,15 @@ pub struct App {
     pub schemas: Schemas,
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
+    pub hot: HotReads,
+}
+
+/// The reads every authenticated request makes, cached while no write intervenes.
+#[derive(Default)]
+pub struct HotReads {
+    /// Session token hash → the session and its identity (`None`: no such token).
+    pub sessions: ReadCache<[u8; 32], Option<(Session, Identity)>>,
+    pub available_aal: ReadCache<Uuid, Aal>,
 }
 
 pub type SharedApp = Arc<App>;
@@ -37,6 +49,20 @@ impl App {
                 tracing::error!(%err, "storage error");
                 ApiError::internal("the storage backend failed")
             })
+    }
+
+    /// Runs an indexed point read on the calling task's thread. Readers never wait for the
+    /// writer in WAL mode and such a query takes microseconds, less than the hop to a
+    /// blocking thread that [`App::db`] makes; the hot paths (the session of a request, its
+    /// available AAL) use this. Anything that writes or scans goes through [`App::db`].
+    pub fn read_now<R>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<R, StoreError>,
+    ) -> Result<R, ApiError> {
+        f(&self.store).map_err(|err| {
+            tracing::error!(%err, "storage error");
+            ApiError::internal("the storage backend failed")
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

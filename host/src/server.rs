@@ -8,6 +8,7 @@ use crate::identity::schema::{IdentitySchema, Schemas};
 use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
 use crate::store::Store;
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -137,6 +138,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         schemas,
         clock,
         public_base,
+        hot: Default::default(),
     })
 }
 
@@ -145,6 +147,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let public_addr = format!("{}:{}", config.serve.public.host, config.serve.public.port);
     let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
     let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
+    return_freed_memory();
 
     let public = tokio::net::TcpListener::bind(&public_addr)
         .await
@@ -158,6 +161,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "latchkey is ready"
     );
+    // Without TCP_NODELAY a response written in two segments waits for the client's delayed
+    // ACK: a 40 ms stall on every such request.
+    let public = public.tap_io(no_delay);
+    let admin = admin.tap_io(no_delay);
     let public_app = crate::http::public_router(app.clone());
     let admin_app = crate::http::admin_router(app);
     let public_srv = axum::serve(
@@ -168,6 +175,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let admin_srv = axum::serve(admin, admin_app).with_graceful_shutdown(shutdown_signal());
     tokio::try_join!(public_srv.into_future(), admin_srv.into_future())?;
     Ok(())
+}
+
+/// Compiling plugins on a cold cache leaves tens of MiB of freed heap that glibc keeps for
+/// reuse; handing it back makes a first start as small at idle as every later one.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(err) = stream.set_nodelay(true) {
+        tracing::debug!(%err, "could not set TCP_NODELAY");
+    }
 }
 
 async fn shutdown_signal() {

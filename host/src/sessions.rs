@@ -42,15 +42,21 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
         return Ok(None);
     };
     let hash = session_token::hash(&token);
-    let found = app
-        .db(move |s| {
-            let Some(session) = s.session_by_token_hash(&hash)? else {
-                return Ok(None);
-            };
-            let identity = s.get_identity(session.identity_id)?;
-            Ok(identity.map(|identity| (session, identity)))
-        })
-        .await?;
+    let generation = app.store.generation();
+    let found = match app.hot.sessions.get(&hash, generation) {
+        Some(found) => found,
+        None => {
+            let found = app.read_now(|s| {
+                let Some(session) = s.session_by_token_hash(&hash)? else {
+                    return Ok(None);
+                };
+                let identity = s.get_identity(session.identity_id)?;
+                Ok(identity.map(|identity| (session, identity)))
+            })?;
+            app.hot.sessions.put(hash, generation, found.clone());
+            found
+        }
+    };
     let now = app.now();
     Ok(found
         .filter(|(session, identity)| {

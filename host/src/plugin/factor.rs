@@ -1,5 +1,6 @@
 //! A loaded factor plugin: one `InstancePre`, and a fresh `Store` and instance for every call.
 
+use super::aal_cache::{self, AalCache};
 use super::bindings::{PluginPre, guest, types};
 use super::call_state::{CallState, PluginIdentity};
 use super::engine::deadline_ticks;
@@ -28,6 +29,7 @@ pub struct Factor {
     pre: PluginPre<CallState>,
     limits: CallLimits,
     permits: Arc<Semaphore>,
+    aal_answers: AalCache,
 }
 
 impl Factor {
@@ -53,6 +55,7 @@ impl Factor {
             pre,
             limits,
             permits,
+            aal_answers: AalCache::default(),
         };
         factor.info = factor.call_sync("describe", |g, s| g.call_describe(s))?;
         // From here on the plugin is known by the method it implements, not its file name:
@@ -132,14 +135,22 @@ impl Factor {
             .await
     }
 
+    /// Asked once per distinct credential content; see [`aal_cache`].
     pub async fn credential_aal(
         self: &Arc<Self>,
         credential: WitCredential,
     ) -> Result<Option<WitAal>, PluginFailure> {
-        self.call("credential-aal", move |g, s| {
-            g.call_credential_aal(s, &credential)
-        })
-        .await
+        let key = aal_cache::key(&credential);
+        if let Some(answer) = self.aal_answers.get(&key) {
+            return Ok(answer);
+        }
+        let answer = self
+            .call("credential-aal", move |g, s| {
+                g.call_credential_aal(s, &credential)
+            })
+            .await?;
+        self.aal_answers.put(key, answer);
+        Ok(answer)
     }
 
     pub async fn import_credential(

@@ -1,6 +1,7 @@
 //! The WebAssembly plugin runtime: factor components loaded from files and called in fresh,
 //! limited instances.
 
+mod aal_cache;
 mod bindings;
 mod cache;
 mod call_state;

@@ -27,6 +27,7 @@ use dsn::Location;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Enough for concurrent session lookups on a small machine without hoarding file handles.
 const READER_CONNECTIONS: usize = 4;
@@ -37,6 +38,8 @@ pub struct Store {
     /// database, so reads share the writer's connection.
     readers: Option<ReaderPool>,
     location: Location,
+    /// Bumped by every write transaction, committed or not; see [`Store::generation`].
+    generation: AtomicU64,
 }
 
 impl Store {
@@ -56,7 +59,15 @@ impl Store {
             writer: Mutex::new(writer),
             readers,
             location,
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// A number that changes whenever this process may have written to the database. A value
+    /// read before a query and unchanged later proves that the query's answer still holds,
+    /// which is what the in-memory read caches rely on.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Succeeds when the database answers a query.
@@ -84,10 +95,16 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let mut conn = connections::lock(&self.writer);
-        let tx = Transaction::new(&mut conn, TransactionBehavior::Immediate)?;
-        let result = f(&tx)?;
-        tx.commit()?;
-        Ok(result)
+        let outcome = Transaction::new(&mut conn, TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                let result = f(&tx)?;
+                tx.commit()?;
+                Ok(result)
+            });
+        // After the commit: a reader that sees the new generation also sees the new data.
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        outcome
     }
 }
 

@@ -2,9 +2,9 @@
 //! Kratos writes. New hashes use the configured hasher; any supported hash verifies, and a hash
 //! that is not what the configuration would produce today is replaced after a good login.
 
-use crate::settings::{Argon2Params, Hasher};
-use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use crate::settings::Hasher;
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Params, Version};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,27 +65,10 @@ pub fn salt_length(hasher: &Hasher) -> u32 {
     }
 }
 
-fn argon2id(p: &Argon2Params) -> Result<Argon2<'static>, String> {
-    let params = Params::new(
-        p.memory_kib,
-        p.iterations,
-        p.parallelism,
-        Some(p.key_length as usize),
-    )
-    .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
 /// Hashes with the configured hasher; `salt` must be [`salt_length`] bytes.
 pub fn hash(password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, String> {
     match hasher {
-        Hasher::Argon2id(p) => {
-            let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
-            argon2id(p)?
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| format!("argon2: {e}"))
-        }
+        Hasher::Argon2id(p) => argon2_work::hash(password.as_bytes(), salt, p),
         Hasher::Bcrypt { cost } => {
             // Checked here rather than with the crate's non-truncating variant, which also
             // refuses exactly 72 bytes, a length Kratos (Go's bcrypt) accepts.
@@ -98,6 +81,64 @@ pub fn hash(password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, Stri
             bcrypt::hash_with_salt(password, *cost, salt)
                 .map(|h| h.to_string())
                 .map_err(|e| format!("bcrypt: {e}"))
+        }
+    }
+}
+
+/// Argon2's memory-hard work. In the component it runs natively in the host through the
+/// `password-hashing` capability (two to three times faster than inside WebAssembly); native
+/// unit tests run the same crate in-process.
+mod argon2_work {
+    use crate::settings::Argon2Params;
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn hash(password: &[u8], salt: &[u8], p: &Argon2Params) -> Result<String, String> {
+        use crate::bindings::latchkey::host::password_hashing as host;
+        let params = host::Argon2Params {
+            memory_kib: p.memory_kib,
+            iterations: p.iterations,
+            parallelism: p.parallelism,
+            key_length: p.key_length,
+        };
+        host::argon2id_hash(password, salt, params)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn verify(phc: &str, password: &[u8]) -> Result<bool, String> {
+        crate::bindings::latchkey::host::password_hashing::argon2_verify(phc, password)
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn argon2id(p: &Argon2Params) -> Result<argon2::Argon2<'static>, String> {
+        use argon2::{Algorithm, Argon2, Params, Version};
+        let params = Params::new(
+            p.memory_kib,
+            p.iterations,
+            p.parallelism,
+            Some(p.key_length as usize),
+        )
+        .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn hash(password: &[u8], salt: &[u8], p: &Argon2Params) -> Result<String, String> {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
+        argon2id(p)?
+            .hash_password(password, &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| format!("argon2: {e}"))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn verify(phc: &str, password: &[u8]) -> Result<bool, String> {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
+        match argon2::Argon2::default().verify_password(password, &parsed) {
+            Ok(()) => Ok(true),
+            Err(argon2::password_hash::Error::Password) => Ok(false),
+            Err(e) => Err(e.to_string()),
         }
     }
 }
@@ -121,17 +162,10 @@ pub fn verify(password: &str, stored: &str, hasher: &Hasher) -> Verdict {
             Ok(ok) => ok && password.len() <= BCRYPT_MAX_PASSWORD_BYTES,
             Err(_) => return Verdict::Unreadable,
         },
-        Some(_) => {
-            let Ok(parsed) = PasswordHash::new(stored) else {
-                return Verdict::Unreadable;
-            };
-            // `Argon2::default()` takes algorithm, version and cost from the hash itself.
-            match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-                Ok(()) => true,
-                Err(argon2::password_hash::Error::Password) => false,
-                Err(_) => return Verdict::Unreadable,
-            }
-        }
+        Some(_) => match argon2_work::verify(stored, password.as_bytes()) {
+            Ok(matched) => matched,
+            Err(_) => return Verdict::Unreadable,
+        },
     };
     if matched {
         Verdict::Match {
@@ -201,6 +235,9 @@ pub fn decoy(hasher: &Hasher) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Argon2Params;
+    use argon2::Argon2;
+    use argon2::password_hash::PasswordHasher;
 
     /// Cheap parameters: the tests are about formats and decisions, not cost.
     fn cheap() -> Argon2Params {
