@@ -3,7 +3,7 @@
 //! `aal=aal2`) proves more about the session's own identity and upgrades that same session.
 //! Any credential update the plugin returns is stored in the same write as the session.
 
-use super::registration::finish_flow;
+use super::registration::COMPLETED;
 use super::{plugin_context, plugin_input, reject, rejection_messages, wit_kind};
 use crate::aal;
 use crate::app::App;
@@ -120,10 +120,7 @@ async fn first_factor(
     let mut outcome = factor.submit(ctx, input_json.clone()).await?;
     let mut found = None;
     if let Ok(SubmitOutcome::NeedCredential(identifier)) = &outcome {
-        let (method, lookup) = (factor.id().to_string(), identifier.clone());
-        found = app
-            .db(move |s| s.find_by_identifier(&method, &lookup))
-            .await?;
+        found = app.read_now(|s| s.find_by_identifier(factor.id(), identifier))?;
         let mut ctx = plugin_context(
             app,
             &flow,
@@ -181,8 +178,7 @@ async fn second_factor(
     factor: Arc<Factor>,
     active: ActiveSession,
 ) -> Result<Submitted, ApiError> {
-    let (identity_id, method) = (active.identity.id, factor.id().to_string());
-    let credential = app.db(move |s| s.credential(identity_id, &method)).await?;
+    let credential = app.read_now(|s| s.credential(active.identity.id, factor.id()))?;
     let ctx = plugin_context(
         app,
         &flow,
@@ -230,12 +226,14 @@ async fn commit(
     is_new: bool,
 ) -> Result<Submitted, ApiError> {
     let stored = session.clone();
+    let mut flow = flow;
+    flow.state = COMPLETED.into();
     let session = app
         .db(move |s| {
-            s.commit_authentication(update.as_ref().map(|(c, v)| (c, *v)), &stored, is_new)
+            let update = update.as_ref().map(|(c, v)| (c, *v));
+            s.commit_authentication(update, &stored, is_new, Some(&flow))
         })
         .await?;
-    finish_flow(app, flow).await?;
     let body = json!({ "session": session_json(&session, &identity, &app.public_base, app.now()) });
     Ok(Submitted::SessionStarted {
         session: Box::new(session),

@@ -165,10 +165,7 @@ pub async fn render(
     let mut method_nodes = Vec::new();
     for factor in app.factors.for_flow(kind, role_for(flow)) {
         let credential = match identity {
-            Some(i) => {
-                let (id, method) = (i.id, factor.id().to_string());
-                app.db(move |s| s.credential(id, &method)).await?
-            }
+            Some(i) => app.read_now(|s| s.credential(i.id, factor.id()))?,
             None => None,
         };
         let ctx = plugin_context(app, flow, factor.id(), identity, credential.as_ref());
@@ -297,8 +294,7 @@ fn base_flow_json(flow: &Flow) -> Value {
 pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
     let not_found = || ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str()));
     let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
-    app.db(move |s| s.get_flow(uuid))
-        .await?
+    app.read_now(|s| s.get_flow(uuid))?
         .filter(|f| f.kind == kind)
         .ok_or_else(not_found)
 }

@@ -2,6 +2,7 @@
 //! limited instances.
 
 mod aal_cache;
+mod argon2_memory;
 mod bindings;
 mod cache;
 mod call_state;

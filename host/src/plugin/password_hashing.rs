@@ -1,8 +1,9 @@
 //! The `password-hashing` capability: argon2 computed natively for plugins, with limits so a
 //! plugin (or an imported hash) cannot make the host allocate or spin without bound.
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use super::argon2_memory;
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Kratos' own default is 128 MiB; twice that leaves room for a deliberate choice.
 pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
@@ -48,24 +49,63 @@ pub fn argon2id_hash(
         Some(key_length as usize),
     )
     .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = vec![0u8; key_length as usize];
+    compute(&argon2, &params, password, salt, &mut out)?;
     let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password(password, &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("argon2: {e}"))
+    let output = Output::new(&out).map_err(|e| format!("argon2 output: {e}"))?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params)
+            .try_into()
+            .map_err(|e| format!("argon2 parameters: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// The raw argon2 output for `password` and `salt`, computed in pooled memory.
+fn compute(
+    argon2: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), String> {
+    argon2_memory::with_blocks(params.block_count(), |memory| {
+        argon2
+            .hash_password_into_with_memory(password, salt, out, memory)
+            .map_err(|e| format!("argon2: {e}"))
+    })
 }
 
 pub fn argon2_verify(phc: &str, password: &[u8]) -> Result<bool, String> {
     let parsed = PasswordHash::new(phc).map_err(|e| format!("not an argon2 PHC string: {e}"))?;
     let params = Params::try_from(&parsed).map_err(|e| format!("argon2 parameters: {e}"))?;
     within_limits(params.m_cost(), params.t_cost(), params.p_cost())?;
-    // `Argon2::default()` takes algorithm, version and cost from the hash; the output
-    // comparison inside is constant-time.
-    match Argon2::default().verify_password(password, &parsed) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(e) => Err(format!("not a usable argon2 hash: {e}")),
-    }
+    let algorithm =
+        Algorithm::try_from(parsed.algorithm).map_err(|e| format!("not an argon2 hash: {e}"))?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|e| format!("argon2 version: {e}"))?
+        .unwrap_or_default();
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err("the argon2 hash has no salt or no output".into());
+    };
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| format!("argon2 salt: {e}"))?;
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    compute(&argon2, &params, password, salt, &mut out)?;
+    let computed = Output::new(&out).map_err(|e| format!("argon2 output: {e}"))?;
+    // `Output` compares in constant time.
+    Ok(computed == expected)
 }
 
 #[cfg(test)]
@@ -78,6 +118,24 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"));
         assert_eq!(argon2_verify(&phc, b"hunter2 hunter2"), Ok(true));
         assert_eq!(argon2_verify(&phc, b"hunter3 hunter3"), Ok(false));
+    }
+
+    #[test]
+    fn agrees_with_the_reference_implementation_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(&[3; 16]).unwrap();
+        for algorithm in [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d] {
+            let params = Params::new(128, 2, 2, Some(24)).unwrap();
+            let theirs = Argon2::new(algorithm, Version::V0x10, params)
+                .hash_password(b"pw", &salt)
+                .unwrap()
+                .to_string();
+            assert_eq!(argon2_verify(&theirs, b"pw"), Ok(true), "{theirs}");
+            assert_eq!(argon2_verify(&theirs, b"px"), Ok(false), "{theirs}");
+        }
+        let ours = argon2id_hash(b"pw", &[3; 16], 128, 2, 2, 32).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"pw", &parsed).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::codec::{
 use super::{Store, StoreError};
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use chrono::{DateTime, Utc};
-use rusqlite::{Row, params};
+use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
 
 struct FlowRow {
@@ -121,35 +121,7 @@ impl Store {
 
     /// Replaces everything but `id`, `kind` and `variant`, which a flow keeps for life.
     pub fn update_flow(&self, flow: &Flow) -> Result<(), StoreError> {
-        self.write(|tx| {
-            let changed = tx
-                .prepare_cached(
-                    "UPDATE flows SET state = ?2, issued_at = ?3, expires_at = ?4, \
-                     request_url = ?5, return_to = ?6, requested_aal = ?7, refresh = ?8, \
-                     identity_id = ?9, session_id = ?10, csrf_token = ?11, plugin_state = ?12, \
-                     ui = ?13, schema_id = ?14 WHERE id = ?1",
-                )?
-                .execute(params![
-                    uuid_text(flow.id),
-                    flow.state,
-                    timestamp(&flow.issued_at),
-                    timestamp(&flow.expires_at),
-                    flow.request_url,
-                    flow.return_to,
-                    flow.requested_aal.as_str(),
-                    flow.refresh,
-                    flow.identity_id.map(uuid_text),
-                    flow.session_id.map(uuid_text),
-                    flow.csrf_token,
-                    to_json("flows.plugin_state", &flow.plugin_state)?,
-                    to_json("flows.ui", &flow.ui)?,
-                    flow.schema_id,
-                ])?;
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            Ok(())
-        })
+        self.write(|tx| update_flow_row(tx, flow))
     }
 
     /// Deletes flows that expired strictly before `before`; returns how many.
@@ -160,6 +132,37 @@ impl Store {
                 .execute(params![timestamp(&before)])?)
         })
     }
+}
+
+/// Rewrites a flow's row; part of any transaction that completes a flow.
+pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), StoreError> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE flows SET state = ?2, issued_at = ?3, expires_at = ?4, \
+             request_url = ?5, return_to = ?6, requested_aal = ?7, refresh = ?8, \
+             identity_id = ?9, session_id = ?10, csrf_token = ?11, plugin_state = ?12, \
+             ui = ?13, schema_id = ?14 WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_text(flow.id),
+            flow.state,
+            timestamp(&flow.issued_at),
+            timestamp(&flow.expires_at),
+            flow.request_url,
+            flow.return_to,
+            flow.requested_aal.as_str(),
+            flow.refresh,
+            flow.identity_id.map(uuid_text),
+            flow.session_id.map(uuid_text),
+            flow.csrf_token,
+            to_json("flows.plugin_state", &flow.plugin_state)?,
+            to_json("flows.ui", &flow.ui)?,
+            flow.schema_id,
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

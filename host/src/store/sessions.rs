@@ -6,7 +6,7 @@ use super::codec::{
 };
 use super::credentials::store_credential;
 use super::{Store, StoreError};
-use crate::model::{Aal, Credential, Session};
+use crate::model::{Aal, Credential, Flow, Session};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
@@ -258,13 +258,20 @@ impl Store {
     /// rehash a password or consume a recovery code) after checking its expected version,
     /// then inserts the session (`session_is_new`) or updates it. A conflict or any other
     /// failure leaves both untouched. Returns the session as stored.
+    /// Stores what a completed authentication changed in one transaction: the credential the
+    /// plugin updated, the new or stepped-up session, and the flow marked completed, so a
+    /// crash cannot leave a session whose flow could be submitted again.
     pub fn commit_authentication(
         &self,
         credential_update: Option<(&Credential, u32)>,
         session: &Session,
         session_is_new: bool,
+        completed_flow: Option<&Flow>,
     ) -> Result<Session, StoreError> {
         self.write(|tx| {
+            if let Some(flow) = completed_flow {
+                super::flows::update_flow_row(tx, flow)?;
+            }
             if let Some((credential, expected_version)) = credential_update {
                 if credential.identity_id != session.identity_id {
                     return Err(StoreError::InvalidArgument(
@@ -517,7 +524,7 @@ mod tests {
         let session = session(identity.id);
 
         let stored = store
-            .commit_authentication(Some((&rehashed, 1)), &session, true)
+            .commit_authentication(Some((&rehashed, 1)), &session, true, None)
             .unwrap();
         assert_eq!(stored, session);
         let credential = store.credential(identity.id, "password").unwrap().unwrap();
@@ -533,7 +540,7 @@ mod tests {
         let (identity, password) = with_password(&store);
         let session = session(identity.id);
 
-        let result = store.commit_authentication(Some((&password, 7)), &session, true);
+        let result = store.commit_authentication(Some((&password, 7)), &session, true, None);
         assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
         assert_eq!(store.get_session(session.id).unwrap(), None);
         assert_eq!(
@@ -555,7 +562,7 @@ mod tests {
 
         let mut rehashed = password.clone();
         rehashed.config = "{}".into();
-        let result = store.commit_authentication(Some((&rehashed, 1)), &session, true);
+        let result = store.commit_authentication(Some((&rehashed, 1)), &session, true, None);
         assert!(
             result.is_err(),
             "inserting the same session twice should fail"
@@ -575,7 +582,9 @@ mod tests {
 
         session.aal = Aal::Aal2;
         session.authenticated_at = at(30);
-        let stored = store.commit_authentication(None, &session, false).unwrap();
+        let stored = store
+            .commit_authentication(None, &session, false, None)
+            .unwrap();
         assert_eq!(stored, session);
         assert_eq!(store.get_session(session.id).unwrap(), Some(session));
     }
