@@ -22,6 +22,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
     pub hot: HotReads,
+    pub policies: crate::policy::Policies,
 }
 
 /// The reads every authenticated request makes, cached while no write intervenes.

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod logging;
 pub mod model;
 pub mod plugin;
+pub mod policy;
 pub mod read_cache;
 pub mod server;
 pub mod session_token;

@@ -98,6 +98,67 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
     Ok(Factors { all })
 }
 
+/// The settings a policy reads: its entry's `config`, with a named `script` file's text under
+/// `script` and the file's path under `script_path`, since components cannot read files.
+fn policy_settings(entry: &crate::config::PluginEntry) -> anyhow::Result<String> {
+    let mut settings = entry.config.clone();
+    if !settings.is_object() {
+        settings = json!({});
+    }
+    if let Some(path) = settings
+        .get("script")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the policy script {path}"))?;
+        settings["script"] = Value::String(text);
+        settings["script_path"] = Value::String(path);
+    }
+    Ok(settings.to_string())
+}
+
+pub fn load_policies(
+    config: &Config,
+    runtime: &PluginRuntime,
+) -> anyhow::Result<crate::policy::Policies> {
+    let mut loaded = crate::policy::Policies::default();
+    for entry in &config.plugins.policies {
+        let settings = policy_settings(entry)?;
+        let (component, _) = runtime.compile(&entry.path)?;
+        let policy = runtime
+            .prepare_policy(&component, &entry.path, settings)?
+            .map_err(|err| {
+                let place = entry
+                    .config
+                    .get("script")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| entry.path.display().to_string());
+                anyhow::anyhow!("policy {}: {place}:{err}", entry.path.display())
+            })?;
+        tracing::info!(
+            policy = %policy.info.name,
+            version = %policy.info.version,
+            path = %entry.path.display(),
+            hooks = ?policy.info.hooks,
+            "loaded policy"
+        );
+        if let Some(names) = entry.config.get("headers").and_then(Value::as_array) {
+            loaded.header_names.extend(
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_ascii_lowercase),
+            );
+        }
+        loaded.all.push(Arc::new(policy));
+    }
+    loaded.header_names.sort();
+    loaded.header_names.dedup();
+    Ok(loaded)
+}
+
 pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
     let mut by_id = BTreeMap::new();
     for s in &config.identity.schemas {
@@ -121,6 +182,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = plugin_runtime(&config, clock.clone())?;
     let factors = load_factors(&config, &runtime)?;
+    let policies = load_policies(&config, &runtime)?;
     let schemas = load_schemas(&config)?;
     let public_base = config.public_base_url();
     let secrets: Vec<&str> = config.cookie_secrets().iter().map(|s| s.expose()).collect();
@@ -139,6 +201,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         clock,
         public_base,
         hot: Default::default(),
+        policies,
     })
 }
 

@@ -10,5 +10,6 @@ mod cli;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod policies;
 mod second_factors;
 mod step_up;

@@ -115,6 +115,9 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("plugins.factors", Document),
     ("plugins.factors[].path", Text),
     ("plugins.factors[].config", Document),
+    ("plugins.policies", Document),
+    ("plugins.policies[].path", Text),
+    ("plugins.policies[].config", Document),
 ];
 
 /// Accepted in files without a warning but unused, and not read from the environment: Kratos

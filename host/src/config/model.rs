@@ -290,6 +290,9 @@ pub struct Plugins {
     /// The directory relative factor paths resolve against, if set.
     pub dir: Option<PathBuf>,
     pub factors: Vec<PluginEntry>,
+    /// AAL and step-up policies, in the order their verdicts combine. None by default: the
+    /// host then applies Kratos' `required_aal` rules itself.
+    pub policies: Vec<PluginEntry>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde_json::Value;
 use url::Url;
 
 use super::layers::BaseDirs;
@@ -65,6 +66,8 @@ struct RawPlugins {
     dir: Option<PathBuf>,
     #[serde(default)]
     factors: Option<Vec<PluginEntry>>,
+    #[serde(default)]
+    policies: Vec<PluginEntry>,
 }
 
 /// What resolving needs besides the config itself.
@@ -169,6 +172,22 @@ impl RawPlugins {
                     .unwrap_or_else(|| defaults::plugin_dir(ctx.env, ctx.cwd)),
             ),
         };
+        let mut policies = Vec::with_capacity(self.policies.len());
+        let policy_base = dir.as_deref().unwrap_or(ctx.bases.get("plugins.policies"));
+        for (index, policy) in self.policies.into_iter().enumerate() {
+            let key = format!("plugins.policies[{index}].path");
+            ensure(!policy.path.as_os_str().is_empty(), &key, "is empty")?;
+            let mut config = policy.config;
+            // A script is named relative to the config file that names it, like the policy.
+            if let Some(script) = config.get("script").and_then(Value::as_str) {
+                let script = ctx.bases.get("plugins.policies").join(script);
+                config["script"] = Value::String(script.to_string_lossy().into_owned());
+            }
+            policies.push(PluginEntry {
+                path: policy_base.join(&policy.path),
+                config,
+            });
+        }
         let cache_dir = match self.cache_dir {
             Some(path) => ctx.bases.get("plugins.cache_dir").join(path),
             None => defaults::cache_dir(ctx.env, ctx.cwd),
@@ -179,6 +198,7 @@ impl RawPlugins {
             call_timeout: self.call_timeout,
             dir,
             factors,
+            policies,
         })
     }
 }

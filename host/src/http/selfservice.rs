@@ -12,6 +12,8 @@ use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
 use crate::http::PeerIp;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
+use crate::plugin::policy_types::Hook;
+use crate::policy::{self, RequestFacts};
 use crate::sessions::{self, ClientInfo};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -30,16 +32,24 @@ pub fn routes() -> Router<SharedApp> {
             .route(
                 &format!("/self-service/{name}/api"),
                 get(
-                    move |s: State<SharedApp>, h: HeaderMap, u: Uri, q: Query<InitParams>| {
-                        init(s, h, u, q, kind, FlowVariant::Api)
+                    move |s: State<SharedApp>,
+                          p: PeerIp,
+                          h: HeaderMap,
+                          u: Uri,
+                          q: Query<InitParams>| {
+                        init(s, p, h, u, q, kind, FlowVariant::Api)
                     },
                 ),
             )
             .route(
                 &format!("/self-service/{name}/browser"),
                 get(
-                    move |s: State<SharedApp>, h: HeaderMap, u: Uri, q: Query<InitParams>| {
-                        init(s, h, u, q, kind, FlowVariant::Browser)
+                    move |s: State<SharedApp>,
+                          p: PeerIp,
+                          h: HeaderMap,
+                          u: Uri,
+                          q: Query<InitParams>| {
+                        init(s, p, h, u, q, kind, FlowVariant::Browser)
                     },
                 ),
             )
@@ -141,6 +151,7 @@ fn for_mode(err: ApiError, mode: Mode) -> Response {
 
 async fn init(
     State(app): State<SharedApp>,
+    PeerIp(peer): PeerIp,
     headers: HeaderMap,
     uri: Uri,
     Query(params): Query<InitParams>,
@@ -151,12 +162,13 @@ async fn init(
         FlowVariant::Api => Mode::Api,
         FlowVariant::Browser => client::browser_mode(&headers),
     };
-    match init_flow(&app, &headers, &uri, params, kind, variant, mode).await {
+    match init_flow(&app, &headers, &uri, params, kind, variant, mode, peer).await {
         Ok(resp) => resp,
         Err(err) => for_mode(err, mode),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn init_flow(
     app: &App,
     headers: &HeaderMap,
@@ -165,6 +177,7 @@ async fn init_flow(
     kind: FlowKind,
     variant: FlowVariant,
     mode: Mode,
+    peer: Option<std::net::IpAddr>,
 ) -> Result<Response, ApiError> {
     let requested_aal = parse_aal(params.aal.as_deref())?;
     let refresh = params.refresh.unwrap_or(false);
@@ -211,7 +224,9 @@ async fn init_flow(
             return Err(ApiError::session_inactive());
         };
         let required = app.config.selfservice.flows.settings.required_aal;
-        aal::require(app, active, required, params.return_to.as_deref()).await?;
+        let facts = RequestFacts::of(app, "GET", uri.path(), peer, headers);
+        let return_to = params.return_to.as_deref();
+        policy::check(app, Hook::Settings, active, &facts, required, return_to).await?;
     }
 
     let mut cookies = Vec::new();
@@ -367,7 +382,9 @@ async fn submit_flow(
         FlowKind::Settings => {
             let active = sessions::require(app, headers).await.map_err(fail)?;
             let required = app.config.selfservice.flows.settings.required_aal;
-            aal::require(app, &active, required, None)
+            let ip = client_info.ip;
+            let facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
+            policy::check(app, Hook::Settings, &active, &facts, required, None)
                 .await
                 .map_err(fail)?;
             settings::submit(app, flow, input, &active).await

@@ -5,15 +5,18 @@ use crate::app::{App, SharedApp};
 use crate::browser::client::{self, see_other, with_cookies};
 use crate::browser::return_to;
 use crate::error::ApiError;
+use crate::http::PeerIp;
 use crate::identity::wire::session_json;
 use crate::model::Session;
+use crate::plugin::policy_types::Hook;
+use crate::policy::{self, RequestFacts, route_check};
 use crate::session_token;
 use crate::sessions::{self, ActiveSession};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{any, delete, get};
 use axum::{Json, Router};
 use base64::Engine;
 use serde::Deserialize;
@@ -30,6 +33,11 @@ pub fn routes() -> Router<SharedApp> {
         .route("/self-service/logout", get(logout))
         .route("/schemas", get(list_schemas))
         .route("/schemas/{id}", get(get_schema))
+        .route(route_check::PREFIX, any(route_check::check_root))
+        .route(
+            &format!("{}/{{*rest}}", route_check::PREFIX),
+            any(route_check::check_path),
+        )
 }
 
 fn to_json(app: &App, session: &Session, active: &ActiveSession) -> Value {
@@ -40,12 +48,15 @@ fn to_json(app: &App, session: &Session, active: &ActiveSession) -> Value {
 /// login flow that redirect starts checks it against the allow-list.
 async fn whoami(
     State(app): State<SharedApp>,
+    PeerIp(ip): PeerIp,
     headers: HeaderMap,
     Query(q): Query<ReturnTo>,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
+    let facts = RequestFacts::of(&app, "GET", "/sessions/whoami", ip, &headers);
     let required = app.config.session.whoami.required_aal;
-    crate::aal::require(&app, &active, required, q.return_to.as_deref()).await?;
+    let return_to = q.return_to.as_deref();
+    policy::check(&app, Hook::Whoami, &active, &facts, required, return_to).await?;
     Ok(Json(to_json(&app, &active.session, &active)))
 }
 

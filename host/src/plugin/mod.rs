@@ -11,10 +11,14 @@ mod engine;
 mod factor;
 mod failure;
 mod password_hashing;
+mod policy;
+mod policy_bindings;
 mod runtime;
 
 pub use bindings::types;
 pub use cache::{CacheOutcome, CompileCache};
 pub use factor::{CallLimits, Factor};
 pub use failure::PluginFailure;
+pub use policy::{Policy, PolicyLoadError};
+pub use policy_bindings::types as policy_types;
 pub use runtime::PluginRuntime;

@@ -5,6 +5,8 @@ use super::cache::{CacheOutcome, CompileCache};
 use super::call_state::{CallState, PluginIdentity};
 use super::engine::{MAX_CONCURRENT_CALLS, build_engine};
 use super::factor::{CallLimits, Factor};
+use super::policy::{Policy, PolicyLoadError};
+use super::policy_bindings::{self, PolicyComponentPre};
 use crate::clock::Clock;
 use anyhow::Context;
 use std::path::Path;
@@ -16,6 +18,7 @@ use wasmtime::component::{Component, Linker};
 pub struct PluginRuntime {
     engine: Engine,
     linker: Linker<CallState>,
+    policy_linker: Linker<CallState>,
     cache: CompileCache,
     limits: CallLimits,
     permits: Arc<Semaphore>,
@@ -31,9 +34,12 @@ impl PluginRuntime {
         let engine = build_engine(limits.memory_bytes)?;
         let mut linker = Linker::new(&engine);
         bindings::add_to_linker(&mut linker)?;
+        let mut policy_linker = Linker::new(&engine);
+        policy_bindings::add_to_linker(&mut policy_linker)?;
         Ok(PluginRuntime {
             engine,
             linker,
+            policy_linker,
             cache,
             limits,
             permits: Arc::new(Semaphore::new(MAX_CONCURRENT_CALLS)),
@@ -86,5 +92,40 @@ impl PluginRuntime {
             self.limits,
             self.permits.clone(),
         )?)
+    }
+
+    /// Links a compiled policy component and asks it to describe itself; a script error it
+    /// reports comes back as [`PolicyLoadError::Rejected`].
+    pub fn prepare_policy(
+        &self,
+        component: &Component,
+        path: &Path,
+        settings_json: String,
+    ) -> anyhow::Result<Result<Policy, PolicyLoadError>> {
+        let pre = self.policy_linker.instantiate_pre(component).map_err(|e| {
+            anyhow::Error::from(e).context(format!("linking policy {}", path.display()))
+        })?;
+        let pre = PolicyComponentPre::new(pre).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "policy {} does not export the latchkey:policy/policy interface",
+                path.display()
+            ))
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "policy".into());
+        let identity = Arc::new(PluginIdentity {
+            name,
+            settings_json,
+            clock: self.clock.clone(),
+        });
+        Ok(Policy::new(
+            self.engine.clone(),
+            pre,
+            identity,
+            self.limits,
+            self.permits.clone(),
+        ))
     }
 }

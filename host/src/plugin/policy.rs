@@ -1,0 +1,121 @@
+//! A loaded policy component: asked to describe itself once, then called in a fresh, limited
+//! instance for every decision, like a factor.
+
+use super::call_state::{CallState, PluginIdentity};
+use super::engine::deadline_ticks;
+use super::factor::CallLimits;
+use super::failure::PluginFailure;
+use super::policy_bindings::{PolicyComponentPre, guest, types};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use wasmtime::{Engine, Store};
+
+pub use types::{Hook, Input, PolicyInfo, Verdict};
+
+pub struct Policy {
+    pub info: PolicyInfo,
+    identity: Arc<PluginIdentity>,
+    engine: Engine,
+    pre: PolicyComponentPre<CallState>,
+    limits: CallLimits,
+    permits: Arc<Semaphore>,
+}
+
+/// Why a policy did not load: its own report (a script error with its position) or a failure
+/// of the component itself.
+#[derive(Debug)]
+pub enum PolicyLoadError {
+    Rejected(types::LoadError),
+    Failed(PluginFailure),
+}
+
+impl std::fmt::Display for PolicyLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyLoadError::Rejected(e) => match (e.line, e.column) {
+                (Some(line), Some(column)) => write!(f, "{line}:{column}: {}", e.message),
+                (Some(line), None) => write!(f, "{line}: {}", e.message),
+                _ => f.write_str(&e.message),
+            },
+            PolicyLoadError::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PolicyLoadError {}
+
+impl Policy {
+    pub(super) fn new(
+        engine: Engine,
+        pre: PolicyComponentPre<CallState>,
+        identity: Arc<PluginIdentity>,
+        limits: CallLimits,
+        permits: Arc<Semaphore>,
+    ) -> Result<Policy, PolicyLoadError> {
+        let mut policy = Policy {
+            info: PolicyInfo {
+                name: String::new(),
+                version: String::new(),
+                hooks: Vec::new(),
+            },
+            identity,
+            engine,
+            pre,
+            limits,
+            permits,
+        };
+        policy.info = policy
+            .call_sync("describe", |g, s| g.call_describe(s))
+            .map_err(PolicyLoadError::Failed)?
+            .map_err(PolicyLoadError::Rejected)?;
+        // From here on errors and logs name the policy as it names itself.
+        policy.identity = Arc::new(PluginIdentity {
+            name: policy.info.name.clone(),
+            settings_json: policy.identity.settings_json.clone(),
+            clock: policy.identity.clock.clone(),
+        });
+        Ok(policy)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    pub fn wants(&self, hook: Hook) -> bool {
+        self.info.hooks.contains(&hook)
+    }
+
+    fn call_sync<R>(
+        &self,
+        export: &'static str,
+        f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFailure> {
+        let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
+        store.epoch_deadline_trap();
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|policy| f(policy.latchkey_policy_policy(), &mut store));
+        store.data().flush_output();
+        result.map_err(|err| PluginFailure::classify(&self.identity.name, export, self.limits, err))
+    }
+
+    /// One decision, on the blocking pool under the shared call permits.
+    pub async fn evaluate(self: &Arc<Self>, input: Input) -> Result<Verdict, PluginFailure> {
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| PluginFailure::ShuttingDown)?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            this.call_sync("evaluate", |g, s| g.call_evaluate(s, &input))
+        })
+        .await
+        .map_err(|_| PluginFailure::ShuttingDown)?
+    }
+}

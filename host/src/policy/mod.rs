@@ -1,0 +1,207 @@
+//! AAL and step-up policies: components asked at whoami, settings and route checks, their
+//! verdicts combined (see [`combine`]) and turned into Kratos errors.
+
+pub mod combine;
+mod input;
+pub mod route_check;
+
+pub use input::RequestFacts;
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::model::Aal;
+use crate::plugin::Policy;
+use crate::plugin::policy_types::{Decision as WitDecision, Hook, Input};
+use crate::sessions::ActiveSession;
+use combine::{Answer, Decision, combine};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The loaded policies, in configuration order.
+#[derive(Default)]
+pub struct Policies {
+    pub all: Vec<Arc<Policy>>,
+    /// Request headers policies may see (their `headers` settings), lower-cased.
+    pub header_names: Vec<String>,
+}
+
+impl Policies {
+    /// The configured headers of a request, for [`RequestFacts::headers`].
+    pub fn headers_of(&self, headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+        self.header_names
+            .iter()
+            .filter_map(|name| {
+                let value = headers.get(name.as_str())?.to_str().ok()?;
+                Some((name.clone(), value.to_string()))
+            })
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    fn for_hook(&self, hook: Hook) -> impl Iterator<Item = &Arc<Policy>> {
+        self.all.iter().filter(move |p| p.wants(hook))
+    }
+}
+
+/// Asks every policy that wants `hook` about this session and request. `None` when no policy
+/// wants the hook, so the caller applies the built-in rules.
+pub async fn decide(
+    app: &App,
+    hook: Hook,
+    active: &ActiveSession,
+    request: &RequestFacts,
+) -> Result<Option<Decision>, ApiError> {
+    let policies: Vec<_> = app.policies.for_hook(hook).cloned().collect();
+    if policies.is_empty() {
+        return Ok(None);
+    }
+    let identity_id = active.identity.id;
+    let available = crate::aal::available(app, identity_id).await?;
+    let mut types: Vec<String> = app
+        .read_now(|s| s.credentials_of(identity_id))?
+        .into_iter()
+        .map(|c| c.method)
+        .collect();
+    types.sort();
+    types.dedup();
+    let input = Input {
+        hook,
+        session: input::session(&active.session),
+        identity: input::identity(&active.identity, available, types),
+        request: input::request(request),
+        now: input::instant(app.now()),
+    };
+    let mut verdicts = Vec::with_capacity(policies.len());
+    for policy in &policies {
+        // A policy that fails cannot vouch for anything: the request fails closed.
+        let verdict = policy
+            .evaluate(input.clone())
+            .await
+            .map_err(ApiError::from)?;
+        let answer = match verdict.decision {
+            WitDecision::Abstain => Answer::Abstain,
+            WitDecision::Allow => Answer::Allow,
+            WitDecision::RequireAal(a) => Answer::RequireAal(input::host_aal(a)),
+            WitDecision::RequireReauthentication(secs) => {
+                Answer::RequireReauthentication(Duration::from_secs(secs))
+            }
+            WitDecision::Deny(reason) => Answer::Deny(reason),
+        };
+        tracing::debug!(policy = policy.name(), ?hook, ?answer, "policy verdict");
+        verdicts.push((policy.name().to_string(), answer, verdict.message));
+    }
+    Ok(Some(combine(
+        verdicts
+            .iter()
+            .map(|(n, a, m)| (n.as_str(), a.clone(), m.clone())),
+    )))
+}
+
+/// The check at a hook: the policies' decision when any policy wants the hook, else the
+/// built-in Kratos rule `required` (`aal1` / `highest_available`).
+pub async fn check(
+    app: &App,
+    hook: Hook,
+    active: &ActiveSession,
+    facts: &RequestFacts,
+    required: crate::config::RequiredAal,
+    return_to: Option<&str>,
+) -> Result<(), ApiError> {
+    match decide(app, hook, active, facts).await? {
+        Some(decision) => enforce(app, &decision, active, return_to),
+        None => crate::aal::require(app, active, required, return_to).await,
+    }
+}
+
+impl RequestFacts {
+    /// The facts of a request made to Latchkey itself.
+    pub fn of(
+        app: &App,
+        method: &str,
+        path: &str,
+        ip: Option<std::net::IpAddr>,
+        headers: &axum::http::HeaderMap,
+    ) -> RequestFacts {
+        RequestFacts {
+            method: method.to_string(),
+            path: path.to_string(),
+            ip: ip.map(|ip| ip.to_string()),
+            user_agent: headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            headers: app.policies.headers_of(headers),
+        }
+    }
+}
+
+/// Turns a decision into the answer Kratos gives: 403 `session_aal2_required` or
+/// `session_refresh_required` with the login that resolves it, or 403 `policy_denied`. The
+/// reason is the policies' message when they gave one.
+pub fn enforce(
+    app: &App,
+    decision: &Decision,
+    active: &ActiveSession,
+    return_to: Option<&str>,
+) -> Result<(), ApiError> {
+    let needs = match decision {
+        Decision::Allow => return Ok(()),
+        Decision::Deny {
+            reason,
+            message,
+            by,
+        } => {
+            return Err(
+                ApiError::forbidden(message.clone().unwrap_or_else(|| reason.clone()))
+                    .with_id("policy_denied")
+                    .with_details(serde_json::json!({ "policy": by, "reason": reason })),
+            );
+        }
+        Decision::Require(needs) => needs,
+    };
+    let aal_short = needs.aal == Some(Aal::Aal2) && active.session.aal < Aal::Aal2;
+    let too_old = needs.within.is_some_and(|within| {
+        let age = app.now() - active.session.authenticated_at;
+        age.to_std().is_ok_and(|age| age > within)
+    });
+    if !aal_short && !too_old {
+        return Ok(());
+    }
+    let mut url = url::Url::parse(&app.public_url("/self-service/login/browser"))
+        .expect("the public base URL is absolute");
+    {
+        let mut q = url.query_pairs_mut();
+        if aal_short {
+            q.append_pair("aal", "aal2");
+        }
+        if too_old {
+            q.append_pair("refresh", "true");
+        }
+        if let Some(rt) = return_to {
+            q.append_pair("return_to", rt);
+        }
+    }
+    let (id, default_reason) = if aal_short {
+        (
+            "session_aal2_required",
+            "An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue.",
+        )
+    } else {
+        (
+            "session_refresh_required",
+            "The login session is too old for this request. Please re-authenticate.",
+        )
+    };
+    let reason = if needs.messages.is_empty() {
+        default_reason.to_string()
+    } else {
+        needs.messages.join(" ")
+    };
+    Err(ApiError::forbidden(reason)
+        .with_id(id)
+        .with_details(serde_json::json!({ "policies": needs.by }))
+        .with_extra("redirect_browser_to", url.to_string()))
+}
