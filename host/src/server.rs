@@ -100,11 +100,20 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
 
 /// The settings a policy reads: its entry's `config`, with a named `script` file's text under
 /// `script` and the file's path under `script_path`, since components cannot read files.
-fn policy_settings(entry: &crate::config::PluginEntry) -> anyhow::Result<String> {
+fn policy_settings(config: &Config, entry: &crate::config::PluginEntry) -> anyhow::Result<String> {
     let mut settings = entry.config.clone();
     if !settings.is_object() {
         settings = json!({});
     }
+    // The Kratos switches the built-in rules use, so a policy can reproduce or refine them.
+    let flows = &config.selfservice.flows;
+    settings["kratos"] = json!({
+        "session": { "whoami": { "required_aal": config.session.whoami.required_aal.as_str() } },
+        "selfservice": { "flows": { "settings": {
+            "required_aal": flows.settings.required_aal.as_str(),
+            "privileged_session_max_age_seconds": flows.settings.privileged_session_max_age.as_secs(),
+        } } },
+    });
     if let Some(path) = settings
         .get("script")
         .and_then(Value::as_str)
@@ -124,7 +133,7 @@ pub fn load_policies(
 ) -> anyhow::Result<crate::policy::Policies> {
     let mut loaded = crate::policy::Policies::default();
     for entry in &config.plugins.policies {
-        let settings = policy_settings(entry)?;
+        let settings = policy_settings(config, entry)?;
         let (component, _) = runtime.compile(&entry.path)?;
         let policy = runtime
             .prepare_policy(&component, &entry.path, settings)?

@@ -276,3 +276,149 @@ fn a_policy_that_refuses_its_settings_stops_start_up_naming_it() {
     assert!(text.contains("policy_fixture"), "{text}");
     assert!(text.contains("unknown hook no-such-hook"), "{text}");
 }
+
+#[test]
+fn login_completion_can_demand_the_second_factor_or_refuse_the_login() {
+    let work = Workdir::new();
+    let server = with_policies(
+        &work,
+        &[json!({"name": "gate", "hooks": ["login-completion"],
+                 "rules": [], "otherwise": "require-aal2"})],
+        "",
+    );
+    // Registration is not a login: it completes as usual.
+    let browser = Browser::new(&server);
+    assert_eq!(
+        register_in_browser(&browser, "gate@example.com", "gate password 12").status,
+        303
+    );
+    let fresh = Browser::new(&server);
+    let flow = fresh.start_flow("login");
+    let done = fresh.post_form(
+        &action_of(&flow),
+        &[
+            ("csrf_token", &csrf_of(&flow)),
+            ("method", "password"),
+            ("identifier", "gate@example.com"),
+            ("password", "gate password 12"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let next = done.location.unwrap();
+    assert!(
+        next.contains("/self-service/login/browser?aal=aal2"),
+        "{next}"
+    );
+
+    let work = Workdir::new();
+    let server = with_policies(
+        &work,
+        &[json!({"name": "closed", "hooks": ["login-completion"],
+                 "rules": [], "otherwise": "deny:logins are paused"})],
+        "",
+    );
+    assert_eq!(
+        server
+            .register("paused@example.com", "paused password 1")
+            .status,
+        200
+    );
+    let refused = server.login("paused@example.com", "paused password 1");
+    assert_kratos_error(&refused, 403);
+    assert_eq!(refused.body["error"]["id"], "policy_denied");
+    assert_eq!(refused.body["error"]["reason"], "logins are paused");
+    let sessions = server.admin_get("/admin/sessions");
+    let active: Vec<&Value> = sessions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["active"] == true)
+        .collect();
+    assert_eq!(
+        active.len(),
+        1,
+        "only the registration's session: {}",
+        sessions.body
+    );
+}
+
+/// Status and error id of the answers a Kratos client sees for an aal1 session of an identity
+/// with TOTP, and for an identity without.
+fn aal_answers(server: &Server) -> Vec<(u16, String)> {
+    let created = server.admin_post(
+        "/admin/identities",
+        &json!({
+            "schema_id": "default",
+            "traits": { "email": "both@example.com" },
+            "credentials": {
+                "password": { "config": { "password": "both password 12" } },
+                "totp": { "config": { "totp_url": "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP" } },
+            },
+        }),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let with_totp = token_of(&server.login("both@example.com", "both password 12"));
+    let without = token_of(&server.register("one@example.com", "one password 123"));
+    let id = |r: &Resp| r.body["error"]["id"].as_str().unwrap_or("").to_string();
+    let mut answers = Vec::new();
+    for token in [&with_totp, &without] {
+        for path in ["/sessions/whoami", "/self-service/settings/api"] {
+            let r = server.get_with_token(path, token);
+            answers.push((r.status, id(&r)));
+        }
+        let r: Resp = nginx_check(server, Some(token), "GET", "/x").into();
+        answers.push((r.status, id(&r)));
+    }
+    answers
+}
+
+#[test]
+fn the_default_policy_component_gives_kratos_answers_like_the_built_in_rules() {
+    for switches in [
+        "",
+        "session:\n  whoami:\n    required_aal: aal1\n",
+        "selfservice:\n  flows:\n    settings:\n      required_aal: aal1\n",
+    ] {
+        let work = Workdir::new();
+        let built_in = {
+            let config = work.write("kratos.yml", switches);
+            Server::start_with(
+                &work,
+                Options {
+                    config: Some(&config),
+                    ..Default::default()
+                },
+            )
+        };
+        let expected = aal_answers(&built_in);
+        drop(built_in);
+
+        let work = Workdir::new();
+        let entry = json!([{ "path": plugin("default_policy") }]);
+        let config = work.write(
+            "kratos.yml",
+            &format!(
+                "{switches}plugins:\n  policies: {}\n",
+                serde_json::to_string(&entry).unwrap()
+            ),
+        );
+        let with_policy = Server::start_with(
+            &work,
+            Options {
+                config: Some(&config),
+                ..Default::default()
+            },
+        );
+        assert!(
+            with_policy.log().contains("kratos-default"),
+            "{}",
+            with_policy.log()
+        );
+        assert_eq!(aal_answers(&with_policy), expected, "config: {switches:?}");
+        assert!(
+            expected.contains(&(403, "session_aal2_required".into())) || !switches.is_empty(),
+            "{expected:?}"
+        );
+    }
+}

@@ -40,6 +40,15 @@ pub enum RequiredAal {
     HighestAvailable,
 }
 
+impl RequiredAal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequiredAal::Aal1 => "aal1",
+            RequiredAal::HighestAvailable => "highest_available",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct Flows {
     pub login: LoginFlow,

@@ -14,7 +14,7 @@ use crate::http::PeerIp;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use crate::plugin::policy_types::Hook;
 use crate::policy::{self, RequestFacts};
-use crate::sessions::{self, ClientInfo};
+use crate::sessions::{self, ActiveSession, ClientInfo};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -391,7 +391,14 @@ async fn submit_flow(
         }
     }
     .map_err(fail)?;
-    let step_up = step_up_url(app, &outcome, kind, return_to.as_deref())
+    let facts = RequestFacts::of(
+        app,
+        "POST",
+        &format!("/self-service/{}", kind.as_str()),
+        client_info.ip,
+        headers,
+    );
+    let step_up = step_up_url(app, &outcome, kind, return_to.as_deref(), &facts)
         .await
         .map_err(fail)?;
     Ok(respond(
@@ -408,20 +415,46 @@ async fn submit_flow(
 
 /// After a first factor, a browser whose identity could do aal2 goes straight on to the
 /// second factor when whoami would demand it (`highest_available`), as Kratos does.
+///
+/// Policies that want `login-completion` decide instead: one that requires aal2 sends the
+/// browser on to the second factor; one that denies ends the new session and the login fails.
 async fn step_up_url(
     app: &App,
     outcome: &Submitted,
     kind: FlowKind,
     return_to: Option<&str>,
+    facts: &RequestFacts,
 ) -> Result<Option<String>, ApiError> {
-    let Submitted::SessionStarted { session, .. } = outcome else {
+    let Submitted::SessionStarted {
+        session, identity, ..
+    } = outcome
+    else {
         return Ok(None);
     };
-    if kind != FlowKind::Login
-        || session.aal == Aal::Aal2
-        || app.config.session.whoami.required_aal != RequiredAal::HighestAvailable
-        || aal::available(app, session.identity_id).await? < Aal::Aal2
-    {
+    if kind != FlowKind::Login || session.aal == Aal::Aal2 {
+        return Ok(None);
+    }
+    let completed = ActiveSession {
+        session: (**session).clone(),
+        identity: (**identity).clone(),
+        from_cookie: false,
+        token: String::new(),
+    };
+    let needs_aal2 = match policy::decide(app, Hook::LoginCompletion, &completed, facts).await? {
+        Some(policy::combine::Decision::Allow) => false,
+        Some(policy::combine::Decision::Require(needs)) => needs.aal == Some(Aal::Aal2),
+        Some(denied @ policy::combine::Decision::Deny { .. }) => {
+            let id = session.id;
+            app.db(move |s| s.deactivate_session(id)).await?;
+            return Err(policy::enforce(app, &denied, &completed, return_to)
+                .expect_err("a denial is an error"));
+        }
+        None => {
+            app.config.session.whoami.required_aal == RequiredAal::HighestAvailable
+                && aal::available(app, session.identity_id).await? == Aal::Aal2
+        }
+    };
+    if !needs_aal2 {
         return Ok(None);
     }
     let mut url = url::Url::parse(&app.public_url("/self-service/login/browser"))
