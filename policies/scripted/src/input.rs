@@ -1,0 +1,142 @@
+//! The policy input as plain Rust values, and the CEL variables made from it.
+//!
+//! This mirrors the WIT `input` record so that the engine runs natively in tests; the component
+//! glue in `lib.rs` converts one into the other.
+
+use crate::script::{Aal, Hook};
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub hook: Hook,
+    pub session: Session,
+    pub identity: Identity,
+    pub request: Request,
+    /// Seconds since the Unix epoch.
+    pub now: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: String,
+    pub aal: Aal,
+    pub methods: Vec<AuthMethod>,
+    pub authenticated_at: i64,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub devices: Vec<Device>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthMethod {
+    pub method: String,
+    pub aal: Aal,
+    pub completed_at: i64,
+    pub provider: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub id: String,
+    pub schema_id: String,
+    pub traits_json: String,
+    pub metadata_public_json: String,
+    pub available_aal: Aal,
+    pub credential_types: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// The names a script may refer to.
+pub const VARIABLES: [&str; 5] = ["hook", "now", "session", "identity", "request"];
+
+impl Input {
+    /// The variables, as JSON values, in the order of [`VARIABLES`]. Returns as well the names
+    /// of the JSON documents that did not parse (they become `null`).
+    pub fn variables(&self) -> (Vec<(&'static str, Value)>, Vec<&'static str>) {
+        let mut unparsable = Vec::new();
+        let mut parse = |name: &'static str, text: &str| {
+            serde_json::from_str::<Value>(text).unwrap_or_else(|_| {
+                unparsable.push(name);
+                Value::Null
+            })
+        };
+        let traits = parse("identity.traits", &self.identity.traits_json);
+        let metadata_public = parse(
+            "identity.metadata_public",
+            &self.identity.metadata_public_json,
+        );
+
+        // Repeated headers are joined with ", ", as HTTP allows.
+        let mut headers = Map::new();
+        for (name, value) in &self.request.headers {
+            let name = name.to_ascii_lowercase();
+            match headers.get_mut(&name) {
+                Some(Value::String(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(value);
+                }
+                _ => {
+                    headers.insert(name, Value::String(value.clone()));
+                }
+            }
+        }
+
+        let s = &self.session;
+        let session = json!({
+            "id": s.id,
+            "aal": s.aal.name(),
+            "methods": s.methods.iter().map(|m| json!({
+                "method": m.method,
+                "aal": m.aal.name(),
+                "completed_at": m.completed_at,
+                "provider": m.provider,
+            })).collect::<Vec<_>>(),
+            "authenticated_at": s.authenticated_at,
+            "issued_at": s.issued_at,
+            "expires_at": s.expires_at,
+            "devices": s.devices.iter().map(|d| json!({
+                "ip": d.ip,
+                "user_agent": d.user_agent,
+            })).collect::<Vec<_>>(),
+        });
+        let i = &self.identity;
+        let identity = json!({
+            "id": i.id,
+            "schema_id": i.schema_id,
+            "traits": traits,
+            "metadata_public": metadata_public,
+            "available_aal": i.available_aal.name(),
+            "credential_types": i.credential_types,
+        });
+        let r = &self.request;
+        let request = json!({
+            "method": r.method,
+            "path": r.path,
+            "ip": r.ip,
+            "user_agent": r.user_agent,
+            "headers": headers,
+        });
+        let variables = vec![
+            ("hook", Value::String(self.hook.name().to_string())),
+            ("now", json!(self.now)),
+            ("session", session),
+            ("identity", identity),
+            ("request", request),
+        ];
+        (variables, unparsable)
+    }
+}
