@@ -8,6 +8,8 @@ pub enum Verdict {
     Miss,
     /// The measurement could not be taken (a missing file, a failed start); the row says why.
     Skip,
+    /// A figure without a target, reported for comparison.
+    Info,
 }
 
 impl Verdict {
@@ -20,6 +22,7 @@ impl Verdict {
             Verdict::Pass => "PASS",
             Verdict::Miss => "MISS",
             Verdict::Skip => "SKIP",
+            Verdict::Info => "",
         }
     }
 }

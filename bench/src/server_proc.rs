@@ -27,6 +27,15 @@ impl ServerProc {
     /// Starts the server without waiting for it. Its database, compile cache and log live in
     /// `data`, so a later start on the same directory finds a warm cache.
     pub fn spawn(paths: &Paths, data: &Path) -> anyhow::Result<ServerProc> {
+        Self::spawn_with(paths, data, None)
+    }
+
+    /// Like [`ServerProc::spawn`], with a config file.
+    pub fn spawn_with(
+        paths: &Paths,
+        data: &Path,
+        config: Option<&Path>,
+    ) -> anyhow::Result<ServerProc> {
         let (public_port, admin_port) = (free_port()?, free_port()?);
         let log = data.join("server.log");
         let log_file = std::fs::OpenOptions::new()
@@ -34,8 +43,12 @@ impl ServerProc {
             .append(true)
             .open(&log)?;
         let spawned_at = Instant::now();
-        let child = Command::new(&paths.binary)
-            .args(["serve", "--dev"])
+        let mut command = Command::new(&paths.binary);
+        command.args(["serve", "--dev"]);
+        if let Some(config) = config {
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .current_dir(data)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -61,7 +74,15 @@ impl ServerProc {
     }
 
     pub fn start(paths: &Paths, data: &Path) -> anyhow::Result<ServerProc> {
-        let mut server = ServerProc::spawn(paths, data)?;
+        Self::start_with(paths, data, None)
+    }
+
+    pub fn start_with(
+        paths: &Paths,
+        data: &Path,
+        config: Option<&Path>,
+    ) -> anyhow::Result<ServerProc> {
+        let mut server = ServerProc::spawn_with(paths, data, config)?;
         server.wait_ready()?;
         Ok(server)
     }
