@@ -497,3 +497,22 @@ pub fn register_in_browser(browser: &Browser, email: &str, password: &str) -> Br
         ],
     )
 }
+
+/// The TOTP code pyotp computes for `secret` at now + `offset_secs`.
+pub fn oracle_code(secret: &str, offset_secs: i64) -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))",
+            secret,
+            &offset_secs.to_string(),
+        ])
+        .output()
+        .expect("python3 must be installed (see .ci/run)");
+    assert!(
+        out.status.success(),
+        "pyotp failed (pip install -r tests/requirements.txt): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}

@@ -11,5 +11,6 @@ mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
 mod policies;
+mod scripted_policies;
 mod second_factors;
 mod step_up;

@@ -4,26 +4,6 @@
 
 use crate::harness::*;
 use serde_json::{Value, json};
-use std::process::Command;
-
-/// The TOTP code pyotp computes for `secret` at now + `offset_secs`.
-fn oracle_code(secret: &str, offset_secs: i64) -> String {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))",
-            secret,
-            &offset_secs.to_string(),
-        ])
-        .output()
-        .expect("python3 must be installed (see .ci/run)");
-    assert!(
-        out.status.success(),
-        "pyotp failed (pip install -r tests/requirements.txt): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn node<'a>(flow: &'a Value, name: &str) -> Option<&'a Value> {
     flow["ui"]["nodes"]

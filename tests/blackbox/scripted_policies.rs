@@ -1,0 +1,200 @@
+//! The example scripts of policies/examples, run by the scripted policy component through the
+//! real binary, and a script error reported at start-up with its position.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::Command;
+
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies/examples")
+        .join(name)
+        .canonicalize()
+        .unwrap()
+}
+
+fn config_for(work: &Workdir, script: &PathBuf) -> PathBuf {
+    let entry = json!([{ "path": plugin("scripted_policy"), "config": { "script": script } }]);
+    work.write(
+        "kratos.yml",
+        &format!("plugins:\n  policies: {}\n", serde_json::to_string(&entry).unwrap()),
+    )
+}
+
+fn server_with(work: &Workdir, script: &str) -> Server {
+    let config = config_for(work, &example(script));
+    Server::start_with(
+        work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    )
+}
+
+/// An identity made through the admin API, optionally with TOTP and public metadata.
+fn identity(server: &Server, email: &str, totp: bool, metadata_public: Value) {
+    let mut credentials = json!({ "password": { "config": { "password": "script password 1" } } });
+    if totp {
+        credentials["totp"] =
+            json!({ "config": { "totp_url": format!("otpauth://totp/x?secret={TOTP_SECRET}") } });
+    }
+    let created = server.admin_post(
+        "/admin/identities",
+        &json!({
+            "schema_id": "default",
+            "traits": { "email": email },
+            "metadata_public": metadata_public,
+            "credentials": credentials,
+        }),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+}
+
+fn login(server: &Server, email: &str) -> String {
+    let resp = server.login(email, "script password 1");
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    resp.body["session_token"].as_str().unwrap().to_string()
+}
+
+/// Steps an aal1 session up with the next TOTP code, as pyotp computes it.
+fn step_up(server: &Server, token: &str) {
+    let flow = server.get_with_token("/self-service/login/api?aal=aal2", token);
+    assert_eq!(flow.status, 200, "{}", flow.body);
+    let done = send(
+        ureq::post(&server.url(&format!(
+            "/self-service/login?flow={}",
+            flow.body["id"].as_str().unwrap()
+        )))
+        .set("X-Session-Token", token),
+        Some(&json!({ "method": "totp", "totp_code": oracle_code(TOTP_SECRET, 0) })),
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+}
+
+fn route(server: &Server, token: &str, uri: &str, forwarded_for: Option<&str>) -> FullResp {
+    let mut req = ureq::get(&server.url("/self-service/route-check"))
+        .set("X-Session-Token", token)
+        .set("X-Original-Method", "GET")
+        .set("X-Original-URI", uri);
+    if let Some(ip) = forwarded_for {
+        req = req.set("X-Forwarded-For", ip);
+    }
+    send_full(req, None)
+}
+
+#[test]
+fn admins_always_need_aal2() {
+    let work = Workdir::new();
+    let server = server_with(&work, "admins.cel");
+    identity(&server, "admin@example.com", true, json!({ "roles": ["admin"] }));
+    identity(&server, "user@example.com", false, json!({ "roles": ["billing"] }));
+
+    let admin = login(&server, "admin@example.com");
+    let me = server.get_with_token("/sessions/whoami", &admin);
+    assert_kratos_error(&me, 403);
+    assert_eq!(me.body["error"]["id"], "session_aal2_required");
+    assert_eq!(
+        me.body["error"]["reason"],
+        "Administrators must sign in with a second factor."
+    );
+    assert_eq!(route(&server, &admin, "/anything", None).status, 403);
+    step_up(&server, &admin);
+    assert_eq!(server.get_with_token("/sessions/whoami", &admin).status, 200);
+
+    // The script speaks only for admins.
+    let user = login(&server, "user@example.com");
+    assert_eq!(route(&server, &user, "/anything", None).status, 200);
+    assert_eq!(server.get_with_token("/sessions/whoami", &user).status, 200);
+}
+
+#[test]
+fn billing_needs_aal2_and_a_recent_sign_in() {
+    let work = Workdir::new();
+    let server = server_with(&work, "billing.cel");
+    identity(&server, "payer@example.com", true, Value::Null);
+    let token = login(&server, "payer@example.com");
+
+    assert_eq!(route(&server, &token, "/docs/billing", None).status, 200);
+    let denied = route(&server, &token, "/billing/invoices?page=1", None);
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(denied.body["error"]["id"], "session_aal2_required");
+    assert_eq!(
+        denied.body["error"]["reason"],
+        "Billing needs a second factor."
+    );
+    step_up(&server, &token);
+    // Freshly stepped up: within ten minutes of signing in.
+    let allowed = route(&server, &token, "/billing/invoices", None);
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert_eq!(allowed.header_values("x-latchkey-aal"), ["aal2"]);
+}
+
+#[test]
+fn a_new_device_needs_a_fresh_second_factor() {
+    let work = Workdir::new();
+    let server = server_with(&work, "new-device.cel");
+    identity(&server, "roamer@example.com", true, Value::Null);
+    let token = login(&server, "roamer@example.com");
+    step_up(&server, &token);
+
+    // The session was made from 127.0.0.1 with this client's user agent.
+    assert_eq!(route(&server, &token, "/x", Some("127.0.0.1")).status, 200);
+    // From elsewhere: aal2 and fresh, so still fine right after stepping up…
+    assert_eq!(route(&server, &token, "/x", Some("203.0.113.9")).status, 200);
+    // …but an aal1 session from a new address must step up.
+    let other = login(&server, "roamer@example.com");
+    let moved = route(&server, &other, "/x", Some("203.0.113.9"));
+    assert_eq!(moved.status, 403, "{}", moved.body);
+    assert_eq!(moved.body["error"]["id"], "session_aal2_required");
+    assert!(
+        moved.body["error"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("new device")
+    );
+}
+
+#[test]
+fn an_aal2_session_of_two_different_methods_passes_the_distinct_factor_rule() {
+    let work = Workdir::new();
+    let server = server_with(&work, "distinct-factors.cel");
+    identity(&server, "two@example.com", true, Value::Null);
+    let token = login(&server, "two@example.com");
+    step_up(&server, &token);
+    let me = server.get_with_token("/sessions/whoami", &token);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["authenticator_assurance_level"], "aal2");
+}
+
+#[test]
+fn a_script_error_stops_start_up_with_file_line_and_column() {
+    let work = Workdir::new();
+    let script = work.write(
+        "broken.cel",
+        "rule broken\n  hooks whoami\n  when session.aal ==\n  then allow\n",
+    );
+    let config = config_for(&work, &script);
+    let out = Command::new(binary())
+        .args(["serve", "--dev", "-c", config.to_str().unwrap()])
+        .current_dir(work.path())
+        .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
+        .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
+        .env("SERVE_PUBLIC_PORT", "0")
+        .env("SERVE_ADMIN_PORT", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    let place = format!("{}:", script.display());
+    assert!(text.contains(&place), "{text}");
+    // The position after the file name is line:column.
+    let after = &text[text.find(&place).unwrap() + place.len()..];
+    let mut parts = after.split(':');
+    let line: u32 = parts.next().unwrap().trim().parse().expect(&text);
+    let column: u32 = parts.next().unwrap().trim().parse().expect(&text);
+    assert!(line >= 3 && column >= 1, "{text}");
+}
