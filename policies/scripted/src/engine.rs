@@ -220,7 +220,7 @@ fn compile(env: &Arc<Env>, rule: &Rule) -> Result<Program, LoadError> {
             .unwrap_or((1, 1));
         let (line, column) = position(line, column);
         let message = first
-            .map(|e| e.msg.clone())
+            .map(|e| e.msg.replace("'<EOF>'", "the end of the condition"))
             .unwrap_or_else(|| "syntax error".into());
         LoadError::at(format!("in rule `{}`: {message}", rule.name), line, column)
     })?;
