@@ -11,6 +11,10 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// a slot, so the pool is never exhausted under load.
 pub const MAX_CONCURRENT_CALLS: usize = 32;
 
+/// Policy instances kept warm between decisions (see `policy`), on top of the call slots so
+/// that they never starve a call.
+pub const WARM_POLICY_INSTANCES: usize = 16;
+
 /// Per slot; a typical call touches less than this. Only slots that were used hold it, so the
 /// idle cost is a few slots' worth.
 const KEEP_RESIDENT: usize = 1 << 20;
@@ -20,7 +24,7 @@ pub fn build_engine(memory_limit: usize) -> anyhow::Result<Engine> {
     let mut pool = PoolingAllocationConfig::default();
     // One plugin instance is one component instance made of a few core instances with one
     // linear memory; the slack covers the WASI shim modules of Rust's wasip2 output.
-    let slots = MAX_CONCURRENT_CALLS as u32;
+    let slots = (MAX_CONCURRENT_CALLS + WARM_POLICY_INSTANCES) as u32;
     pool.total_component_instances(slots)
         .total_core_instances(slots * 8)
         .total_memories(slots * 2)
