@@ -2,7 +2,7 @@
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::plugin::check::{SUPPORTED_FACTOR_VERSIONS, check};
+use crate::plugin::check::{SUPPORTED_FACTOR_VERSIONS, check, outbound_grant};
 use crate::plugin::types::{FactorRole, FlowKind};
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +44,12 @@ pub fn plugin_check(config: &Config, file: &Path) -> anyhow::Result<()> {
             report.capabilities.join(", ")
         }
     );
+    if report.imports_outbound_http() {
+        println!(
+            "outbound:     imports outbound-http; {}",
+            outbound_grant(config, file)
+        );
+    }
     println!("wasi:         {} (locked down)", report.wasi.join(", "));
     Ok(())
 }

@@ -57,10 +57,11 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
     for entry in &config.plugins.factors {
         let started = Instant::now();
         let (component, outcome) = runtime.compile(&entry.path)?;
-        let factor = runtime.prepare(
+        let factor = runtime.prepare_granted(
             &component,
             &entry.path,
             plugin_settings(config, &entry.config, None),
+            entry.outbound_http.clone(),
         )?;
         let id = factor.id().to_string();
         let method = config.selfservice.methods.get(&id);
@@ -72,10 +73,11 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
             .map(|m| &m.config)
             .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()))
         {
-            Some(method_config) => runtime.prepare(
+            Some(method_config) => runtime.prepare_granted(
                 &component,
                 &entry.path,
                 plugin_settings(config, &entry.config, Some(method_config)),
+                entry.outbound_http.clone(),
             )?,
             None => factor,
         };

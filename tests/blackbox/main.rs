@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod outbound_http;
 mod policies;
 mod scripted_policies;
 mod second_factors;

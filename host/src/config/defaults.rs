@@ -112,6 +112,7 @@ pub(super) fn factors(dir: &Path) -> Vec<PluginEntry> {
         .map(|file| PluginEntry {
             path: dir.join(file),
             config: json!({}),
+            outbound_http: Default::default(),
         })
         .collect()
 }

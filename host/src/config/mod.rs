@@ -11,6 +11,7 @@ mod error;
 mod keys;
 mod layers;
 mod model;
+mod outbound;
 mod resolve;
 mod schema_source;
 mod secret;
@@ -28,6 +29,7 @@ pub use model::{
     AdminListener, Argon2, Bcrypt, Config, Hashers, Identity, IdentitySchema, Listener, Log,
     PluginEntry, Plugins, SameSite, Secrets, Serve, Session, SessionCookie, Whoami,
 };
+pub use outbound::{Origin, OutboundHttp};
 pub use secret::{MIN_SECRET_CHARS, Secret};
 pub use selfservice::{
     After, AfterMethod, ErrorFlow, Flows, LoginFlow, LogoutAfter, LogoutFlow, MethodConfig,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+use super::outbound::OutboundHttp;
 use super::secret::Secret;
 use super::selfservice::{RequiredAal, SelfService};
 use super::units::{ByteSize, deserialize_duration};
@@ -302,6 +303,9 @@ pub struct PluginEntry {
     /// Handed to the plugin as its settings.
     #[serde(default = "empty_object")]
     pub config: Value,
+    /// What the plugin may reach over HTTP; factors only (policies cannot import it).
+    #[serde(skip)]
+    pub outbound_http: OutboundHttp,
 }
 
 pub(super) fn empty_object() -> Value {

@@ -12,8 +12,9 @@ use url::Url;
 use super::layers::BaseDirs;
 use super::model::{
     Config, Hashers, Identity, IdentitySchema, Log, PluginEntry, Plugins, Secrets, Serve, Session,
-    optional_url,
+    empty_object, optional_url,
 };
+use super::outbound::OutboundHttp;
 use super::selfservice::{Flows, MethodConfig, SelfService};
 use super::units::{ByteSize, deserialize_duration};
 use super::{ConfigError, defaults, schema_source};
@@ -65,9 +66,19 @@ struct RawPlugins {
     #[serde(default)]
     dir: Option<PathBuf>,
     #[serde(default)]
-    factors: Option<Vec<PluginEntry>>,
+    factors: Option<Vec<RawFactor>>,
     #[serde(default)]
     policies: Vec<PluginEntry>,
+}
+
+/// A `plugins.factors[]` entry: a plugin entry that may also hold an outbound HTTP grant.
+#[derive(Deserialize)]
+struct RawFactor {
+    path: PathBuf,
+    #[serde(default = "empty_object")]
+    config: Value,
+    #[serde(default)]
+    outbound_http: OutboundHttp,
 }
 
 /// What resolving needs besides the config itself.
@@ -159,9 +170,11 @@ impl RawPlugins {
                 for (index, factor) in factors.into_iter().enumerate() {
                     let key = format!("plugins.factors[{index}].path");
                     ensure(!factor.path.as_os_str().is_empty(), &key, "is empty")?;
+                    check_outbound(&factor.outbound_http, index)?;
                     resolved.push(PluginEntry {
                         path: base.join(&factor.path),
                         config: factor.config,
+                        outbound_http: factor.outbound_http,
                     });
                 }
                 resolved
@@ -186,6 +199,7 @@ impl RawPlugins {
             policies.push(PluginEntry {
                 path: policy_base.join(&policy.path),
                 config,
+                outbound_http: OutboundHttp::default(),
             });
         }
         let cache_dir = match self.cache_dir {
@@ -201,6 +215,21 @@ impl RawPlugins {
             policies,
         })
     }
+}
+
+/// Origins are checked as they are read; what is left are the limits.
+fn check_outbound(grant: &OutboundHttp, index: usize) -> Result<(), ConfigError> {
+    let key = |name: &str| format!("plugins.factors[{index}].outbound_http.{name}");
+    ensure(
+        !grant.timeout.is_zero(),
+        &key("timeout"),
+        "must be more than 0",
+    )?;
+    ensure(
+        grant.max_response_bytes.bytes() > 0,
+        &key("max_response_bytes"),
+        "must be more than 0",
+    )
 }
 
 fn check_serve(serve: &Serve) -> Result<(), ConfigError> {

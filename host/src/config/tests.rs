@@ -848,3 +848,98 @@ fn api_keys_are_not_a_public_listener_key() {
         ["config key `serve.public.api_keys` is not supported by Latchkey and is ignored"]
     );
 }
+
+#[test]
+fn outbound_http_grants_load_per_factor() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        r#"
+plugins:
+  factors:
+    - path: oidc.wasm
+      outbound_http:
+        allow: ["https://Accounts.Example.com", "http://127.0.0.1:9000/"]
+        allow_private: true
+        timeout: 5s
+        max_response_bytes: 64KiB
+    - path: password.wasm
+"#,
+    );
+    let Loaded { config, warnings } = load(std::slice::from_ref(&file), &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let factors = &config.plugins.factors;
+    let grant = &factors[0].outbound_http;
+    let allow: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        allow,
+        ["https://accounts.example.com", "http://127.0.0.1:9000"]
+    );
+    assert!(grant.allow_private);
+    assert_eq!(grant.timeout, Duration::from_secs(5));
+    assert_eq!(grant.max_response_bytes, ByteSize::from_kib(64));
+    // No grant: nothing allowed, and the documented defaults.
+    assert_eq!(factors[1].outbound_http, OutboundHttp::default());
+    assert!(config.plugins.policies.is_empty());
+}
+
+#[test]
+fn bad_outbound_http_grants_name_their_keys() {
+    let dir = Dir::new();
+    let cases = [
+        (
+            "allow: [\"https://accounts.example.com/oauth\"]",
+            "plugins.factors[0].outbound_http.allow[0]",
+            "no path",
+        ),
+        (
+            "allow: [\"https://a.example\", \"ftp://b.example\"]",
+            "plugins.factors[0].outbound_http.allow[1]",
+            "only http and https",
+        ),
+        (
+            "allow: [accounts.example.com]",
+            "plugins.factors[0].outbound_http.allow[0]",
+            "invalid origin",
+        ),
+        (
+            "timeout: 0s",
+            "plugins.factors[0].outbound_http.timeout",
+            "more than 0",
+        ),
+        (
+            "max_response_bytes: 0",
+            "plugins.factors[0].outbound_http.max_response_bytes",
+            "more than 0",
+        ),
+        (
+            "allow_private: maybe",
+            "plugins.factors[0].outbound_http.allow_private",
+            "",
+        ),
+    ];
+    for (grant, key, why) in cases {
+        let yaml = format!(
+            "plugins:\n  factors:\n    - path: oidc.wasm\n      outbound_http:\n        {grant}\n"
+        );
+        let file = dir.write("kratos.yml", &yaml);
+        let err = load_err(&[file], &no_env);
+        assert!(
+            err.starts_with(&format!("config key `{key}`: ")),
+            "{yaml}: {err}"
+        );
+        assert!(err.contains(why), "{yaml}: {err}");
+    }
+
+    let file = dir.write(
+        "kratos.yml",
+        "plugins:\n  factors:\n    - path: oidc.wasm\n      outbound_http:\n        allow_privat: true\n",
+    );
+    let Loaded { warnings, .. } = load(&[file], &no_env).unwrap();
+    assert_eq!(
+        warnings,
+        [
+            "config key `plugins.factors[0].outbound_http.allow_privat` is not supported by Latchkey and is ignored"
+        ]
+    );
+}

@@ -1,7 +1,9 @@
 //! The per-call store data: a locked-down WASI context, resource limits and the plugin's identity.
 
 use crate::clock::Clock;
+use crate::config::OutboundHttp;
 use std::sync::Arc;
+use std::time::Instant;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -9,16 +11,21 @@ use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiVie
 /// How much of a plugin's stdout/stderr one call may produce before the rest is dropped.
 const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
 
-/// What every call of one plugin shares: its name, its operator settings and the host clock.
+/// What every call of one plugin shares: its name, its operator settings, the host clock and
+/// what it may reach over HTTP.
 pub struct PluginIdentity {
     pub name: String,
     pub settings_json: String,
     pub clock: Arc<dyn Clock>,
+    pub outbound_http: OutboundHttp,
 }
 
 pub struct CallState {
     pub plugin: Arc<PluginIdentity>,
     pub limits: StoreLimits,
+    /// When this call runs out of time, if it has a deadline: host capabilities that block
+    /// (outbound HTTP) stop waiting by then.
+    pub deadline: Option<Instant>,
     wasi: WasiCtx,
     table: ResourceTable,
     stdout: MemoryOutputPipe,
@@ -49,6 +56,7 @@ impl CallState {
         CallState {
             plugin,
             limits,
+            deadline: None,
             wasi,
             table: ResourceTable::new(),
             stdout,

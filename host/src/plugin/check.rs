@@ -3,6 +3,7 @@
 
 use super::bindings::types::MethodInfo;
 use super::runtime::PluginRuntime;
+use crate::config::Config;
 use std::path::Path;
 use wasmtime::component::Component;
 
@@ -10,6 +11,7 @@ use wasmtime::component::Component;
 pub const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
 pub const SUPPORTED_FACTOR_VERSIONS: &str = "0.1.x";
 const HOST_PACKAGE: &str = "latchkey:host/";
+const OUTBOUND_HTTP: &str = "latchkey:host/outbound-http@";
 
 pub struct CheckReport {
     pub wit_version: String,
@@ -18,6 +20,48 @@ pub struct CheckReport {
     pub capabilities: Vec<String>,
     /// WASI interfaces it imports; they are provided locked down.
     pub wasi: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn imports_outbound_http(&self) -> bool {
+        self.capabilities
+            .iter()
+            .any(|name| name.starts_with(OUTBOUND_HTTP))
+    }
+}
+
+/// What `config` lets the factor in `path` reach over HTTP, in one line: the
+/// `plugins.factors` entries that load this file and the origins each grants.
+pub fn outbound_grant(config: &Config, path: &Path) -> String {
+    let wanted = path.canonicalize().ok();
+    let grants: Vec<String> = config
+        .plugins
+        .factors
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted)
+        .map(|(index, entry)| {
+            let grant = &entry.outbound_http;
+            if grant.allow.is_empty() {
+                return format!("plugins.factors[{index}] grants no origin");
+            }
+            let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
+            format!(
+                "plugins.factors[{index}] grants {} ({})",
+                origins.join(", "),
+                if grant.allow_private {
+                    "private addresses allowed"
+                } else {
+                    "private addresses refused"
+                }
+            )
+        })
+        .collect();
+    if grants.is_empty() {
+        "no plugins.factors entry loads this file, so every request would be refused".into()
+    } else {
+        grants.join("; ")
+    }
 }
 
 pub fn check(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<CheckReport> {

@@ -6,7 +6,7 @@ use super::call_state::{CallState, PluginIdentity};
 use super::engine::deadline_ticks;
 use super::failure::PluginFailure;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
 
@@ -64,6 +64,7 @@ impl Factor {
             name: factor.info.id.clone(),
             settings_json: factor.identity.settings_json.clone(),
             clock: factor.identity.clock.clone(),
+            outbound_http: factor.identity.outbound_http.clone(),
         });
         Ok(factor)
     }
@@ -86,7 +87,8 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
+        let mut state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
+        state.deadline = Some(Instant::now() + self.limits.timeout);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(deadline_ticks(self.limits.timeout));

@@ -10,6 +10,7 @@ pub mod check;
 mod engine;
 mod factor;
 mod failure;
+mod outbound_http;
 mod password_hashing;
 mod policy;
 mod policy_bindings;

@@ -73,6 +73,7 @@ impl Policy {
             name: policy.info.name.clone(),
             settings_json: policy.identity.settings_json.clone(),
             clock: policy.identity.clock.clone(),
+            outbound_http: policy.identity.outbound_http.clone(),
         });
         Ok(policy)
     }

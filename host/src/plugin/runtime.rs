@@ -8,6 +8,7 @@ use super::factor::{CallLimits, Factor};
 use super::policy::{Policy, PolicyLoadError};
 use super::policy_bindings::{self, PolicyComponentPre};
 use crate::clock::Clock;
+use crate::config::OutboundHttp;
 use anyhow::Context;
 use std::path::Path;
 use std::sync::Arc;
@@ -60,12 +61,24 @@ impl PluginRuntime {
             .with_context(|| format!("compiling plugin {}", path.display()))
     }
 
-    /// Links a compiled component and asks it to describe itself.
+    /// Links a compiled component and asks it to describe itself. It may not reach anything
+    /// over HTTP; see [`PluginRuntime::prepare_granted`].
     pub fn prepare(
         &self,
         component: &Component,
         path: &Path,
         settings_json: String,
+    ) -> anyhow::Result<Factor> {
+        self.prepare_granted(component, path, settings_json, OutboundHttp::default())
+    }
+
+    /// Like [`PluginRuntime::prepare`], with the plugin's outbound HTTP grant.
+    pub fn prepare_granted(
+        &self,
+        component: &Component,
+        path: &Path,
+        settings_json: String,
+        outbound_http: OutboundHttp,
     ) -> anyhow::Result<Factor> {
         let pre = self.linker.instantiate_pre(component).map_err(|e| {
             anyhow::Error::from(e).context(format!("linking plugin {}", path.display()))
@@ -84,6 +97,7 @@ impl PluginRuntime {
             name,
             settings_json,
             clock: self.clock.clone(),
+            outbound_http,
         });
         Ok(Factor::new(
             self.engine.clone(),
@@ -119,6 +133,7 @@ impl PluginRuntime {
             name,
             settings_json,
             clock: self.clock.clone(),
+            outbound_http: OutboundHttp::default(),
         });
         Ok(Policy::new(
             self.engine.clone(),

@@ -3,6 +3,10 @@
 //! spins forever, `"hog"` allocates without bound; `"id"` names the method, so one file can be
 //! loaded several times. Every other export answers at once: `describe` runs at load time and
 //! must succeed for the fixture to be loaded at all.
+//!
+//! `"fetch"` probes the outbound HTTP capability instead: `submit` sends a GET to the `url` of
+//! its input and always rejects, with one message saying what came back (`status 200 …` or
+//! `error not-allowed …`).
 
 wit_bindgen::generate!({
     path: "../../wit/factor",
@@ -17,17 +21,55 @@ use latchkey::factor::types::{
     Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, InputAttributes,
     MethodInfo, NodeAttributes, Rejection, Rendering, SubmitOutcome, UiNode,
 };
-use latchkey::host::settings;
+use latchkey::factor::types::{MessageType, UiText};
+use latchkey::host::{outbound_http, settings};
 
 /// A string value of the settings object. A scan instead of a JSON parser keeps the fixture
 /// tiny; the host writes the settings, so their shape is known.
 fn setting(key: &str) -> Option<String> {
-    let json = settings::get();
+    string_field(&settings::get(), key)
+}
+
+/// A string value without escapes in a flat JSON object.
+fn string_field(json: &str, key: &str) -> Option<String> {
     let quoted = format!("\"{key}\"");
     let after_key = &json[json.find(&quoted)? + quoted.len()..];
     let value = after_key.trim_start().strip_prefix(':')?.trim_start();
     let value = value.strip_prefix('"')?;
     Some(value[..value.find('"')?].to_string())
+}
+
+/// Sends a GET to `url` and describes the outcome in one line.
+fn fetch(url: &str) -> String {
+    let request = outbound_http::Request {
+        method: "GET".into(),
+        url: url.into(),
+        headers: vec![("Accept".into(), "text/plain".into())],
+        body: vec![],
+    };
+    match outbound_http::send(&request) {
+        Ok(resp) => {
+            let location = resp
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+                .map(|(_, value)| value.as_str())
+                .unwrap_or("-");
+            format!(
+                "status {} location {location} bytes {} body {}",
+                resp.status,
+                resp.body.len(),
+                String::from_utf8_lossy(&resp.body[..resp.body.len().min(200)])
+            )
+        }
+        Err(outbound_http::Error::NotAllowed(origin)) => format!("error not-allowed {origin}"),
+        Err(outbound_http::Error::Timeout) => "error timeout".into(),
+        Err(outbound_http::Error::TooLarge) => "error too-large".into(),
+        Err(outbound_http::Error::Transport(message)) => format!("error transport {message}"),
+        Err(outbound_http::Error::InvalidRequest(message)) => {
+            format!("error invalid-request {message}")
+        }
+    }
 }
 
 fn method_id() -> String {
@@ -80,8 +122,20 @@ impl Guest for Hostile {
         })
     }
 
-    fn submit(_ctx: FlowContext, _input_json: String) -> Result<SubmitOutcome, Rejection> {
+    fn submit(_ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
         match setting("mode").as_deref() {
+            Some("fetch") => {
+                let url = string_field(&input_json, "url").unwrap_or_default();
+                Err(Rejection {
+                    messages: vec![UiText {
+                        id: 9_000_001,
+                        text: fetch(&url),
+                        type_: MessageType::Info,
+                        context_json: None,
+                    }],
+                    node_messages: vec![],
+                })
+            }
             Some("trap") => panic!("hostile fixture: trapping on purpose"),
             Some("loop") => loop {
                 std::hint::black_box(());
