@@ -22,7 +22,9 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
     pub hot: HotReads,
-    pub policies: crate::policy::Policies,
+    pub policies: crate::policy::reload::PolicySlot,
+    /// Kept for reloading policies.
+    pub runtime: Arc<crate::plugin::PluginRuntime>,
 }
 
 /// The reads every authenticated request makes, cached while no write intervenes.

@@ -191,7 +191,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let runtime = plugin_runtime(&config, clock.clone())?;
+    let runtime = Arc::new(plugin_runtime(&config, clock.clone())?);
     let factors = load_factors(&config, &runtime)?;
     let policies = load_policies(&config, &runtime)?;
     let schemas = load_schemas(&config)?;
@@ -212,7 +212,8 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         clock,
         public_base,
         hot: Default::default(),
-        policies,
+        policies: crate::policy::reload::PolicySlot::new(policies),
+        runtime,
     })
 }
 
@@ -222,6 +223,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
     let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
     return_freed_memory();
+    crate::policy::reload::on_sighup(app.clone());
 
     let public = tokio::net::TcpListener::bind(&public_addr)
         .await

@@ -152,6 +152,10 @@ impl Server {
         format!("{}{path}", self.public)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process without letting it clean up, like a crash or `kill -9`.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

@@ -20,7 +20,10 @@ fn config_for(work: &Workdir, script: &PathBuf) -> PathBuf {
     let entry = json!([{ "path": plugin("scripted_policy"), "config": { "script": script } }]);
     work.write(
         "kratos.yml",
-        &format!("plugins:\n  policies: {}\n", serde_json::to_string(&entry).unwrap()),
+        &format!(
+            "plugins:\n  policies: {}\n",
+            serde_json::to_string(&entry).unwrap()
+        ),
     )
 }
 
@@ -90,8 +93,18 @@ fn route(server: &Server, token: &str, uri: &str, forwarded_for: Option<&str>) -
 fn admins_always_need_aal2() {
     let work = Workdir::new();
     let server = server_with(&work, "admins.cel");
-    identity(&server, "admin@example.com", true, json!({ "roles": ["admin"] }));
-    identity(&server, "user@example.com", false, json!({ "roles": ["billing"] }));
+    identity(
+        &server,
+        "admin@example.com",
+        true,
+        json!({ "roles": ["admin"] }),
+    );
+    identity(
+        &server,
+        "user@example.com",
+        false,
+        json!({ "roles": ["billing"] }),
+    );
 
     let admin = login(&server, "admin@example.com");
     let me = server.get_with_token("/sessions/whoami", &admin);
@@ -103,7 +116,10 @@ fn admins_always_need_aal2() {
     );
     assert_eq!(route(&server, &admin, "/anything", None).status, 403);
     step_up(&server, &admin);
-    assert_eq!(server.get_with_token("/sessions/whoami", &admin).status, 200);
+    assert_eq!(
+        server.get_with_token("/sessions/whoami", &admin).status,
+        200
+    );
 
     // The script speaks only for admins.
     let user = login(&server, "user@example.com");
@@ -144,7 +160,10 @@ fn a_new_device_needs_a_fresh_second_factor() {
     // The session was made from 127.0.0.1 with this client's user agent.
     assert_eq!(route(&server, &token, "/x", Some("127.0.0.1")).status, 200);
     // From elsewhere: aal2 and fresh, so still fine right after stepping up…
-    assert_eq!(route(&server, &token, "/x", Some("203.0.113.9")).status, 200);
+    assert_eq!(
+        route(&server, &token, "/x", Some("203.0.113.9")).status,
+        200
+    );
     // …but an aal1 session from a new address must step up.
     let other = login(&server, "roamer@example.com");
     let moved = route(&server, &other, "/x", Some("203.0.113.9"));
@@ -197,4 +216,81 @@ fn a_script_error_stops_start_up_with_file_line_and_column() {
     let line: u32 = parts.next().unwrap().trim().parse().expect(&text);
     let column: u32 = parts.next().unwrap().trim().parse().expect(&text);
     assert!(line >= 3 && column >= 1, "{text}");
+}
+
+fn rule_for(prefix: &str) -> String {
+    format!(
+        "rule guard\n  hooks route-check\n  when request.path.startsWith(\"{prefix}\")\n  then require_aal(\"aal2\")\n"
+    )
+}
+
+fn reload(server: &Server) -> Resp {
+    server.admin_post("/admin/policies/reload", &json!({}))
+}
+
+#[test]
+fn policies_reload_on_request_and_on_sighup_and_a_broken_file_keeps_the_old_set() {
+    let work = Workdir::new();
+    let script = work.write("guard.cel", &rule_for("/billing"));
+    let config = config_for(&work, &script);
+    let server = Server::start_with(
+        &work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
+    let token = server
+        .register("reload@example.com", "reload password 1")
+        .body["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(route(&server, &token, "/billing", None).status, 403);
+    assert_eq!(route(&server, &token, "/reports", None).status, 200);
+
+    std::fs::write(&script, rule_for("/reports")).unwrap();
+    let done = reload(&server);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        done.body["policies"],
+        json!(["scripted:guard"]),
+        "{}",
+        done.body
+    );
+    assert_eq!(route(&server, &token, "/billing", None).status, 200);
+    assert_eq!(route(&server, &token, "/reports", None).status, 403);
+
+    // A broken script is reported with its position and changes nothing.
+    std::fs::write(
+        &script,
+        "rule guard\n  hooks route-check\n  when request.path ==\n  then allow\n",
+    )
+    .unwrap();
+    let failed = reload(&server);
+    assert_kratos_error(&failed, 400);
+    let reason = failed.body["error"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("{}:", script.display())),
+        "{reason}"
+    );
+    assert_eq!(
+        route(&server, &token, "/reports", None).status,
+        403,
+        "old set serving"
+    );
+
+    // SIGHUP does the same.
+    std::fs::write(&script, rule_for("/billing")).unwrap();
+    let hup = Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while route(&server, &token, "/billing", None).status != 403 {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(route(&server, &token, "/reports", None).status, 200);
 }

@@ -11,7 +11,7 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde_json::Value;
 use uuid::Uuid;
@@ -43,6 +43,7 @@ pub fn routes() -> Router<SharedApp> {
             get(get_session).delete(disable_session),
         )
         .route("/admin/sessions/{id}/extend", patch(extend_session))
+        .route("/admin/policies/reload", post(reload_policies))
 }
 
 /// Requests under `/admin` need one of `serve.admin.api_keys` when any are configured;
@@ -224,4 +225,14 @@ async fn extend_session(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(sessions::extend(&app, session_id(&id)?).await?))
+}
+
+/// Loads the configured policies again; 200 with the new set's names, or 400 with the reason
+/// the old set is still serving.
+async fn reload_policies(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
+    let names = tokio::task::spawn_blocking(move || crate::policy::reload::reload(&app))
+        .await
+        .map_err(|_| ApiError::internal("the reload task failed"))?
+        .map_err(|err| ApiError::bad_request(format!("{err:#}")).with_id("policy_reload_failed"))?;
+    Ok(Json(serde_json::json!({ "policies": names })))
 }

@@ -64,6 +64,11 @@ impl CallState {
         }
     }
 
+    /// Whether the plugin printed anything in this store so far.
+    pub fn printed(&self) -> bool {
+        !self.stdout.contents().is_empty() || !self.stderr.contents().is_empty()
+    }
+
     /// Sends what the plugin printed to the host log, one event per line, tagged with the
     /// plugin's name. A plugin cannot forge other log events: its text is a field value.
     pub fn flush_output(&self) {

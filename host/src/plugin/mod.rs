@@ -15,6 +15,7 @@ mod password_hashing;
 mod policy;
 mod policy_bindings;
 mod runtime;
+mod warm;
 
 pub use bindings::types;
 pub use cache::{CacheOutcome, CompileCache};

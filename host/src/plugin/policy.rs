@@ -6,6 +6,7 @@ use super::engine::deadline_ticks;
 use super::factor::CallLimits;
 use super::failure::PluginFailure;
 use super::policy_bindings::{PolicyComponentPre, guest, types};
+use super::warm::{Warm, WarmInstances};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
@@ -19,6 +20,7 @@ pub struct Policy {
     pre: PolicyComponentPre<CallState>,
     limits: CallLimits,
     permits: Arc<Semaphore>,
+    warm: WarmInstances,
 }
 
 /// Why a policy did not load: its own report (a script error with its position) or a failure
@@ -63,6 +65,7 @@ impl Policy {
             pre,
             limits,
             permits,
+            warm: WarmInstances::default(),
         };
         policy.info = policy
             .call_sync("describe", |g, s| g.call_describe(s))
@@ -113,10 +116,43 @@ impl Policy {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            this.call_sync("evaluate", |g, s| g.call_evaluate(s, &input))
-        })
-        .await
-        .map_err(|_| PluginFailure::ShuttingDown)?
+        tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
+            .await
+            .map_err(|_| PluginFailure::ShuttingDown)?
+    }
+
+    /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].
+    fn evaluate_warm(&self, input: &Input) -> Result<Verdict, PluginFailure> {
+        let fail = |err| PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err);
+        let mut warm = match self.warm.take() {
+            Some(warm) => warm,
+            None => {
+                let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
+                let mut store = Store::new(&self.engine, state);
+                store.limiter(|s| &mut s.limits);
+                store.epoch_deadline_trap();
+                store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
+                let instance = self.pre.instantiate(&mut store).map_err(fail)?;
+                Warm {
+                    store,
+                    instance,
+                    uses: 0,
+                }
+            }
+        };
+        warm.store
+            .set_epoch_deadline(deadline_ticks(self.limits.timeout));
+        let result = warm
+            .instance
+            .latchkey_policy_policy()
+            .call_evaluate(&mut warm.store, input);
+        warm.store.data().flush_output();
+        match result {
+            Ok(verdict) => {
+                self.warm.give_back(warm);
+                Ok(verdict)
+            }
+            Err(err) => Err(fail(err)),
+        }
     }
 }

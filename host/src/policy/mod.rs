@@ -3,6 +3,7 @@
 
 pub mod combine;
 mod input;
+pub mod reload;
 pub mod route_check;
 
 pub use input::RequestFacts;
@@ -54,7 +55,8 @@ pub async fn decide(
     active: &ActiveSession,
     request: &RequestFacts,
 ) -> Result<Option<Decision>, ApiError> {
-    let policies: Vec<_> = app.policies.for_hook(hook).cloned().collect();
+    let set = app.policies.get();
+    let policies: Vec<_> = set.for_hook(hook).cloned().collect();
     if policies.is_empty() {
         return Ok(None);
     }
@@ -133,7 +135,7 @@ impl RequestFacts {
                 .get(axum::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            headers: app.policies.headers_of(headers),
+            headers: app.policies.get().headers_of(headers),
         }
     }
 }

@@ -93,7 +93,7 @@ async fn check(
         path,
         ip: client_ip(&headers),
         user_agent: header(&headers, "user-agent"),
-        headers: app.policies.headers_of(&headers),
+        headers: app.policies.get().headers_of(&headers),
     };
     match decide(&app, Hook::RouteCheck, &active, &facts).await? {
         Some(decision) => enforce(&app, &decision, &active, original.as_deref())?,
