@@ -7,6 +7,7 @@ mod admin;
 mod api_flows;
 mod browser_flows;
 mod cli;
+mod compat;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
