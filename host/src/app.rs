@@ -17,7 +17,8 @@ pub struct App {
     pub config: Config,
     pub cookies: crate::browser::cookies::CookieSigner,
     pub store: Arc<Store>,
-    pub factors: Factors,
+    /// Swapped whole by a reload; see [`FactorSlot`].
+    pub factors: FactorSlot,
     pub schemas: Schemas,
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
@@ -88,8 +89,8 @@ pub struct Factors {
 }
 
 impl Factors {
-    pub fn get(&self, id: &str) -> Option<&Arc<Factor>> {
-        self.all.iter().find(|f| f.id() == id)
+    pub fn get(&self, id: &str) -> Option<Arc<Factor>> {
+        self.all.iter().find(|f| f.id() == id).cloned()
     }
 
     pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
@@ -98,5 +99,38 @@ impl Factors {
             .filter(|f| f.joins(kind) && role.is_none_or(|r| f.info.role == r))
             .cloned()
             .collect()
+    }
+}
+
+/// The factor set currently serving. A reload replaces it whole; a plugin call in flight holds
+/// its own factor and finishes on it.
+pub struct FactorSlot {
+    current: std::sync::RwLock<Arc<Factors>>,
+}
+
+impl FactorSlot {
+    pub fn new(factors: Factors) -> FactorSlot {
+        FactorSlot {
+            current: std::sync::RwLock::new(Arc::new(factors)),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Factors> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn replace(&self, factors: Factors) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(factors);
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Factor>> {
+        self.current().get(id)
+    }
+
+    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
+        self.current().for_flow(kind, role)
     }
 }

@@ -207,7 +207,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         cookies,
         config,
         store: Arc::new(store),
-        factors,
+        factors: crate::app::FactorSlot::new(factors),
         schemas,
         clock,
         public_base,

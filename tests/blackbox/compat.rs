@@ -21,8 +21,8 @@ fn a_factor_built_against_0_1_0_is_checked_loaded_and_called() {
         .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains("latchkey:factor@0.1.0 (this host supports 0.1.x: yes)"),
@@ -76,7 +76,9 @@ fn a_factor_built_against_0_1_0_is_checked_loaded_and_called() {
     );
     // The password factor next to it is unaffected.
     assert_eq!(
-        server.register("compat@example.com", "compat password 1").status,
+        server
+            .register("compat@example.com", "compat password 1")
+            .status,
         200
     );
 }

@@ -225,7 +225,7 @@ fn rule_for(prefix: &str) -> String {
 }
 
 fn reload(server: &Server) -> Resp {
-    server.admin_post("/admin/policies/reload", &json!({}))
+    server.admin_post("/admin/plugins/reload", &json!({}))
 }
 
 #[test]
@@ -293,4 +293,66 @@ fn policies_reload_on_request_and_on_sighup_and_a_broken_file_keeps_the_old_set(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(route(&server, &token, "/reports", None).status, 200);
+}
+
+#[test]
+fn swapping_a_factor_file_and_reloading_changes_the_factor_without_a_restart() {
+    let work = Workdir::new();
+    let swappable = work.path().join("extra.wasm");
+    std::fs::copy(plugin("hostile"), &swappable).unwrap();
+    let entries = json!([
+        { "path": plugin("password") },
+        { "path": swappable, "config": { "id": "extra" } },
+    ]);
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "plugins:\n  factors: {}\n",
+            serde_json::to_string(&entries).unwrap()
+        ),
+    );
+    let server = Server::start_with(
+        &work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
+    let token = server.register("swap@example.com", "swap password 12").body["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let has_totp = |server: &Server| {
+        let flow = server.get_with_token("/self-service/settings/api", &token);
+        assert_eq!(flow.status, 200, "{}", flow.body);
+        flow.body["ui"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["group"] == "totp")
+    };
+    assert!(!has_totp(&server));
+
+    // The file is replaced by another factor: after a reload it serves, no restart.
+    std::fs::copy(plugin("totp"), &swappable).unwrap();
+    let done = reload(&server);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        done.body["factors"],
+        json!(["password", "totp"]),
+        "{}",
+        done.body
+    );
+    assert!(has_totp(&server));
+
+    // A broken file is refused and the factors that were serving stay.
+    std::fs::write(&swappable, b"not a component").unwrap();
+    let failed = reload(&server);
+    assert_kratos_error(&failed, 400);
+    assert_eq!(failed.body["error"]["id"], "plugin_reload_failed");
+    assert!(has_totp(&server));
+    assert_eq!(
+        server.login("swap@example.com", "swap password 12").status,
+        200
+    );
 }

@@ -32,7 +32,6 @@ fn factor_for(app: &App, flow: &Flow, input: &Map<String, Value>) -> Result<Arc<
     app.factors
         .get(method)
         .filter(|f| f.joins(wit_kind(FlowKind::Login)) && f.info.role == role)
-        .cloned()
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "Could not find a strategy to handle method `{method}` in this login flow"

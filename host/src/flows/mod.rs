@@ -376,11 +376,11 @@ pub fn rejection_messages(rejection: &wit::Rejection) -> (Vec<Value>, Vec<(Strin
 }
 
 /// The `method` a submission names, which must be a loaded plugin joining this flow.
-pub fn submitted_method<'a>(
-    app: &'a App,
+pub fn submitted_method(
+    app: &App,
     input: &serde_json::Map<String, Value>,
     kind: FlowKind,
-) -> Result<&'a std::sync::Arc<crate::plugin::Factor>, ApiError> {
+) -> Result<std::sync::Arc<crate::plugin::Factor>, ApiError> {
     let method = input
         .get("method")
         .and_then(Value::as_str)

@@ -22,7 +22,7 @@ pub async fn submit(
     input: Map<String, Value>,
     client: &ClientInfo,
 ) -> Result<Submitted, ApiError> {
-    let factor = submitted_method(app, &input, FlowKind::Registration)?.clone();
+    let factor = submitted_method(app, &input, FlowKind::Registration)?;
     let schema = flows::registration_schema(app, &flow);
     let schema_id = schema.id.clone();
     let traits = traits_from_input(&input);

@@ -220,6 +220,7 @@ async fn update_profile(
     updated.updated_at = app.now();
     let identifiers_by_method: Vec<(String, Vec<String>)> = app
         .factors
+        .current()
         .all
         .iter()
         .map(|f| {

@@ -43,7 +43,7 @@ pub fn routes() -> Router<SharedApp> {
             get(get_session).delete(disable_session),
         )
         .route("/admin/sessions/{id}/extend", patch(extend_session))
-        .route("/admin/policies/reload", post(reload_policies))
+        .route("/admin/plugins/reload", post(reload_plugins))
 }
 
 /// Requests under `/admin` need one of `serve.admin.api_keys` when any are configured;
@@ -227,12 +227,15 @@ async fn extend_session(
     Ok(Json(sessions::extend(&app, session_id(&id)?).await?))
 }
 
-/// Loads the configured policies again; 200 with the new set's names, or 400 with the reason
-/// the old set is still serving.
-async fn reload_policies(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
-    let names = tokio::task::spawn_blocking(move || crate::policy::reload::reload(&app))
+/// Loads the configured factor plugins and policies again; 200 with what now serves, or 400
+/// with the reason the old plugins still serve.
+async fn reload_plugins(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
+    let done = tokio::task::spawn_blocking(move || crate::policy::reload::reload(&app))
         .await
         .map_err(|_| ApiError::internal("the reload task failed"))?
-        .map_err(|err| ApiError::bad_request(format!("{err:#}")).with_id("policy_reload_failed"))?;
-    Ok(Json(serde_json::json!({ "policies": names })))
+        .map_err(|err| ApiError::bad_request(format!("{err:#}")).with_id("plugin_reload_failed"))?;
+    Ok(Json(serde_json::json!({
+        "factors": done.factors,
+        "policies": done.policies,
+    })))
 }

@@ -1,9 +1,10 @@
-//! Replacing the policy set while serving: on SIGHUP and on `POST /admin/policies/reload`.
+//! Replacing the plugins while serving: on SIGHUP and on `POST /admin/plugins/reload`.
 //!
-//! The new set is built completely — every file read and compiled, every script parsed,
-//! every policy's `describe` run — before it replaces the old one; anything wrong leaves the
-//! old set serving and is reported. A decision takes the set once, so requests in flight
-//! finish on the set they started with.
+//! The new factors and policies are built completely — every file read and compiled, every
+//! script parsed, every component's `describe` run — before they replace the old ones, both at
+//! once; anything wrong leaves the old sets serving and is reported. A decision takes the
+//! policy set once and a plugin call holds its own factor, so work in flight finishes on what
+//! it started with.
 
 use super::Policies;
 use crate::app::App;
@@ -32,13 +33,24 @@ impl PolicySlot {
     }
 }
 
-/// Loads the configured policies again from their files; the names of the new set, or why
-/// the old set stays.
-pub fn reload(app: &App) -> anyhow::Result<Vec<String>> {
-    let fresh = crate::server::load_policies(&app.config, &app.runtime)?;
-    let names = fresh.all.iter().map(|p| p.name().to_string()).collect();
-    app.policies.replace(fresh);
-    Ok(names)
+/// What a reload put in place: the factor method ids and the policy names.
+pub struct Reloaded {
+    pub factors: Vec<String>,
+    pub policies: Vec<String>,
+}
+
+/// Loads the configured factors and policies again from their files, or says why the old
+/// ones stay.
+pub fn reload(app: &App) -> anyhow::Result<Reloaded> {
+    let factors = crate::server::load_factors(&app.config, &app.runtime)?;
+    let policies = crate::server::load_policies(&app.config, &app.runtime)?;
+    let reloaded = Reloaded {
+        factors: factors.all.iter().map(|f| f.id().to_string()).collect(),
+        policies: policies.all.iter().map(|p| p.name().to_string()).collect(),
+    };
+    app.factors.replace(factors);
+    app.policies.replace(policies);
+    Ok(reloaded)
 }
 
 /// Reloads on every SIGHUP for as long as the server runs.
@@ -53,10 +65,15 @@ pub fn on_sighup(app: Arc<App>) {
             let app = app.clone();
             let outcome = tokio::task::spawn_blocking(move || reload(&app)).await;
             match outcome {
-                Ok(Ok(names)) => tracing::info!(?names, "policies reloaded on SIGHUP"),
-                Ok(Err(err)) => {
-                    tracing::error!(error = %format!("{err:#}"), "policy reload failed; the previous policies stay")
-                }
+                Ok(Ok(done)) => tracing::info!(
+                    factors = ?done.factors,
+                    policies = ?done.policies,
+                    "plugins reloaded on SIGHUP"
+                ),
+                Ok(Err(err)) => tracing::error!(
+                    error = %format!("{err:#}"),
+                    "plugin reload failed; the previous plugins stay"
+                ),
                 Err(err) => tracing::error!(%err, "policy reload task failed"),
             }
         }
