@@ -422,3 +422,69 @@ fn the_default_policy_component_gives_kratos_answers_like_the_built_in_rules() {
         );
     }
 }
+
+/// What a settings submission of `body` answers for a session older than the privileged window.
+fn stale_settings_answers(server: &Server) -> Vec<(u16, String)> {
+    let token = token_of(&server.register("stale@example.com", "stale password 1"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mut answers = Vec::new();
+    for body in [
+        json!({ "method": "password", "password": "a brand new password 2" }),
+        json!({ "method": "profile", "traits": { "email": "stale2@example.com" } }),
+    ] {
+        let flow = server.get_with_token("/self-service/settings/api", &token);
+        assert_eq!(flow.status, 200, "{}", flow.body);
+        let resp = send(
+            ureq::post(&server.url(&format!(
+                "/self-service/settings?flow={}",
+                flow.body["id"].as_str().unwrap()
+            )))
+            .set("X-Session-Token", &token),
+            Some(&body),
+        );
+        let id = resp.body["error"]["id"].as_str().unwrap_or("").to_string();
+        answers.push((resp.status, id));
+    }
+    answers
+}
+
+#[test]
+fn the_default_policy_applies_the_privileged_window_to_credential_changes_only() {
+    let window = "selfservice:\n  flows:\n    settings:\n      privileged_session_max_age: 1s\n";
+    let work = Workdir::new();
+    let config = work.write("kratos.yml", window);
+    let built_in = Server::start_with(
+        &work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
+    let expected = stale_settings_answers(&built_in);
+    assert_eq!(
+        expected,
+        vec![
+            (403, "session_refresh_required".into()),
+            (200, String::new())
+        ]
+    );
+    drop(built_in);
+
+    let work = Workdir::new();
+    let entry = json!([{ "path": plugin("default_policy") }]);
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "{window}plugins:\n  policies: {}\n",
+            serde_json::to_string(&entry).unwrap()
+        ),
+    );
+    let with_policy = Server::start_with(
+        &work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
+    assert_eq!(stale_settings_answers(&with_policy), expected);
+}

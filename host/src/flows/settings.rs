@@ -9,6 +9,7 @@ use crate::flows::host_aal;
 use crate::flows::{flow_json, wit_kind};
 use crate::identity::schema::{IdentitySchema, traits_from_input};
 use crate::model::{Credential, Flow, FlowKind, Identity};
+use crate::plugin::policy_types::Hook;
 use crate::plugin::types::{FactorRole, SubmitOutcome};
 use crate::sessions::ActiveSession;
 use crate::store::StoreError;
@@ -108,7 +109,10 @@ pub async fn submit(
             ))
         })?
         .clone();
-    if !is_privileged(app, active) {
+    // With settings policies, they decide how recent a sign-in credential changes need
+    // (the default policy applies `privileged_session_max_age`); they were asked already.
+    let policies_decide = app.policies.get().want(Hook::Settings);
+    if !policies_decide && !is_privileged(app, active) {
         return Err(refresh_required(app, &flow));
     }
     let identity = &active.identity;

@@ -383,7 +383,11 @@ async fn submit_flow(
             let active = sessions::require(app, headers).await.map_err(fail)?;
             let required = app.config.selfservice.flows.settings.required_aal;
             let ip = client_info.ip;
-            let facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
+            let mut facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
+            facts.submitted_method = input
+                .get("method")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             policy::check(app, Hook::Settings, &active, &facts, required, None)
                 .await
                 .map_err(fail)?;

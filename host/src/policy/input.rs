@@ -11,6 +11,7 @@ pub struct RequestFacts {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub headers: Vec<(String, String)>,
+    pub submitted_method: Option<String>,
 }
 
 pub fn instant(t: DateTime<Utc>) -> wit::Instant {
@@ -83,5 +84,6 @@ pub fn request(r: &RequestFacts) -> wit::Request {
         ip: r.ip.clone(),
         user_agent: r.user_agent.clone(),
         headers: r.headers.clone(),
+        submitted_method: r.submitted_method.clone(),
     }
 }

@@ -42,6 +42,11 @@ impl Policies {
         self.all.is_empty()
     }
 
+    /// Whether any policy asked to decide at `hook` (then the built-in rules stand aside).
+    pub fn want(&self, hook: Hook) -> bool {
+        self.for_hook(hook).next().is_some()
+    }
+
     fn for_hook(&self, hook: Hook) -> impl Iterator<Item = &Arc<Policy>> {
         self.all.iter().filter(move |p| p.wants(hook))
     }
@@ -136,6 +141,7 @@ impl RequestFacts {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             headers: app.policies.get().headers_of(headers),
+            submitted_method: None,
         }
     }
 }

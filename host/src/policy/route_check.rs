@@ -94,6 +94,7 @@ async fn check(
         ip: client_ip(&headers),
         user_agent: header(&headers, "user-agent"),
         headers: app.policies.get().headers_of(&headers),
+        submitted_method: None,
     };
     match decide(&app, Hook::RouteCheck, &active, &facts).await? {
         Some(decision) => enforce(&app, &decision, &active, original.as_deref())?,

@@ -3,6 +3,9 @@
 //! `highest_available` a session must be aal2 when its identity could be, at whoami, route
 //! checks, settings and right after a login; under `aal1` any session will do.
 //!
+//! A credential change submitted in settings also needs a sign-in within
+//! `selfservice.flows.settings.privileged_session_max_age`, as in Kratos.
+//!
 //! The host hands every policy its Kratos settings under `kratos` (the same values the
 //! built-in rules use); this policy's own config may override them:
 //! `{"whoami_required_aal": "aal1", "settings_required_aal": "highest_available"}`.
@@ -52,17 +55,33 @@ impl Guest for KratosDefault {
             Hook::Settings => rules.settings,
             Hook::Whoami | Hook::LoginCompletion | Hook::RouteCheck => rules.whoami,
         };
-        let decision = match required {
-            Required::HighestAvailable if input.identity.available_aal == Aal::Aal2 => {
-                Decision::RequireAal(Aal::Aal2)
-            }
-            _ => Decision::Allow,
+        let needs_aal2 =
+            required == Required::HighestAvailable && input.identity.available_aal == Aal::Aal2;
+        // A verdict carries one decision: the first requirement the session does not meet.
+        let decision = if needs_aal2 && input.session.aal != Aal::Aal2 {
+            Decision::RequireAal(Aal::Aal2)
+        } else if changes_a_credential(&input) {
+            Decision::RequireReauthentication(rules.privileged_max_age)
+        } else {
+            Decision::Allow
         };
         Verdict {
             decision,
             message: None,
         }
     }
+}
+
+/// A settings submission of a credential method (anything but `profile`): Kratos asks for a
+/// privileged session, one signed in within `privileged_session_max_age`.
+fn changes_a_credential(input: &Input) -> bool {
+    input.hook == Hook::Settings
+        && input.request.method == "POST"
+        && input
+            .request
+            .submitted_method
+            .as_deref()
+            .is_some_and(|m| m != "profile")
 }
 
 #[cfg(target_arch = "wasm32")]

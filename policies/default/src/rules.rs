@@ -9,10 +9,13 @@ pub enum Required {
     HighestAvailable,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     pub whoami: Required,
     pub settings: Required,
+    /// How recently a user must have signed in to change a credential in settings
+    /// (`privileged_session_max_age`, seconds).
+    pub privileged_max_age: u64,
 }
 
 fn required(value: Option<&Value>, key: &str) -> Result<Option<Required>, String> {
@@ -23,6 +26,19 @@ fn required(value: Option<&Value>, key: &str) -> Result<Option<Required>, String
         Some(other) => Err(format!(
             "{key} must be \"aal1\" or \"highest_available\", not {other}"
         )),
+    }
+}
+
+/// Kratos' default `privileged_session_max_age`, one hour.
+const DEFAULT_PRIVILEGED_MAX_AGE: u64 = 3600;
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            whoami: Required::default(),
+            settings: Required::default(),
+            privileged_max_age: DEFAULT_PRIVILEGED_MAX_AGE,
+        }
     }
 }
 
@@ -41,6 +57,20 @@ impl Rules {
                 "settings_required_aal",
                 "/kratos/selfservice/flows/settings/required_aal",
             )?,
+            privileged_max_age: root
+                .get("privileged_session_max_age_seconds")
+                .or_else(|| {
+                    root.pointer(
+                        "/kratos/selfservice/flows/settings/privileged_session_max_age_seconds",
+                    )
+                })
+                .map(|v| {
+                    v.as_u64().ok_or(
+                        "privileged_session_max_age_seconds must be a whole number of seconds",
+                    )
+                })
+                .transpose()?
+                .unwrap_or(DEFAULT_PRIVILEGED_MAX_AGE),
         })
     }
 }

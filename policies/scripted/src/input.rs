@@ -58,6 +58,7 @@ pub struct Request {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub headers: Vec<(String, String)>,
+    pub submitted_method: Option<String>,
 }
 
 /// The names a script may refer to.
@@ -129,6 +130,7 @@ impl Input {
             "ip": r.ip,
             "user_agent": r.user_agent,
             "headers": headers,
+            "submitted_method": r.submitted_method,
         });
         let variables = vec![
             ("hook", Value::String(self.hook.name().to_string())),

@@ -119,6 +119,7 @@ fn input_from_wit(i: wit::Input) -> input::Input {
             ip: r.ip,
             user_agent: r.user_agent,
             headers: r.headers,
+            submitted_method: r.submitted_method,
         },
         now: i.now.seconds,
     }

@@ -64,6 +64,7 @@ fn input(hook: Hook) -> Input {
             ip: Some("192.0.2.1".into()),
             user_agent: Some("Firefox".into()),
             headers: vec![],
+            submitted_method: None,
         },
         now: NOW,
     }
