@@ -7,7 +7,7 @@
 //! (Codes imported from elsewhere keep whatever entropy they had; Kratos' own are 8 characters,
 //! about 41 bits.)
 
-use crate::env::Env;
+use latchkey_plugin_sdk::Env;
 use sha2::{Digest, Sha256};
 
 /// As many codes as Kratos issues.
@@ -73,7 +73,7 @@ pub fn from_hex(hex: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
 
     #[test]
     fn twelve_codes_of_twelve_characters() {

@@ -3,9 +3,9 @@
 //! Codes are never stored in clear.
 
 use crate::codes;
+use latchkey_plugin_sdk::compare::constant_time_eq;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StoredCode {
@@ -78,7 +78,7 @@ impl Config {
         let mut used = false;
         for (i, stored) in self.recovery_codes.iter().enumerate() {
             let stored_digest = codes::from_hex(&stored.code_hash).unwrap_or_default();
-            let matches: bool = stored_digest[..].ct_eq(&digest[..]).into();
+            let matches = constant_time_eq(&stored_digest[..], &digest[..]);
             let fresh = stored.used_at.is_none();
             if matches && fresh && unused.is_none() {
                 unused = Some(i);

@@ -1,6 +1,6 @@
 //! The submitted body, as the host hands it over (form posts already converted to JSON).
 
-use serde_json::Value;
+use latchkey_plugin_sdk::form::Input;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Form {
@@ -13,26 +13,14 @@ pub struct Form {
 }
 
 impl Form {
-    /// Lenient on purpose: a missing or odd field reads as empty (or false).
     pub fn parse(json: &str) -> Form {
-        let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-        let flag = |key: &str| match value.get(key) {
-            Some(Value::Bool(b)) => *b,
-            // Kratos' submit buttons carry the value "true".
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-            _ => false,
-        };
+        let input = Input::parse(json);
         Form {
-            lookup_secret: value
-                .get("lookup_secret")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            regenerate: flag("lookup_secret_regenerate"),
-            reveal: flag("lookup_secret_reveal"),
-            confirm: flag("lookup_secret_confirm"),
-            disable: flag("lookup_secret_disable"),
+            lookup_secret: input.trimmed("lookup_secret"),
+            regenerate: input.flag("lookup_secret_regenerate"),
+            reveal: input.flag("lookup_secret_reveal"),
+            confirm: input.flag("lookup_secret_confirm"),
+            disable: input.flag("lookup_secret_disable"),
         }
     }
 }

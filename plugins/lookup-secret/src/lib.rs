@@ -5,63 +5,23 @@
 //! once, when generated, and never revealed again.
 //!
 //! Everything but this file is plain Rust that also compiles natively, so the method's logic is
-//! unit-tested with `cargo test` and reaches the host only through [`env::Env`].
+//! unit-tested with `cargo test` and reaches the host only through [`latchkey_plugin_sdk::Env`].
 
 mod codes;
 mod credential;
-mod env;
 mod form;
 mod login;
 mod messages;
 mod nodes;
 mod settings_flow;
 mod state;
-mod time;
 
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit/factor",
-        world: "plugin",
-        // The host capabilities live in another package (`deps/host`), and wit-bindgen only
-        // generates foreign packages when told to.
-        generate_all,
-    });
-}
-
-use bindings::exports::latchkey::factor::factor::Guest;
-use bindings::latchkey::factor::types::{
+use latchkey_plugin_sdk::types::{
     Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
     Rendering, SubmitOutcome,
 };
-use bindings::latchkey::host::clock;
-use bindings::latchkey::host::log::{self, Level};
-use bindings::latchkey::host::random;
-use env::Env;
+use latchkey_plugin_sdk::{Guest, Host};
 
-/// The host capabilities behind [`Env`].
-struct Host;
-
-impl Env for Host {
-    fn random(&self, len: u32) -> Vec<u8> {
-        random::bytes(len)
-    }
-
-    fn now(&self) -> i64 {
-        clock::now().seconds
-    }
-
-    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
-        let fields = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>();
-        log::emit(level, message, &fields);
-    }
-}
-
-// Exported only in the component build: native builds (unit tests) cannot carry the
-// component export names.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct LookupSecret;
 
 impl Guest for LookupSecret {
@@ -96,7 +56,7 @@ impl Guest for LookupSecret {
         match ctx.kind {
             FlowKind::Login => login::submit(&ctx, &form, &Host),
             FlowKind::Settings => settings_flow::submit(&ctx, &form, &Host),
-            FlowKind::Registration => Err(messages::rejection(messages::generic(
+            FlowKind::Registration => Err(Rejection::flow(messages::generic(
                 "Backup recovery codes are set up in the settings flow, not at registration.",
             ))),
         }
@@ -107,9 +67,7 @@ impl Guest for LookupSecret {
         _key: String,
         _query: Vec<(String, String)>,
     ) -> Result<SubmitOutcome, Rejection> {
-        Err(messages::rejection(messages::generic(
-            "The lookup_secret method does not accept callbacks.",
-        )))
+        Err(Rejection::no_callbacks("lookup_secret"))
     }
 
     fn credential_aal(credential: Credential) -> Option<Aal> {
@@ -127,10 +85,9 @@ impl Guest for LookupSecret {
                 identifiers: vec![],
                 config_json: config.to_json(),
             }),
-            Err(reason) => Err(messages::rejection(messages::generic(&reason))),
+            Err(reason) => Err(Rejection::flow(messages::generic(&reason))),
         }
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-bindings::export!(LookupSecret with_types_in bindings);
+latchkey_plugin_sdk::factor!(LookupSecret);

@@ -4,15 +4,15 @@
 //!
 //! As in Kratos, the login's messages are flow-level (`ui.messages`).
 
-use crate::bindings::latchkey::factor::types::{
-    Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
-};
 use crate::credential::{Config, Lookup};
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::messages;
 use crate::nodes;
-use crate::time::rfc3339;
+use latchkey_plugin_sdk::time::rfc3339;
+use latchkey_plugin_sdk::types::{
+    Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
+};
+use latchkey_plugin_sdk::{Env, Level};
 
 pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
     if ctx.requested_aal == Aal::Aal2 && ctx.credential.is_some() {
@@ -24,13 +24,13 @@ pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
 
 pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOutcome, Rejection> {
     if ctx.requested_aal != Aal::Aal2 {
-        return Err(messages::rejection(messages::generic(
+        return Err(Rejection::flow(messages::generic(
             "Backup recovery codes are a second factor: sign in another way first.",
         )));
     }
     let identity_id = ctx.identity.as_ref().map_or("", |i| i.id.as_str());
     let Some(credential) = &ctx.credential else {
-        return Err(messages::rejection(messages::no_codes()));
+        return Err(Rejection::flow(messages::no_codes()));
     };
     let Some(mut config) = Config::parse(&credential.config_json) else {
         env.log(
@@ -38,10 +38,10 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
             "lookup_secret credential is unreadable; the login is refused",
             &[("identity_id", identity_id)],
         );
-        return Err(messages::rejection(messages::no_codes()));
+        return Err(Rejection::flow(messages::no_codes()));
     };
     if form.lookup_secret.is_empty() {
-        return Err(messages::on_node(
+        return Err(Rejection::on_node(
             "lookup_secret",
             messages::missing("lookup_secret"),
         ));
@@ -63,16 +63,16 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
                 }),
             }))
         }
-        Lookup::Used => Err(messages::rejection(messages::already_used())),
-        Lookup::NoMatch => Err(messages::rejection(messages::invalid())),
+        Lookup::Used => Err(Rejection::flow(messages::already_used())),
+        Lookup::NoMatch => Err(Rejection::flow(messages::invalid())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{Credential, FlowKind};
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{Credential, FlowKind};
 
     fn ctx(aal: Aal, config: Option<String>) -> FlowContext {
         FlowContext {

@@ -1,25 +1,11 @@
 //! The Kratos `uiText` messages of the lookup-secret method, ids and texts as in Kratos'
 //! catalogue so that localised UIs translate them.
 
-use crate::bindings::latchkey::factor::types::{MessageType, Rejection, UiText};
+use latchkey_plugin_sdk::messages::{error, text};
+use latchkey_plugin_sdk::types::{MessageType, UiText};
 use serde_json::json;
 
-fn text(id: u32, text: String, type_: MessageType, context: Option<serde_json::Value>) -> UiText {
-    UiText {
-        id,
-        text,
-        type_,
-        context_json: context.map(|c| c.to_string()),
-    }
-}
-
-fn error(id: u32, message: &str) -> UiText {
-    text(id, message.into(), MessageType::Error, None)
-}
-
-pub fn info(id: u32, label: &str) -> UiText {
-    text(id, label.into(), MessageType::Info, None)
-}
+pub use latchkey_plugin_sdk::messages::{generic, info, missing};
 
 /// 1050015: the list of codes, each one also as its own message (1050009) in the context, as
 /// Kratos renders it.
@@ -39,26 +25,6 @@ pub fn code_list(codes: &[String]) -> UiText {
     )
 }
 
-/// 4000001, Kratos' message for errors without a dedicated id; the text is the reason.
-pub fn generic(reason: &str) -> UiText {
-    text(
-        4000001,
-        reason.into(),
-        MessageType::Error,
-        Some(json!({ "reason": reason })),
-    )
-}
-
-/// 4000002, what Kratos' JSON-schema validation reports for an absent field.
-pub fn missing(property: &str) -> UiText {
-    text(
-        4000002,
-        format!("Property {property} is missing."),
-        MessageType::Error,
-        Some(json!({ "property": property })),
-    )
-}
-
 /// 4000012.
 pub fn already_used() -> UiText {
     error(4000012, "This backup recovery code has already been used.")
@@ -72,20 +38,4 @@ pub fn no_codes() -> UiText {
 /// 4000016.
 pub fn invalid() -> UiText {
     error(4000016, "The backup recovery code is not valid.")
-}
-
-/// A rejection with one flow-level message.
-pub fn rejection(message: UiText) -> Rejection {
-    Rejection {
-        messages: vec![message],
-        node_messages: vec![],
-    }
-}
-
-/// A rejection with one message on the named input node.
-pub fn on_node(node: &str, message: UiText) -> Rejection {
-    Rejection {
-        messages: vec![],
-        node_messages: vec![(node.into(), message)],
-    }
 }

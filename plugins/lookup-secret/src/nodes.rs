@@ -5,46 +5,14 @@
 //! Unlike Kratos this plugin offers no `lookup_secret_reveal` button: codes are stored hashed,
 //! so they are shown once, right after they are generated.
 
-use crate::bindings::latchkey::factor::types::{
-    InputAttributes, NodeAttributes, TextAttributes, UiNode, UiText,
-};
 use crate::messages::{code_list, info};
+use latchkey_plugin_sdk::nodes::{input, submit};
+use latchkey_plugin_sdk::types::{UiNode, UiText};
 
 const GROUP: &str = "lookup_secret";
 
-fn input(name: &str, type_: &str, value: &str, required: bool) -> NodeAttributes {
-    NodeAttributes::Input(InputAttributes {
-        name: name.into(),
-        type_: type_.into(),
-        value_json: Some(serde_json::Value::from(value).to_string()),
-        required,
-        disabled: false,
-        autocomplete: None,
-        pattern: None,
-        maxlength: None,
-    })
-}
-
-/// Marks a code input for password managers and phones, and keeps the host from echoing a
-/// rejected code back into the form.
-fn one_time_code(mut attributes: NodeAttributes) -> NodeAttributes {
-    if let NodeAttributes::Input(input) = &mut attributes {
-        input.autocomplete = Some("one-time-code".into());
-    }
-    attributes
-}
-
-fn node(attributes: NodeAttributes, label: UiText) -> UiNode {
-    UiNode {
-        group: GROUP.into(),
-        attributes,
-        messages: vec![],
-        label: Some(label),
-    }
-}
-
 fn button(name: &str, label: UiText) -> UiNode {
-    node(input(name, "submit", "true", false), label)
+    submit(GROUP, name, "true", label)
 }
 
 fn regenerate() -> UiNode {
@@ -69,16 +37,10 @@ fn confirm() -> UiNode {
 }
 
 fn code_text(codes: &[String]) -> UiNode {
-    node(
-        NodeAttributes::Text(TextAttributes {
-            id: "lookup_secret_codes".into(),
-            text: code_list(codes),
-        }),
-        info(
-            1050010,
-            "These are your back up recovery codes. Please keep them in a safe place!",
-        ),
-    )
+    UiNode::text(GROUP, "lookup_secret_codes", code_list(codes)).label(info(
+        1050010,
+        "These are your back up recovery codes. Please keep them in a safe place!",
+    ))
 }
 
 /// No recovery codes yet.
@@ -99,12 +61,18 @@ pub fn settings_pending(codes: &[String]) -> Vec<UiNode> {
 /// The second factor of a login (`aal=aal2`).
 pub fn login() -> Vec<UiNode> {
     vec![
-        node(
-            one_time_code(input("lookup_secret", "text", "", true)),
-            info(1010007, "Backup recovery code"),
-        ),
-        node(
-            input("method", "submit", "lookup_secret", false),
+        UiNode::input(
+            GROUP,
+            input("lookup_secret", "text")
+                .value("")
+                .required()
+                .one_time_code(),
+        )
+        .label(info(1010007, "Backup recovery code")),
+        submit(
+            GROUP,
+            "method",
+            "lookup_secret",
             info(1010010, "Use backup recovery code"),
         ),
     ]
@@ -113,7 +81,7 @@ pub fn login() -> Vec<UiNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::MessageType;
+    use latchkey_plugin_sdk::types::{MessageType, NodeAttributes, UiText};
     use serde_json::{Value, json};
 
     fn text_json(t: &UiText) -> Value {

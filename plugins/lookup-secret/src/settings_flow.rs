@@ -6,16 +6,16 @@
 //! so. The host keeps the flow's state after it stores or removes the credential; `render`
 //! notices codes that were confirmed or overtaken and clears them.
 
-use crate::bindings::latchkey::factor::types::{
-    CredentialWrite, FlowContext, Rejection, Rendering, SubmitOutcome,
-};
 use crate::codes;
 use crate::credential::Config;
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::messages;
 use crate::nodes;
 use crate::state::Pending;
+use latchkey_plugin_sdk::types::{
+    CredentialWrite, FlowContext, Rejection, Rendering, SubmitOutcome,
+};
+use latchkey_plugin_sdk::{Env, Level};
 
 fn stored(ctx: &FlowContext) -> Option<Config> {
     ctx.credential
@@ -52,7 +52,7 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
     // Kratos' order of precedence when a client sends several.
     if form.confirm {
         let Some(pending) = pending(ctx) else {
-            return Err(messages::rejection(messages::generic(
+            return Err(Rejection::flow(messages::generic(
                 "You must (re-)generate recovery backup codes before you can save them.",
             )));
         };
@@ -67,7 +67,7 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
         }));
     }
     if form.reveal {
-        return Err(messages::rejection(messages::generic(
+        return Err(Rejection::flow(messages::generic(
             "Backup recovery codes are shown only once, when they are generated, because only \
              their hashes are stored. Generate new codes if you no longer have them.",
         )));
@@ -82,7 +82,7 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
                 );
                 Ok(SubmitOutcome::CredentialRemoved)
             }
-            None => Err(messages::rejection(messages::no_codes())),
+            None => Err(Rejection::flow(messages::no_codes())),
         };
     }
     if form.regenerate {
@@ -95,7 +95,7 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
             plugin_state: Some(pending.to_json()),
         }));
     }
-    Err(messages::rejection(messages::generic(
+    Err(Rejection::flow(messages::generic(
         "Choose an action: lookup_secret_regenerate, lookup_secret_confirm or \
          lookup_secret_disable.",
     )))
@@ -104,11 +104,9 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{
-        Aal, Credential, FlowKind, Identity, NodeAttributes,
-    };
     use crate::credential::Lookup;
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{Aal, Credential, FlowKind, Identity, NodeAttributes};
 
     fn ctx(credential: Option<String>, state: Option<String>) -> FlowContext {
         FlowContext {

@@ -40,7 +40,7 @@ impl Pending {
 mod tests {
     use super::*;
     use crate::codes::generate;
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
 
     fn pending(had_credential: bool) -> Pending {
         Pending {

@@ -1,5 +1,6 @@
 //! The stored credential: its config JSON and its lookup identifiers.
 
+use latchkey_plugin_sdk::config::{parse_credential, to_json};
 use serde::{Deserialize, Serialize};
 
 /// Kratos' password credential config, field for field.
@@ -12,13 +13,11 @@ impl Config {
     /// `None` for a config without a usable hash: such a credential does not count toward the
     /// identity's AAL and cannot sign anyone in.
     pub fn parse(json: &str) -> Option<Config> {
-        serde_json::from_str::<Config>(json)
-            .ok()
-            .filter(|c| !c.hashed_password.is_empty())
+        parse_credential::<Config>(json).filter(|c| !c.hashed_password.is_empty())
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a struct of strings serialises")
+        to_json(self)
     }
 }
 

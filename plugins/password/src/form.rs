@@ -1,6 +1,6 @@
 //! The submitted body, as the host hands it over (form posts already converted to JSON).
 
-use serde_json::Value;
+use latchkey_plugin_sdk::form::Input;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Form {
@@ -9,19 +9,16 @@ pub struct Form {
 }
 
 impl Form {
-    /// Lenient on purpose: a missing, null or non-string field reads as empty, which the flows
-    /// then report as "Property … is missing." on its node, as Kratos does.
     pub fn parse(json: &str) -> Form {
-        let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-        let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or("");
-        let identifier = match text("identifier") {
+        let input = Input::parse(json);
+        let identifier = match input.text("identifier") {
             // Kratos still accepts the pre-v0.10 field name; older clients send it.
-            "" => text("password_identifier"),
+            "" => input.text("password_identifier"),
             id => id,
         };
         Form {
             identifier: identifier.to_string(),
-            password: text("password").to_string(),
+            password: input.text("password").to_string(),
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::settings::Hasher;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Params, Version};
+use latchkey_plugin_sdk::Env;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +66,12 @@ pub fn salt_length(hasher: &Hasher) -> u32 {
     }
 }
 
-/// Hashes with the configured hasher; `salt` must be [`salt_length`] bytes.
-pub fn hash(password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, String> {
+/// Hashes with the configured hasher; `salt` must be [`salt_length`] bytes. Argon2's
+/// memory-hard work runs natively in the host (two to three times faster than inside
+/// WebAssembly).
+pub fn hash(env: &dyn Env, password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, String> {
     match hasher {
-        Hasher::Argon2id(p) => argon2_work::hash(password.as_bytes(), salt, p),
+        Hasher::Argon2id(p) => env.argon2id_hash(password.as_bytes(), salt, p.host_params()),
         Hasher::Bcrypt { cost } => {
             // Checked here rather than with the crate's non-truncating variant, which also
             // refuses exactly 72 bytes, a length Kratos (Go's bcrypt) accepts.
@@ -85,64 +88,6 @@ pub fn hash(password: &str, hasher: &Hasher, salt: &[u8]) -> Result<String, Stri
     }
 }
 
-/// Argon2's memory-hard work. In the component it runs natively in the host through the
-/// `password-hashing` capability (two to three times faster than inside WebAssembly); native
-/// unit tests run the same crate in-process.
-mod argon2_work {
-    use crate::settings::Argon2Params;
-
-    #[cfg(target_arch = "wasm32")]
-    pub fn hash(password: &[u8], salt: &[u8], p: &Argon2Params) -> Result<String, String> {
-        use crate::bindings::latchkey::host::password_hashing as host;
-        let params = host::Argon2Params {
-            memory_kib: p.memory_kib,
-            iterations: p.iterations,
-            parallelism: p.parallelism,
-            key_length: p.key_length,
-        };
-        host::argon2id_hash(password, salt, params)
-    }
-
-    #[cfg(target_arch = "wasm32")]
-    pub fn verify(phc: &str, password: &[u8]) -> Result<bool, String> {
-        crate::bindings::latchkey::host::password_hashing::argon2_verify(phc, password)
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    fn argon2id(p: &Argon2Params) -> Result<argon2::Argon2<'static>, String> {
-        use argon2::{Algorithm, Argon2, Params, Version};
-        let params = Params::new(
-            p.memory_kib,
-            p.iterations,
-            p.parallelism,
-            Some(p.key_length as usize),
-        )
-        .map_err(|e| format!("invalid argon2 parameters: {e}"))?;
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn hash(password: &[u8], salt: &[u8], p: &Argon2Params) -> Result<String, String> {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let salt = SaltString::encode_b64(salt).map_err(|e| format!("salt: {e}"))?;
-        argon2id(p)?
-            .hash_password(password, &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| format!("argon2: {e}"))
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn verify(phc: &str, password: &[u8]) -> Result<bool, String> {
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
-        match argon2::Argon2::default().verify_password(password, &parsed) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-}
-
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Match {
@@ -154,7 +99,7 @@ pub enum Verdict {
 }
 
 /// Both algorithms compare their outputs in constant time.
-pub fn verify(password: &str, stored: &str, hasher: &Hasher) -> Verdict {
+pub fn verify(env: &dyn Env, password: &str, stored: &str, hasher: &Hasher) -> Verdict {
     let matched = match scheme(stored) {
         None => return Verdict::Unreadable,
         // The length check comes after the hash so an over-long guess costs as much as any.
@@ -162,7 +107,7 @@ pub fn verify(password: &str, stored: &str, hasher: &Hasher) -> Verdict {
             Ok(ok) => ok && password.len() <= BCRYPT_MAX_PASSWORD_BYTES,
             Err(_) => return Verdict::Unreadable,
         },
-        Some(_) => match argon2_work::verify(stored, password.as_bytes()) {
+        Some(_) => match env.argon2_verify(stored, password.as_bytes()) {
             Ok(matched) => matched,
             Err(_) => return Verdict::Unreadable,
         },
@@ -238,6 +183,7 @@ mod tests {
     use crate::settings::Argon2Params;
     use argon2::Argon2;
     use argon2::password_hash::PasswordHasher;
+    use latchkey_plugin_sdk::testing::FakeEnv;
 
     /// Cheap parameters: the tests are about formats and decisions, not cost.
     fn cheap() -> Argon2Params {
@@ -302,7 +248,7 @@ mod tests {
         ] {
             assert_eq!(scheme(bad), None, "{bad}");
             assert_eq!(
-                verify("x", bad, &Hasher::Argon2id(cheap())),
+                verify(&FakeEnv::default(), "x", bad, &Hasher::Argon2id(cheap())),
                 Verdict::Unreadable
             );
         }
@@ -311,21 +257,24 @@ mod tests {
     #[test]
     fn hash_then_verify() {
         let hasher = Hasher::Argon2id(cheap());
-        let h = hash("hunter2hunter2", &hasher, &[7; 16]).unwrap();
+        let h = hash(&FakeEnv::default(), "hunter2hunter2", &hasher, &[7; 16]).unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{h}");
         assert_eq!(
-            verify("hunter2hunter2", &h, &hasher),
+            verify(&FakeEnv::default(), "hunter2hunter2", &h, &hasher),
             Verdict::Match {
                 needs_rehash: false
             }
         );
-        assert_eq!(verify("hunter3hunter3", &h, &hasher), Verdict::Mismatch);
+        assert_eq!(
+            verify(&FakeEnv::default(), "hunter3hunter3", &h, &hasher),
+            Verdict::Mismatch
+        );
 
         let bcrypt = Hasher::Bcrypt { cost: 4 };
-        let h = hash("hunter2hunter2", &bcrypt, &[7; 16]).unwrap();
+        let h = hash(&FakeEnv::default(), "hunter2hunter2", &bcrypt, &[7; 16]).unwrap();
         assert!(h.starts_with("$2b$04$"), "{h}");
         assert_eq!(
-            verify("hunter2hunter2", &h, &bcrypt),
+            verify(&FakeEnv::default(), "hunter2hunter2", &h, &bcrypt),
             Verdict::Match {
                 needs_rehash: false
             }
@@ -357,16 +306,25 @@ mod tests {
             argon2_with(Algorithm::Argon2id, Version::V0x10, current, "pw"),
             argon2_with(Algorithm::Argon2i, Version::V0x13, current, "pw"),
             argon2_with(Algorithm::Argon2d, Version::V0x13, current, "pw"),
-            hash("pw", &Hasher::Argon2id(longer_key), &[1; 16]).unwrap(),
+            hash(
+                &FakeEnv::default(),
+                "pw",
+                &Hasher::Argon2id(longer_key),
+                &[1; 16],
+            )
+            .unwrap(),
             bcrypt_hash("pw", 4),
         ] {
             assert!(!is_current(&stale, &hasher), "{stale}");
             assert_eq!(
-                verify("pw", &stale, &hasher),
+                verify(&FakeEnv::default(), "pw", &stale, &hasher),
                 Verdict::Match { needs_rehash: true },
                 "{stale}"
             );
-            assert_eq!(verify("pw2", &stale, &hasher), Verdict::Mismatch);
+            assert_eq!(
+                verify(&FakeEnv::default(), "pw2", &stale, &hasher),
+                Verdict::Mismatch
+            );
         }
 
         let bcrypt10 = Hasher::Bcrypt { cost: 10 };
@@ -380,12 +338,15 @@ mod tests {
         let long = "a".repeat(80);
         let h = bcrypt_hash(&long, 4);
         let hasher = Hasher::Bcrypt { cost: 4 };
-        assert_eq!(verify(&long, &h, &hasher), Verdict::Mismatch);
-        assert!(hash(&long, &hasher, &[0; 16]).is_err());
-        let max = "a".repeat(BCRYPT_MAX_PASSWORD_BYTES);
-        let h = hash(&max, &hasher, &[0; 16]).unwrap();
         assert_eq!(
-            verify(&max, &h, &hasher),
+            verify(&FakeEnv::default(), &long, &h, &hasher),
+            Verdict::Mismatch
+        );
+        assert!(hash(&FakeEnv::default(), &long, &hasher, &[0; 16]).is_err());
+        let max = "a".repeat(BCRYPT_MAX_PASSWORD_BYTES);
+        let h = hash(&FakeEnv::default(), &max, &hasher, &[0; 16]).unwrap();
+        assert_eq!(
+            verify(&FakeEnv::default(), &max, &h, &hasher),
             Verdict::Match {
                 needs_rehash: false
             }
@@ -399,12 +360,18 @@ mod tests {
         assert!(d.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{d}");
         assert!(is_current(&d, &hasher));
         for guess in ["", "anything", "password"] {
-            assert_eq!(verify(guess, &d, &hasher), Verdict::Mismatch);
+            assert_eq!(
+                verify(&FakeEnv::default(), guess, &d, &hasher),
+                Verdict::Mismatch
+            );
         }
 
         let bcrypt = Hasher::Bcrypt { cost: 5 };
         let d = decoy(&bcrypt);
         assert_eq!(scheme(&d), Some(Scheme::Bcrypt), "{d}");
-        assert_eq!(verify("anything", &d, &bcrypt), Verdict::Mismatch);
+        assert_eq!(
+            verify(&FakeEnv::default(), "anything", &d, &bcrypt),
+            Verdict::Mismatch
+        );
     }
 }

@@ -5,17 +5,17 @@
 //! identifier and calls `submit` again with the same input, `looked-up: some(identifier)` and
 //! `identity`/`credential` set — or both `none` when nobody has it.
 
-use crate::bindings::latchkey::factor::types::{
-    Aal, Authenticated, Credential, CredentialWrite, FlowContext, Identity, Rejection,
-    SubmitOutcome, UiNode,
-};
 use crate::credential::{Config, identifiers, normalise};
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::hashing::{self, Verdict};
 use crate::messages;
 use crate::nodes;
 use crate::settings::Settings;
+use latchkey_plugin_sdk::types::{
+    Aal, Authenticated, Credential, CredentialWrite, FlowContext, Identity, Rejection,
+    SubmitOutcome, UiNode,
+};
+use latchkey_plugin_sdk::{Env, Level};
 
 pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
     // A password never adds a second factor.
@@ -70,7 +70,7 @@ pub fn submit(
         || hashing::decoy(&settings.hasher),
         |c| c.hashed_password.clone(),
     );
-    let verdict = hashing::verify(&form.password, &target, &settings.hasher);
+    let verdict = hashing::verify(env, &form.password, &target, &settings.hasher);
 
     match (verdict, &ctx.credential, &stored) {
         (Verdict::Match { needs_rehash }, Some(credential), Some(config)) => {
@@ -89,9 +89,9 @@ pub fn submit(
                     &[("identity_id", identity_id)],
                 );
             }
-            Err(messages::rejection(messages::invalid_credentials()))
+            Err(Rejection::flow(messages::invalid_credentials()))
         }
-        _ => Err(messages::rejection(messages::invalid_credentials())),
+        _ => Err(Rejection::flow(messages::invalid_credentials())),
     }
 }
 
@@ -126,7 +126,7 @@ fn upgrade(
 ) -> Option<CredentialWrite> {
     let from = hashing::scheme(&config.hashed_password).map_or("unknown", |s| s.name());
     let salt = env.random(hashing::salt_length(&settings.hasher));
-    match hashing::hash(&form.password, &settings.hasher, &salt) {
+    match hashing::hash(env, &form.password, &settings.hasher, &salt) {
         Ok(hashed_password) => {
             env.log(
                 Level::Info,
@@ -153,9 +153,9 @@ fn upgrade(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{FlowKind, NodeAttributes, SubmitOutcome};
-    use crate::env::testing::FakeEnv;
     use crate::settings::{Argon2Params, Hasher};
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{FlowKind, NodeAttributes, SubmitOutcome};
 
     fn cheap(iterations: u32) -> Settings {
         Settings {
@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn hash_with(settings: &Settings, password: &str) -> String {
-        hashing::hash(password, &settings.hasher, &[5; 16]).unwrap()
+        hashing::hash(&FakeEnv::default(), password, &settings.hasher, &[5; 16]).unwrap()
     }
 
     fn assert_invalid(outcome: Result<SubmitOutcome, Rejection>) {
@@ -358,7 +358,12 @@ mod tests {
             let config = Config::parse(&update.config_json).unwrap();
             assert!(hashing::is_current(&config.hashed_password, &new.hasher));
             assert_eq!(
-                hashing::verify("correct horse", &config.hashed_password, &new.hasher),
+                hashing::verify(
+                    &FakeEnv::default(),
+                    "correct horse",
+                    &config.hashed_password,
+                    &new.hasher
+                ),
                 Verdict::Match {
                     needs_rehash: false
                 }

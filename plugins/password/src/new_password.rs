@@ -1,14 +1,12 @@
 //! Setting a password: registration, the settings flow, and admin imports.
 
-use crate::bindings::latchkey::factor::types::{
-    CredentialWrite, FlowContext, Rejection, SubmitOutcome,
-};
 use crate::credential::{Config, identifiers, normalise};
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::hashing::{self, BCRYPT_MAX_PASSWORD_BYTES};
-use crate::messages::{self, on_node, rejection};
+use crate::messages;
 use crate::settings::{Hasher, Settings};
+use latchkey_plugin_sdk::types::{CredentialWrite, FlowContext, Rejection, SubmitOutcome};
+use latchkey_plugin_sdk::{Env, Level};
 use serde_json::Value;
 
 /// Registration and settings: a new password for the flow's identity, checked against the
@@ -21,7 +19,10 @@ pub fn submit(
 ) -> Result<SubmitOutcome, Rejection> {
     let password = form.password.as_str();
     if password.is_empty() {
-        return Err(on_node("password", messages::missing("password")));
+        return Err(Rejection::on_node(
+            "password",
+            messages::missing("password"),
+        ));
     }
     let ids = ctx
         .identity
@@ -29,11 +30,11 @@ pub fn submit(
         .map(|i| identifiers(&i.marked_traits))
         .unwrap_or_default();
     if ids.is_empty() {
-        return Err(rejection(messages::identifier_missing()));
+        return Err(Rejection::flow(messages::identifier_missing()));
     }
     let length = password.chars().count();
     if length < settings.min_password_length {
-        return Err(on_node(
+        return Err(Rejection::on_node(
             "password",
             messages::too_short(settings.min_password_length, length),
         ));
@@ -41,7 +42,7 @@ pub fn submit(
     if matches!(settings.hasher, Hasher::Bcrypt { .. })
         && password.len() > BCRYPT_MAX_PASSWORD_BYTES
     {
-        return Err(on_node(
+        return Err(Rejection::on_node(
             "password",
             messages::too_long(BCRYPT_MAX_PASSWORD_BYTES, password.len()),
         ));
@@ -49,7 +50,7 @@ pub fn submit(
     // Kratos' similarity check also measures edit distance; equality is the case that matters
     // (an identifier is public, so such a password protects nothing).
     if ids.contains(&normalise(password)) {
-        return Err(on_node("password", messages::too_similar()));
+        return Err(Rejection::on_node("password", messages::too_similar()));
     }
     Ok(SubmitOutcome::CredentialSet(CredentialWrite {
         identifiers: ids,
@@ -61,7 +62,7 @@ fn new_config(password: &str, settings: &Settings, env: &dyn Env) -> String {
     let salt = env.random(hashing::salt_length(&settings.hasher));
     // The settings were validated at load time and the length checked above, so a failure
     // here is a defect: let the call fail as a server error instead of blaming the user.
-    let hashed_password = hashing::hash(password, &settings.hasher, &salt)
+    let hashed_password = hashing::hash(env, password, &settings.hasher, &salt)
         .unwrap_or_else(|reason| panic!("password hashing failed: {reason}"));
     Config { hashed_password }.to_json()
 }
@@ -76,7 +77,7 @@ pub fn import(
     env: &dyn Env,
 ) -> Result<CredentialWrite, Rejection> {
     let value: Value = serde_json::from_str(config_json).map_err(|_| {
-        rejection(messages::generic(
+        Rejection::flow(messages::generic(
             "The password credential to import is not valid JSON.",
         ))
     })?;
@@ -95,14 +96,14 @@ pub fn import(
 
     let ids = identifiers(marked_traits);
     if ids.is_empty() {
-        return Err(rejection(messages::identifier_missing()));
+        return Err(Rejection::flow(messages::identifier_missing()));
     }
     let (config_json, scheme) = match (text("password"), text("hashed_password")) {
         (Some(password), _) => {
             if matches!(settings.hasher, Hasher::Bcrypt { .. })
                 && password.len() > BCRYPT_MAX_PASSWORD_BYTES
             {
-                return Err(rejection(messages::too_long(
+                return Err(Rejection::flow(messages::too_long(
                     BCRYPT_MAX_PASSWORD_BYTES,
                     password.len(),
                 )));
@@ -118,14 +119,14 @@ pub fn import(
                 scheme.name(),
             ),
             None => {
-                return Err(rejection(messages::generic(
+                return Err(Rejection::flow(messages::generic(
                     "The imported hashed_password is not in a supported format: use an \
                      argon2id, argon2i or argon2d PHC string or a bcrypt hash.",
                 )));
             }
         },
         (None, None) => {
-            return Err(rejection(messages::generic(
+            return Err(Rejection::flow(messages::generic(
                 "A password credential needs either `password` (cleartext) or \
                  `hashed_password` (an argon2 or bcrypt hash).",
             )));
@@ -145,10 +146,10 @@ pub fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{Aal, FlowKind, Identity};
-    use crate::env::testing::FakeEnv;
     use crate::hashing::Verdict;
     use crate::settings::Argon2Params;
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{Aal, FlowKind, Identity};
     use serde_json::json;
 
     fn settings() -> Settings {
@@ -216,7 +217,12 @@ mod tests {
         assert_eq!(w.identifiers, ["ann@example.com"]);
         let c = Config::parse(&w.config_json).unwrap();
         assert_eq!(
-            hashing::verify("a calm password", &c.hashed_password, &settings().hasher),
+            hashing::verify(
+                &FakeEnv::default(),
+                "a calm password",
+                &c.hashed_password,
+                &settings().hasher
+            ),
             Verdict::Match {
                 needs_rehash: false
             }

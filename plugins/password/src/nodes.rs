@@ -2,76 +2,39 @@
 //! (`password--TestFormHydration-*`, `password--TestPopulateRegistrationMethod-*`, and the
 //! password part of the settings snapshots). The host adds `csrf_token` and the traits.
 
-use crate::bindings::latchkey::factor::types::{InputAttributes, NodeAttributes, UiNode, UiText};
 use crate::messages::info;
-
-fn input(name: &str, type_: &str, value: Option<&str>) -> InputAttributes {
-    InputAttributes {
-        name: name.into(),
-        type_: type_.into(),
-        value_json: value.map(|v| serde_json::Value::from(v).to_string()),
-        required: false,
-        disabled: false,
-        autocomplete: None,
-        pattern: None,
-        maxlength: None,
-    }
-}
-
-fn node(group: &str, attributes: InputAttributes, label: Option<UiText>) -> UiNode {
-    UiNode {
-        group: group.into(),
-        attributes: NodeAttributes::Input(attributes),
-        messages: vec![],
-        label,
-    }
-}
+use latchkey_plugin_sdk::nodes::{input, submit};
+use latchkey_plugin_sdk::types::{UiNode, UiText};
 
 fn identifier() -> UiNode {
-    node(
-        "default",
-        InputAttributes {
-            required: true,
-            ..input("identifier", "text", Some(""))
-        },
-        Some(info(1070004, "ID")),
-    )
+    UiNode::input("default", input("identifier", "text").value("").required())
+        .label(info(1070004, "ID"))
 }
 
 /// On refresh the identifier is fixed to the signed-in identity, so it travels hidden.
 fn fixed_identifier(identifier: &str) -> UiNode {
-    node(
-        "default",
-        input("identifier", "hidden", Some(identifier)),
-        None,
-    )
+    UiNode::input("default", input("identifier", "hidden").value(identifier))
 }
 
 fn password(autocomplete: &str) -> UiNode {
-    node(
+    UiNode::input(
         "password",
-        InputAttributes {
-            required: true,
-            autocomplete: Some(autocomplete.into()),
-            ..input("password", "password", None)
-        },
-        Some(info(1070001, "Password")),
+        input("password", "password")
+            .required()
+            .autocomplete(autocomplete),
     )
+    .label(info(1070001, "Password"))
 }
 
-fn submit(label: UiText) -> UiNode {
-    node(
-        "password",
-        input("method", "submit", Some("password")),
-        Some(label),
-    )
+fn sign(label: UiText) -> UiNode {
+    submit("password", "method", "password", label)
 }
 
 pub fn login() -> Vec<UiNode> {
     vec![
         identifier(),
         password("current-password"),
-        submit(info(1010022, "Sign in with password")),
+        sign(info(1010022, "Sign in with password")),
     ]
 }
 
@@ -79,21 +42,22 @@ pub fn login_refresh(identifier: &str) -> Vec<UiNode> {
     vec![
         fixed_identifier(identifier),
         password("current-password"),
-        submit(info(1010001, "Sign in")),
+        sign(info(1010001, "Sign in")),
     ]
 }
 
 pub fn registration() -> Vec<UiNode> {
-    vec![password("new-password"), submit(info(1040001, "Sign up"))]
+    vec![password("new-password"), sign(info(1040001, "Sign up"))]
 }
 
 pub fn settings() -> Vec<UiNode> {
-    vec![password("new-password"), submit(info(1070003, "Save"))]
+    vec![password("new-password"), sign(info(1070003, "Save"))]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use latchkey_plugin_sdk::types::NodeAttributes;
     use serde_json::{Value, json};
 
     /// The parts of Kratos' node JSON this plugin decides, rendered the way the host does.

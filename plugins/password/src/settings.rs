@@ -1,7 +1,8 @@
 //! The operator's settings as the host hands them over: the method's own options
 //! (`selfservice.methods.password.config`) with Kratos' `hashers` section alongside.
 
-use crate::env::{Env, Level};
+use latchkey_plugin_sdk::env::Argon2Params as HostArgon2Params;
+use latchkey_plugin_sdk::{Env, Level};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -12,6 +13,19 @@ pub struct Argon2Params {
     pub parallelism: u32,
     pub salt_length: u32,
     pub key_length: u32,
+}
+
+impl Argon2Params {
+    /// The parameters as the host's `password-hashing` capability takes them (the salt comes
+    /// with the call).
+    pub fn host_params(&self) -> HostArgon2Params {
+        HostArgon2Params {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+            key_length: self.key_length,
+        }
+    }
 }
 
 impl Default for Argon2Params {

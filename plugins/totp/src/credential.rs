@@ -2,6 +2,7 @@
 //! accepted for, so that no code is accepted twice.
 
 use crate::otpauth::Key;
+use latchkey_plugin_sdk::config::{import_object, parse_credential, to_json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -17,13 +18,13 @@ impl Config {
     /// The config and its key; `None` when the config or its URL is unusable. Such a credential
     /// counts for nothing and signs nobody in.
     pub fn parse(json: &str) -> Option<(Config, Key)> {
-        let config: Config = serde_json::from_str(json).ok()?;
+        let config: Config = parse_credential(json)?;
         let key = Key::parse(&config.totp_url).ok()?;
         Some((config, key))
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a string and a number serialise")
+        to_json(self)
     }
 }
 
@@ -31,11 +32,7 @@ impl Config {
 /// Kratos' identity export has it. The URL is stored as given once it parses; an imported
 /// `last_used_step` is kept.
 pub fn import(config_json: &str) -> Result<Config, String> {
-    let value: Value = serde_json::from_str(config_json).map_err(|e| format!("not JSON: {e}"))?;
-    let object = value
-        .get("config")
-        .filter(|c| c.is_object())
-        .unwrap_or(&value);
+    let object = import_object(config_json)?;
     let Some(url) = object.get("totp_url").and_then(Value::as_str) else {
         return Err("a TOTP credential needs `totp_url`, an otpauth://totp/… URL".into());
     };

@@ -1,6 +1,6 @@
 //! The submitted body, as the host hands it over (form posts already converted to JSON).
 
-use serde_json::Value;
+use latchkey_plugin_sdk::form::Input;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Form {
@@ -9,29 +9,12 @@ pub struct Form {
 }
 
 impl Form {
-    /// Lenient on purpose: a missing or odd field reads as empty (or false), which the flows
-    /// then report as missing. Codes may arrive as JSON numbers from careless clients, but
-    /// leading zeros are lost that way, so such a code is only right if it has none.
     pub fn parse(json: &str) -> Form {
-        let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-        let totp_code = match value.get("totp_code") {
-            Some(Value::String(s)) => s.trim().to_string(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        };
+        let input = Input::parse(json);
         Form {
-            totp_code,
-            totp_unlink: truthy(value.get("totp_unlink")),
+            totp_code: input.code("totp_code"),
+            totp_unlink: input.flag("totp_unlink"),
         }
-    }
-}
-
-/// `true` as JSON or as the form value `"true"` (Kratos' submit buttons carry that).
-pub fn truthy(value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
     }
 }
 

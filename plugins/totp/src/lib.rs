@@ -4,10 +4,9 @@
 //! once only.
 //!
 //! Everything but this file is plain Rust that also compiles natively, so the method's logic is
-//! unit-tested with `cargo test` and reaches the host only through [`env::Env`].
+//! unit-tested with `cargo test` and reaches the host only through [`latchkey_plugin_sdk::Env`].
 
 mod credential;
-mod env;
 mod form;
 mod login;
 mod messages;
@@ -19,65 +18,23 @@ mod settings_flow;
 mod state;
 mod verify;
 
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit/factor",
-        world: "plugin",
-        // The host capabilities live in another package (`deps/host`), and wit-bindgen only
-        // generates foreign packages when told to.
-        generate_all,
-    });
-}
-
-use bindings::exports::latchkey::factor::factor::Guest;
-use bindings::latchkey::factor::types::{
+use latchkey_plugin_sdk::config::load_settings;
+use latchkey_plugin_sdk::types::{
     Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
     Rendering, SubmitOutcome,
 };
-use bindings::latchkey::host::log::{self, Level};
-use bindings::latchkey::host::{clock, random, settings as host_settings};
-use env::Env;
+use latchkey_plugin_sdk::{Guest, Host};
 use settings::Settings;
 
-/// The host capabilities behind [`Env`].
-struct Host;
-
-impl Env for Host {
-    fn random(&self, len: u32) -> Vec<u8> {
-        random::bytes(len)
-    }
-
-    fn now(&self) -> i64 {
-        clock::now().seconds
-    }
-
-    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
-        let fields = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>();
-        log::emit(level, message, &fields);
-    }
+fn load() -> Settings {
+    load_settings(&Host, "totp", Settings::parse)
 }
 
-/// Settings are validated in `describe`, which runs at load time, so a bad configuration stops
-/// the server from starting instead of failing logins later. Panicking is deliberate: the host
-/// reports the trap (and the message on stderr) as an operator error, never as a user's.
-fn load_settings() -> Settings {
-    match Settings::parse(&host_settings::get()) {
-        Ok(settings) => settings,
-        Err(reason) => panic!("invalid totp plugin settings: {reason}"),
-    }
-}
-
-// Exported only in the component build: native builds (unit tests) cannot carry the
-// component export names.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 struct Totp;
 
 impl Guest for Totp {
     fn describe() -> MethodInfo {
-        load_settings();
+        load();
         MethodInfo {
             id: "totp".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -94,7 +51,7 @@ impl Guest for Totp {
                 nodes: login::render(&ctx),
                 plugin_state: None,
             }),
-            FlowKind::Settings => Ok(settings_flow::render(&ctx, &load_settings(), &Host)),
+            FlowKind::Settings => Ok(settings_flow::render(&ctx, &load(), &Host)),
             FlowKind::Registration => Ok(Rendering {
                 nodes: vec![],
                 plugin_state: None,
@@ -103,12 +60,12 @@ impl Guest for Totp {
     }
 
     fn submit(ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
-        let settings = load_settings();
+        let settings = load();
         let form = form::Form::parse(&input_json);
         match ctx.kind {
             FlowKind::Login => login::submit(&ctx, &form, &settings, &Host),
             FlowKind::Settings => settings_flow::submit(&ctx, &form, &settings, &Host),
-            FlowKind::Registration => Err(messages::rejection(messages::generic(
+            FlowKind::Registration => Err(Rejection::flow(messages::generic(
                 "An authenticator app is linked in the settings flow, not at registration.",
             ))),
         }
@@ -119,9 +76,7 @@ impl Guest for Totp {
         _key: String,
         _query: Vec<(String, String)>,
     ) -> Result<SubmitOutcome, Rejection> {
-        Err(messages::rejection(messages::generic(
-            "The totp method does not accept callbacks.",
-        )))
+        Err(Rejection::no_callbacks("totp"))
     }
 
     fn credential_aal(credential: Credential) -> Option<Aal> {
@@ -137,10 +92,9 @@ impl Guest for Totp {
                 identifiers: vec![],
                 config_json: config.to_json(),
             }),
-            Err(reason) => Err(messages::rejection(messages::generic(&reason))),
+            Err(reason) => Err(Rejection::flow(messages::generic(&reason))),
         }
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-bindings::export!(Totp with_types_in bindings);
+latchkey_plugin_sdk::factor!(Totp);

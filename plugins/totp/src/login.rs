@@ -2,16 +2,16 @@
 //! and its TOTP credential; an accepted code's step is stored with the session upgrade, so
 //! that the same code cannot be used again.
 
-use crate::bindings::latchkey::factor::types::{
-    Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
-};
 use crate::credential::Config;
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::messages;
 use crate::nodes;
 use crate::settings::Settings;
 use crate::verify::{self, Check};
+use latchkey_plugin_sdk::types::{
+    Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
+};
+use latchkey_plugin_sdk::{Env, Level};
 
 pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
     let usable = ctx
@@ -32,13 +32,13 @@ pub fn submit(
     env: &dyn Env,
 ) -> Result<SubmitOutcome, Rejection> {
     if ctx.requested_aal != Aal::Aal2 {
-        return Err(messages::rejection(messages::generic(
+        return Err(Rejection::flow(messages::generic(
             "An authenticator app is a second factor: sign in another way first.",
         )));
     }
     let identity_id = ctx.identity.as_ref().map_or("", |i| i.id.as_str());
     let Some(credential) = &ctx.credential else {
-        return Err(messages::rejection(messages::no_device()));
+        return Err(Rejection::flow(messages::no_device()));
     };
     let Some((config, key)) = Config::parse(&credential.config_json) else {
         env.log(
@@ -46,10 +46,10 @@ pub fn submit(
             "TOTP credential has no usable otpauth URL; the login is refused",
             &[("identity_id", identity_id)],
         );
-        return Err(messages::rejection(messages::no_device()));
+        return Err(Rejection::flow(messages::no_device()));
     };
     if form.totp_code.is_empty() {
-        return Err(messages::on_node(
+        return Err(Rejection::on_node(
             "totp_code",
             messages::missing("totp_code"),
         ));
@@ -79,18 +79,18 @@ pub fn submit(
                 "a TOTP code was submitted again after it had been used",
                 &[("identity_id", identity_id)],
             );
-            Err(messages::on_node("totp_code", messages::wrong_code()))
+            Err(Rejection::on_node("totp_code", messages::wrong_code()))
         }
-        Check::Invalid => Err(messages::on_node("totp_code", messages::wrong_code())),
+        Check::Invalid => Err(Rejection::on_node("totp_code", messages::wrong_code())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{Credential, FlowKind, Identity};
-    use crate::env::testing::FakeEnv;
     use crate::otpauth::Key;
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{Credential, FlowKind, Identity};
 
     const URL: &str = "otpauth://totp/Latchkey:a@b.c?algorithm=SHA1&digits=6&issuer=Latchkey\
                        &period=30&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

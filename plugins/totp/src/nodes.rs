@@ -1,106 +1,66 @@
 //! The UI nodes of the TOTP method, shaped after Kratos' own snapshots
 //! (`totp--TestCompleteSettings-*`, `totp--TestFormHydration-*`). The host adds `csrf_token`.
 
-use crate::bindings::latchkey::factor::types::{
-    ImageAttributes, InputAttributes, NodeAttributes, TextAttributes, UiNode, UiText,
-};
 use crate::messages::{info, secret};
+use latchkey_plugin_sdk::nodes::{input, submit};
+use latchkey_plugin_sdk::types::UiNode;
 
 const GROUP: &str = "totp";
-
-fn input(name: &str, type_: &str, value: Option<&str>, required: bool) -> NodeAttributes {
-    NodeAttributes::Input(InputAttributes {
-        name: name.into(),
-        type_: type_.into(),
-        value_json: value.map(|v| serde_json::Value::from(v).to_string()),
-        required,
-        disabled: false,
-        autocomplete: None,
-        pattern: None,
-        maxlength: None,
-    })
-}
-
-/// Marks a code input for password managers and phones, and keeps the host from echoing a
-/// rejected code back into the form.
-fn one_time_code(mut attributes: NodeAttributes) -> NodeAttributes {
-    if let NodeAttributes::Input(input) = &mut attributes {
-        input.autocomplete = Some("one-time-code".into());
-    }
-    attributes
-}
-
-fn node(attributes: NodeAttributes, label: UiText) -> UiNode {
-    UiNode {
-        group: GROUP.into(),
-        attributes,
-        messages: vec![],
-        label: Some(label),
-    }
-}
 
 /// Enrolment: the QR code (when it could be drawn), the secret for typing in by hand, the
 /// first code, and the save button.
 pub fn settings_enrol(qr_src: Option<String>, secret_base32: &str) -> Vec<UiNode> {
     let mut nodes = Vec::with_capacity(4);
     if let Some(src) = qr_src {
-        nodes.push(node(
-            NodeAttributes::Img(ImageAttributes {
-                id: "totp_qr".into(),
-                src,
-                width: 256,
-                height: 256,
-            }),
-            info(1050005, "Authenticator app QR code"),
-        ));
+        nodes.push(
+            UiNode::img(GROUP, "totp_qr", src, 256, 256)
+                .label(info(1050005, "Authenticator app QR code")),
+        );
     }
-    nodes.push(node(
-        NodeAttributes::Text(TextAttributes {
-            id: "totp_secret_key".into(),
-            text: secret(secret_base32),
-        }),
-        info(
+    nodes.push(
+        UiNode::text(GROUP, "totp_secret_key", secret(secret_base32)).label(info(
             1050017,
             "This is your authenticator app secret. Use it if you can not scan the QR code.",
-        ),
-    ));
-    nodes.push(node(
-        one_time_code(input("totp_code", "text", None, true)),
-        info(1070006, "Verify code"),
-    ));
-    nodes.push(node(
-        input("method", "submit", Some("totp"), false),
-        info(1070003, "Save"),
-    ));
+        )),
+    );
+    nodes.push(
+        UiNode::input(GROUP, input("totp_code", "text").required().one_time_code())
+            .label(info(1070006, "Verify code")),
+    );
+    nodes.push(submit(GROUP, "method", "totp", info(1070003, "Save")));
     nodes
 }
 
 /// An identity with an authenticator app can only unlink it.
 pub fn settings_unlink() -> Vec<UiNode> {
-    vec![node(
-        input("totp_unlink", "submit", Some("true"), true),
-        info(1050004, "Unlink TOTP Authenticator App"),
-    )]
+    vec![
+        UiNode::input(
+            GROUP,
+            input("totp_unlink", "submit").value("true").required(),
+        )
+        .label(info(1050004, "Unlink TOTP Authenticator App")),
+    ]
 }
 
 /// The second factor of a login (`aal=aal2`).
 pub fn login() -> Vec<UiNode> {
     vec![
-        node(
-            one_time_code(input("totp_code", "text", Some(""), true)),
-            info(1010006, "Authentication code"),
-        ),
-        node(
-            input("method", "submit", Some("totp"), false),
-            info(1010009, "Use Authenticator"),
-        ),
+        UiNode::input(
+            GROUP,
+            input("totp_code", "text")
+                .value("")
+                .required()
+                .one_time_code(),
+        )
+        .label(info(1010006, "Authentication code")),
+        submit(GROUP, "method", "totp", info(1010009, "Use Authenticator")),
     ]
 }
 
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::MessageType;
+    use latchkey_plugin_sdk::types::{MessageType, NodeAttributes, UiText};
     use serde_json::{Value, json};
 
     fn text_json(t: &UiText) -> Value {

@@ -3,8 +3,8 @@
 //! `{"selfservice": {"methods": {"totp": {"config": {...}}}}}`), so a Kratos configuration
 //! carries over unchanged.
 
+use latchkey_plugin_sdk::config::parse_settings;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -49,16 +49,7 @@ impl Settings {
     /// Missing keys keep their defaults; anything malformed is an error, reported when the
     /// plugin loads.
     pub fn parse(json: &str) -> Result<Settings, String> {
-        let root: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        if !root.is_object() {
-            return Err("the settings must be a JSON object".into());
-        }
-        let section = root
-            .pointer("/selfservice/methods/totp/config")
-            .or_else(|| root.get("config"))
-            .filter(|v| v.is_object())
-            .unwrap_or(&root);
-        let raw = Raw::deserialize(section).map_err(|e| e.to_string())?;
+        let raw: Raw = parse_settings(json, "totp")?;
         let d = Settings::default();
         let settings = Settings {
             issuer: raw.issuer.unwrap_or(d.issuer),

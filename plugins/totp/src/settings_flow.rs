@@ -7,11 +7,7 @@
 //! credential) clears the pending secret, so a later unlink in the same flow starts over with
 //! a new secret instead of reviving the old one.
 
-use crate::bindings::latchkey::factor::types::{
-    CredentialWrite, FlowContext, Rejection, Rendering, SubmitOutcome,
-};
 use crate::credential::Config;
-use crate::env::{Env, Level};
 use crate::form::Form;
 use crate::messages;
 use crate::nodes;
@@ -20,6 +16,10 @@ use crate::qr;
 use crate::settings::Settings;
 use crate::state::Pending;
 use crate::verify::{self, Check};
+use latchkey_plugin_sdk::types::{
+    CredentialWrite, FlowContext, Rejection, Rendering, SubmitOutcome,
+};
+use latchkey_plugin_sdk::{Env, Level};
 
 pub fn render(ctx: &FlowContext, settings: &Settings, env: &dyn Env) -> Rendering {
     if ctx.credential.is_some() {
@@ -74,22 +74,22 @@ pub fn submit(
                 );
                 Ok(SubmitOutcome::CredentialRemoved)
             }
-            None => Err(messages::rejection(messages::no_device())),
+            None => Err(Rejection::flow(messages::no_device())),
         };
     }
     if ctx.credential.is_some() {
-        return Err(messages::rejection(messages::generic(
+        return Err(Rejection::flow(messages::generic(
             "An authenticator app is linked already. Unlink it before linking another one.",
         )));
     }
     let Some(pending) = Pending::parse(ctx.plugin_state.as_deref()) else {
-        return Err(messages::rejection(messages::generic(
+        return Err(Rejection::flow(messages::generic(
             "This settings flow has no authenticator app set-up in progress. Start a new \
              settings flow and scan its QR code.",
         )));
     };
     if form.totp_code.is_empty() {
-        return Err(messages::on_node(
+        return Err(Rejection::on_node(
             "totp_code",
             messages::missing("totp_code"),
         ));
@@ -113,7 +113,7 @@ pub fn submit(
             }))
         }
         Check::Replayed | Check::Invalid => {
-            Err(messages::on_node("totp_code", messages::wrong_code()))
+            Err(Rejection::on_node("totp_code", messages::wrong_code()))
         }
     }
 }
@@ -146,10 +146,8 @@ fn key_for(ctx: &FlowContext, pending: &Pending, settings: &Settings) -> Key {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::latchkey::factor::types::{
-        Aal, Credential, FlowKind, Identity, NodeAttributes,
-    };
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::types::{Aal, Credential, FlowKind, Identity, NodeAttributes};
 
     const NOW: i64 = 1_700_000_000;
 

@@ -2,8 +2,9 @@
 //! pending secret, held server-side by the host in the flow (`plugin-state`), never shown to
 //! the browser except as the QR code and the secret text node.
 
-use crate::env::Env;
 use crate::otpauth::{SECRET_BYTES, decode_secret};
+use latchkey_plugin_sdk::Env;
+use latchkey_plugin_sdk::config::{parse_credential, to_json};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ impl Pending {
 
     /// The state a previous call stored; anything else (none, cleared, unreadable) is `None`.
     pub fn parse(state: Option<&str>) -> Option<Pending> {
-        let pending: Pending = serde_json::from_str(state?).ok()?;
+        let pending: Pending = parse_credential(state?)?;
         let bytes = decode_secret(&pending.pending_secret)?;
         (bytes.len() == SECRET_BYTES as usize).then_some(pending)
     }
@@ -39,14 +40,14 @@ impl Pending {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a struct of strings serialises")
+        to_json(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::FakeEnv;
 
     #[test]
     fn generated_state_round_trips() {

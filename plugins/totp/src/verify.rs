@@ -3,7 +3,7 @@
 //! is accepted once). Kratos accepts a code again within its window; this plugin does not.
 
 use crate::otpauth::Key;
-use subtle::ConstantTimeEq;
+use latchkey_plugin_sdk::compare::constant_time_eq;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Check {
@@ -36,7 +36,7 @@ pub fn check(key: &Key, submitted: &str, now: i64, skew: u8, last_used_step: Opt
     let mut replayed = false;
     for step in current.saturating_sub(skew)..=current.saturating_add(skew) {
         let expected = key.code(step);
-        let matches: bool = expected.as_bytes().ct_eq(code.as_bytes()).into();
+        let matches = constant_time_eq(expected.as_bytes(), code.as_bytes());
         let fresh = last_used_step.is_none_or(|last| step > last);
         // Ascending steps: a later matching step (a rare collision) wins.
         accepted = if matches && fresh {

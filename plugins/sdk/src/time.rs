@@ -1,4 +1,4 @@
-//! RFC 3339 timestamps (`2021-08-17T11:32:39Z`) from the host's clock, for `used_at`.
+//! RFC 3339 timestamps (`2021-08-17T11:32:39Z`) from the host's clock (`used_at`, `locked_until`…).
 
 /// Seconds since the Unix epoch, UTC, as RFC 3339 with a `Z` offset.
 pub fn rfc3339(unix_seconds: i64) -> String {

@@ -1,0 +1,78 @@
+//! The host capabilities a factor's logic needs, behind a trait so that the logic runs natively
+//! in unit tests with fixed randomness, a clock the test sets and a captured log
+//! ([`crate::testing::FakeEnv`]), and in the component against the host ([`Host`]).
+//!
+//! Outbound HTTP is not wrapped: none of the factors built on this crate uses it, and the host
+//! refuses it unless the operator grants origins (`plugins.factors[].outbound_http`). A plugin
+//! that needs it calls [`crate::bindings::latchkey::host::outbound_http::send`] directly.
+
+use crate::bindings::latchkey::host::{clock, log, password_hashing, random, settings};
+
+pub use crate::bindings::latchkey::host::log::Level;
+pub use crate::bindings::latchkey::host::password_hashing::Argon2Params;
+
+pub trait Env {
+    /// Bytes from the host's CSPRNG.
+    fn random(&self, len: u32) -> Vec<u8>;
+
+    /// Seconds since the Unix epoch, from the host's clock (never the plugin's own).
+    fn now(&self) -> i64;
+
+    /// One structured log event. Never pass secrets, hashes or credential configs: the host
+    /// does not redact.
+    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]);
+
+    /// The operator's settings for this plugin, a JSON object (`{}` when there are none).
+    fn settings(&self) -> String;
+
+    /// An argon2id PHC string for `password` with this `salt` (8 to 64 bytes).
+    fn argon2id_hash(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: Argon2Params,
+    ) -> Result<String, String>;
+
+    /// Whether `password` matches an argon2 (id, i or d) PHC string, compared in constant time.
+    /// An error when the string is no usable argon2 hash.
+    fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String>;
+}
+
+/// The real capabilities. It type-checks everywhere, so a plugin's `Guest` impl compiles in
+/// native test builds too, but only works inside a component.
+pub struct Host;
+
+impl Env for Host {
+    fn random(&self, len: u32) -> Vec<u8> {
+        random::bytes(len)
+    }
+
+    fn now(&self) -> i64 {
+        clock::now().seconds
+    }
+
+    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
+        let fields = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>();
+        log::emit(level, message, &fields);
+    }
+
+    fn settings(&self) -> String {
+        settings::get()
+    }
+
+    fn argon2id_hash(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: Argon2Params,
+    ) -> Result<String, String> {
+        password_hashing::argon2id_hash(password, salt, params)
+    }
+
+    fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
+        password_hashing::argon2_verify(phc, password)
+    }
+}

@@ -1,0 +1,76 @@
+//! Building blocks for Latchkey factor plugins (`latchkey:factor/plugin@0.1.0`).
+//!
+//! A plugin crate depends on this one, implements [`Guest`] and exports it with
+//! [`factor!`]. The method's logic takes an [`Env`] instead of calling the host,
+//! so that it compiles natively and is unit-tested with [`testing::FakeEnv`]; in the component
+//! it gets [`Host`].
+//!
+//! ```ignore
+//! use latchkey_plugin_sdk::{Guest, Host, types::*};
+//!
+//! struct Pin;
+//! impl Guest for Pin { /* describe, render, submit, … */ }
+//!
+//! latchkey_plugin_sdk::factor!(Pin);
+//! ```
+
+pub mod compare;
+pub mod config;
+pub mod env;
+pub mod form;
+pub mod messages;
+pub mod nodes;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+pub mod time;
+
+/// The generated bindings, made once here so that every plugin links the same types.
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/factor",
+        world: "plugin",
+        // The host capabilities live in another package (`deps/host`), and wit-bindgen only
+        // generates foreign packages when told to.
+        generate_all,
+        // The export macro is expanded in the plugin's crate, not here: it must be public and
+        // name this module by its full path.
+        pub_export_macro: true,
+        default_bindings_module: "latchkey_plugin_sdk::bindings",
+    });
+}
+
+/// The bindings' own export macro; [`factor!`] is the one to use.
+#[doc(hidden)]
+pub use bindings::export;
+
+/// Exports a type implementing [`Guest`] as the component's `factor` interface:
+/// `latchkey_plugin_sdk::factor!(Pin);` at the crate root.
+///
+/// Only a component build carries the exports. A native build (unit tests) cannot, and there
+/// the macro names the `Guest` methods instead, so that they and everything they call do not
+/// read as dead code.
+#[macro_export]
+macro_rules! factor {
+    ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::export!($ty);
+
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = {
+            let _ = <$ty as $crate::Guest>::describe;
+            let _ = <$ty as $crate::Guest>::render;
+            let _ = <$ty as $crate::Guest>::submit;
+            let _ = <$ty as $crate::Guest>::callback;
+            let _ = <$ty as $crate::Guest>::credential_aal;
+            let _ = <$ty as $crate::Guest>::import_credential;
+        };
+    };
+}
+
+pub use bindings::exports::latchkey::factor::factor::Guest;
+pub use env::{Env, Host, Level};
+
+/// The records and enums that cross the plugin boundary.
+pub mod types {
+    pub use crate::bindings::latchkey::factor::types::*;
+}

@@ -1,0 +1,108 @@
+//! Kratos `uiText` messages and the rejections that carry them. Use Kratos' ids and texts where
+//! Kratos has a message for the case, so that localised UIs translate it; ids from 9000000 up
+//! are free for a custom factor's own messages.
+
+use crate::types::{MessageType, Rejection, UiText};
+use serde_json::{Value, json};
+
+/// A message with an optional context (the values its text interpolates).
+pub fn text(
+    id: u32,
+    text: impl Into<String>,
+    type_: MessageType,
+    context: Option<Value>,
+) -> UiText {
+    UiText {
+        id,
+        text: text.into(),
+        type_,
+        context_json: context.map(|c| c.to_string()),
+    }
+}
+
+/// An info message without context: labels, hints.
+pub fn info(id: u32, label: &str) -> UiText {
+    text(id, label, MessageType::Info, None)
+}
+
+/// An error message without context.
+pub fn error(id: u32, message: &str) -> UiText {
+    text(id, message, MessageType::Error, None)
+}
+
+/// 4000001, Kratos' message for errors without a dedicated id; the text is the reason.
+pub fn generic(reason: &str) -> UiText {
+    text(
+        4000001,
+        reason,
+        MessageType::Error,
+        Some(json!({ "reason": reason })),
+    )
+}
+
+/// 4000002, what Kratos' JSON-schema validation reports for an absent field.
+pub fn missing(property: &str) -> UiText {
+    text(
+        4000002,
+        format!("Property {property} is missing."),
+        MessageType::Error,
+        Some(json!({ "property": property })),
+    )
+}
+
+/// A rejection is built from messages on the flow (`ui.messages`) and on named input nodes:
+///
+/// ```ignore
+/// Rejection::on_node("identifier", missing("identifier")).and_on_node("password", missing("password"))
+/// ```
+impl Rejection {
+    /// A rejection with one flow-level message.
+    pub fn flow(message: UiText) -> Rejection {
+        Rejection {
+            messages: vec![message],
+            node_messages: vec![],
+        }
+    }
+
+    /// A rejection with one message on the named input node.
+    pub fn on_node(node: &str, message: UiText) -> Rejection {
+        Rejection {
+            messages: vec![],
+            node_messages: vec![(node.into(), message)],
+        }
+    }
+
+    /// The answer to `callback` of a method that never redirects.
+    pub fn no_callbacks(method: &str) -> Rejection {
+        Rejection::flow(generic(&format!(
+            "The {method} method does not accept callbacks."
+        )))
+    }
+
+    /// One more message on the named input node.
+    pub fn and_on_node(mut self, node: &str, message: UiText) -> Rejection {
+        self.node_messages.push((node.into(), message));
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kratos_shapes() {
+        let m = missing("pin");
+        assert_eq!(
+            (m.id, m.text.as_str()),
+            (4000002, "Property pin is missing.")
+        );
+        assert_eq!(m.context_json.as_deref(), Some(r#"{"property":"pin"}"#));
+        let g = generic("no");
+        assert_eq!(g.context_json.as_deref(), Some(r#"{"reason":"no"}"#));
+        let r = Rejection::on_node("a", error(1, "x")).and_on_node("b", error(2, "y"));
+        assert!(r.messages.is_empty());
+        assert_eq!(r.node_messages.len(), 2);
+        assert_eq!(r.node_messages[1].0, "b");
+    }
+}
