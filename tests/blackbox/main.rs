@@ -12,6 +12,7 @@ mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
 mod outbound_http;
+mod pin_factor;
 mod policies;
 mod scripted_policies;
 mod second_factors;

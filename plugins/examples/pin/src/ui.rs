@@ -1,0 +1,73 @@
+//! The PIN method's nodes and messages. Kratos has no PIN method, so labels and errors that
+//! its catalogue does not cover use ids from 9000000 up, the range left to custom factors;
+//! where Kratos has a message for the case (a missing field, "Save") its id is reused, so
+//! localised UIs translate it.
+
+use crate::METHOD;
+use latchkey_plugin_sdk::messages::{error, info, text};
+use latchkey_plugin_sdk::nodes::{input, submit};
+use latchkey_plugin_sdk::types::{InputAttributes, MessageType, UiNode, UiText};
+use serde_json::json;
+
+pub use latchkey_plugin_sdk::messages::{generic, missing};
+
+pub const LABEL: u32 = 9_000_001;
+pub const REMOVE: u32 = 9_000_002;
+pub const USE: u32 = 9_000_003;
+pub const NO_PIN: u32 = 9_000_101;
+pub const BAD_FORMAT: u32 = 9_000_102;
+pub const WRONG: u32 = 9_000_103;
+
+/// The PIN input. `pattern` and `maxlength` let browsers check the PIN (and phones show a
+/// keypad) before it is sent; the plugin checks again.
+fn pin_input(autocomplete: &str) -> InputAttributes {
+    input("pin", "password")
+        .required()
+        .autocomplete(autocomplete)
+        .pattern("[0-9]*")
+        .maxlength(crate::MAX_DIGITS as u32)
+}
+
+/// Settings without a PIN: choose one.
+pub fn settings_set() -> Vec<UiNode> {
+    vec![
+        UiNode::input(METHOD, pin_input("new-password")).label(info(LABEL, "PIN")),
+        submit(METHOD, "method", METHOD, info(1070003, "Save")),
+    ]
+}
+
+/// Settings with a PIN: remove it.
+pub fn settings_remove() -> Vec<UiNode> {
+    vec![submit(
+        METHOD,
+        "pin_remove",
+        "true",
+        info(REMOVE, "Remove PIN"),
+    )]
+}
+
+/// The second factor of a login (`aal=aal2`).
+pub fn login() -> Vec<UiNode> {
+    vec![
+        UiNode::input(METHOD, pin_input("current-password")).label(info(LABEL, "PIN")),
+        submit(METHOD, "method", METHOD, info(USE, "Use PIN")),
+    ]
+}
+
+/// A login or a removal for an identity without a PIN.
+pub fn no_pin() -> UiText {
+    error(NO_PIN, "You have no PIN set up.")
+}
+
+pub fn bad_format(min: usize, max: usize) -> UiText {
+    text(
+        BAD_FORMAT,
+        format!("The PIN must be {min} to {max} digits."),
+        MessageType::Error,
+        Some(json!({ "min_length": min, "max_length": max })),
+    )
+}
+
+pub fn wrong_pin() -> UiText {
+    error(WRONG, "The PIN is not correct.")
+}
