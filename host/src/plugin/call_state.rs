@@ -92,3 +92,19 @@ impl WasiView for CallState {
         }
     }
 }
+
+/// A store for one plugin call (or one warm policy instance): its memory cap, its epoch
+/// deadline set to trap, and the wall-clock deadline blocking capabilities honour.
+pub fn limited_store(
+    engine: &wasmtime::Engine,
+    plugin: Arc<PluginIdentity>,
+    limits: super::factor::CallLimits,
+) -> wasmtime::Store<CallState> {
+    let mut state = CallState::new(plugin, limits.memory_bytes);
+    state.deadline = Some(Instant::now() + limits.timeout);
+    let mut store = wasmtime::Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.set_epoch_deadline(super::engine::deadline_ticks(limits.timeout));
+    store.epoch_deadline_trap();
+    store
+}

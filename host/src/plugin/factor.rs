@@ -2,11 +2,10 @@
 
 use super::aal_cache::{self, AalCache};
 use super::bindings::{PluginPre, guest, types};
-use super::call_state::{CallState, PluginIdentity};
-use super::engine::deadline_ticks;
+use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::failure::PluginFailure;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
 
@@ -87,12 +86,7 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
-        state.deadline = Some(Instant::now() + self.limits.timeout);
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
-        store.epoch_deadline_trap();
+        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
         let result = self
             .pre
             .instantiate(&mut store)

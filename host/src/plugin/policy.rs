@@ -1,7 +1,7 @@
 //! A loaded policy component: asked to describe itself once, then called in a fresh, limited
 //! instance for every decision, like a factor.
 
-use super::call_state::{CallState, PluginIdentity};
+use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::engine::deadline_ticks;
 use super::factor::CallLimits;
 use super::failure::PluginFailure;
@@ -94,11 +94,7 @@ impl Policy {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
-        store.epoch_deadline_trap();
+        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -127,11 +123,7 @@ impl Policy {
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
-                let state = CallState::new(self.identity.clone(), self.limits.memory_bytes);
-                let mut store = Store::new(&self.engine, state);
-                store.limiter(|s| &mut s.limits);
-                store.epoch_deadline_trap();
-                store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
+                let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
                 let instance = self.pre.instantiate(&mut store).map_err(fail)?;
                 Warm {
                     store,
