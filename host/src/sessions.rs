@@ -9,6 +9,7 @@ use axum::http::HeaderMap;
 use std::net::IpAddr;
 use uuid::Uuid;
 
+#[derive(Clone)]
 pub struct ActiveSession {
     pub session: Session,
     pub identity: Identity,

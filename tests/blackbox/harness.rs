@@ -29,7 +29,7 @@ pub fn plugin(name: &str) -> PathBuf {
     plugin_dir().join(format!("{name}.wasm"))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -74,6 +74,9 @@ pub struct Options<'a> {
     pub env: Vec<(&'a str, String)>,
     /// Start without `--dev` (cookies get `Secure`).
     pub no_dev: bool,
+    /// Listen publicly on this port (for peers that must know the URL before start-up, such
+    /// as an OpenID provider's registered redirect URI); a free one otherwise.
+    pub public_port: Option<u16>,
 }
 
 impl Server {
@@ -82,7 +85,7 @@ impl Server {
     }
 
     pub fn start_with(work: &Workdir, opts: Options) -> Server {
-        let (public_port, admin_port) = (free_port(), free_port());
+        let (public_port, admin_port) = (opts.public_port.unwrap_or_else(free_port), free_port());
         let mut cmd = Command::new(binary());
         cmd.arg("serve");
         if !opts.no_dev {

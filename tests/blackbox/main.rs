@@ -11,6 +11,7 @@ mod compat;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod oidc;
 mod outbound_http;
 mod pin_factor;
 mod policies;

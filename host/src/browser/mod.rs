@@ -2,6 +2,7 @@
 //! telling a page load from an SPA's fetch, and return-URL checks.
 
 pub mod client;
+pub mod continuity;
 pub mod cookies;
 pub mod csrf;
 pub mod return_to;

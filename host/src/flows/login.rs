@@ -116,7 +116,12 @@ async fn first_factor(
 ) -> Result<Submitted, ApiError> {
     let input_json = plugin_input(&input);
     let ctx = plugin_context(app, &flow, factor.id(), None, None);
-    let mut outcome = factor.submit(ctx, input_json.clone()).await?;
+    let mut outcome = match factor.submit(ctx, input_json.clone()).await? {
+        Ok(SubmitOutcome::Redirect(to)) => {
+            return super::external::redirect(app, flow, &factor, to).await;
+        }
+        other => other,
+    };
     let mut found = None;
     if let Ok(SubmitOutcome::NeedCredential(identifier)) = &outcome {
         found = app.read_now(|s| s.find_by_identifier(factor.id(), identifier))?;
@@ -215,7 +220,7 @@ async fn second_factor(
     .await
 }
 
-async fn commit(
+pub(super) async fn commit(
     app: &App,
     flow: Flow,
     update: Option<(Credential, u32)>,

@@ -2,6 +2,7 @@
 //! routing submissions to the plugin that owns the submitted `method`.
 
 pub mod body;
+pub mod external;
 pub mod login;
 pub mod outcome;
 pub mod registration;
@@ -424,5 +425,37 @@ pub fn ui_url(app: &App, flow: &Flow) -> String {
             flow.kind.as_str(),
             flow.id
         )),
+    }
+}
+
+/// HTML forms name the method by the button pressed: usually `method=password`, but a provider
+/// button submits `provider=<id>` (`link=`/`unlink=` in settings). Without a `method` field, the
+/// pressed button's node group in the flow says whose it is, as Kratos' own UIs rely on.
+pub fn infer_method(app: &App, flow: &Flow, input: &mut serde_json::Map<String, Value>) {
+    if input.contains_key("method") {
+        return;
+    }
+    let nodes = flow.ui["nodes"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let pressed_group = nodes.iter().find_map(|node| {
+        let attributes = &node["attributes"];
+        if attributes["type"] != "submit" {
+            return None;
+        }
+        let pressed = input.get(attributes["name"].as_str()?)?;
+        (pressed.as_str() == attributes["value"].as_str()).then(|| node["group"].as_str())?
+    });
+    let method = pressed_group.and_then(|group| {
+        app.factors
+            .current()
+            .all
+            .iter()
+            .find(|f| f.info.node_group == group)
+            .map(|f| f.id().to_string())
+    });
+    if let Some(method) = method {
+        input.insert("method".into(), Value::String(method));
     }
 }

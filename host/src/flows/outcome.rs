@@ -1,7 +1,9 @@
 //! What a submission ends in, before it is shaped for an API client, a browser or an SPA.
 
 use crate::model::{Identity, Session};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use uuid::Uuid;
 
 pub enum Submitted {
     /// Login or registration started a session. `body` is the API response without the token.
@@ -16,4 +18,11 @@ pub enum Submitted {
     FlowUpdated { flow: Value },
     /// Validation failed: the flow, with messages, to show again.
     Rejected { flow: Value },
+    /// A plugin sends the browser to a third party (an OpenID provider), which will come back
+    /// to the method's callback URL for the flow `flow_id`.
+    Redirect {
+        to: String,
+        flow_id: Uuid,
+        expires_at: DateTime<Utc>,
+    },
 }

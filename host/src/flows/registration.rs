@@ -1,6 +1,7 @@
 //! Registration: traits validated against the identity schema, a credential from the plugin,
 //! then the identity, its credential and its first session.
 
+use super::external;
 use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
 use crate::app::App;
 use crate::error::ApiError;
@@ -8,7 +9,7 @@ use crate::flows::outcome::Submitted;
 use crate::flows::{self, host_aal};
 use crate::identity::schema::traits_from_input;
 use crate::identity::wire::{identity_json, session_json};
-use crate::model::{Credential, Flow, FlowKind, Identity, IdentityState};
+use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState};
 use crate::plugin::types::SubmitOutcome;
 use crate::sessions::{self, ClientInfo};
 use crate::store::StoreError;
@@ -23,6 +24,10 @@ pub async fn submit(
     client: &ClientInfo,
 ) -> Result<Submitted, ApiError> {
     let factor = submitted_method(app, &input, FlowKind::Registration)?;
+    if let Some(done) = external::finish_pending(app, flow.clone(), &input, &factor, client).await?
+    {
+        return Ok(done);
+    }
     let schema = flows::registration_schema(app, &flow);
     let schema_id = schema.id.clone();
     let traits = traits_from_input(&input);
@@ -35,20 +40,22 @@ pub async fn submit(
         });
     }
 
-    let now = app.now();
-    let identity = Identity {
+    let ctx_identity = Identity {
         id: Uuid::new_v4(),
-        schema_id,
+        schema_id: schema_id.clone(),
         state: IdentityState::Active,
-        traits,
+        traits: traits.clone(),
         metadata_public: None,
         metadata_admin: None,
-        created_at: now,
-        updated_at: now,
+        created_at: app.now(),
+        updated_at: app.now(),
     };
-    let ctx = plugin_context(app, &flow, factor.id(), Some(&identity), None);
+    let ctx = plugin_context(app, &flow, factor.id(), Some(&ctx_identity), None);
     let write = match factor.submit(ctx, plugin_input(&input)).await? {
         Ok(SubmitOutcome::CredentialSet(write)) => write,
+        Ok(SubmitOutcome::Redirect(to)) => {
+            return external::redirect(app, flow, &factor, to).await;
+        }
         Ok(_) => {
             return Err(ApiError::internal(format!(
                 "plugin `{}` answered a registration with an outcome that does not create a credential",
@@ -62,23 +69,88 @@ pub async fn submit(
             });
         }
     };
-
-    let credential = Credential {
-        identity_id: identity.id,
+    let enrolment = Enrolment {
+        schema_id,
+        traits,
         method: factor.id().to_string(),
         identifiers: write.identifiers,
         config: write.config_json,
+        aal: host_aal(factor.info.aal),
+        provider: None,
+    };
+    match enrol_as(app, ctx_identity.id, enrolment, client).await? {
+        Some(submitted) => {
+            finish_flow(app, flow).await?;
+            Ok(submitted)
+        }
+        None => Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+        }),
+    }
+}
+
+fn duplicate() -> Value {
+    ui::message(
+        4000007,
+        "An account with the same identifier (email, phone, username, ...) exists already.",
+        "error",
+        None,
+    )
+}
+
+/// A new identity about to be created with its first credential.
+pub struct Enrolment {
+    pub schema_id: String,
+    pub traits: Value,
+    pub method: String,
+    pub identifiers: Vec<String>,
+    pub config: String,
+    pub aal: Aal,
+    /// The third party that vouched for the identity (OIDC), recorded on the session.
+    pub provider: Option<String>,
+}
+
+/// Creates the identity, its credential and its first session in one write. `None` when one
+/// of the credential's identifiers belongs to another identity already.
+pub async fn enrol(
+    app: &App,
+    enrolment: Enrolment,
+    client: &ClientInfo,
+) -> Result<Option<Submitted>, ApiError> {
+    enrol_as(app, Uuid::new_v4(), enrolment, client).await
+}
+
+async fn enrol_as(
+    app: &App,
+    id: Uuid,
+    enrolment: Enrolment,
+    client: &ClientInfo,
+) -> Result<Option<Submitted>, ApiError> {
+    let now = app.now();
+    let identity = Identity {
+        id,
+        schema_id: enrolment.schema_id,
+        state: IdentityState::Active,
+        traits: enrolment.traits,
+        metadata_public: None,
+        metadata_admin: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let credential = Credential {
+        identity_id: identity.id,
+        method: enrolment.method.clone(),
+        identifiers: enrolment.identifiers,
+        config: enrolment.config,
         version: 1,
         created_at: now,
         updated_at: now,
     };
-    let (session, token) = sessions::start(
-        app,
-        identity.id,
-        factor.id(),
-        host_aal(factor.info.aal),
-        client,
-    );
+    let (mut session, token) =
+        sessions::start(app, identity.id, &enrolment.method, enrolment.aal, client);
+    if let Some(method) = session.methods.last_mut() {
+        method.provider = enrolment.provider;
+    }
     let stored = (identity.clone(), credential, session.clone());
     let created = app
         .db(move |s| {
@@ -93,28 +165,19 @@ pub async fn submit(
         })
         .await?;
     if !created {
-        let msg = ui::message(
-            4000007,
-            "An account with the same identifier (email, phone, username, ...) exists already.",
-            "error",
-            None,
-        );
-        return Ok(Submitted::Rejected {
-            flow: reject(app, flow, &input, vec![msg], vec![]).await?,
-        });
+        return Ok(None);
     }
-    finish_flow(app, flow).await?;
     let public = &app.public_base;
     let body = json!({
         "identity": identity_json(&identity, public),
         "session": session_json(&session, &identity, public, now),
     });
-    Ok(Submitted::SessionStarted {
+    Ok(Some(Submitted::SessionStarted {
         session: Box::new(session),
         identity: Box::new(identity),
         token,
         body,
-    })
+    }))
 }
 
 /// A completed flow stays readable but cannot be submitted again.

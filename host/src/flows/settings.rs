@@ -152,7 +152,17 @@ pub async fn submit(
                 app.db(move |s| s.update_session(&session)).await?;
             }
         }
+        Ok(SubmitOutcome::Redirect(to)) => {
+            return super::external::redirect(app, flow, &factor, to).await;
+        }
         Ok(SubmitOutcome::CredentialRemoved) => {
+            if factor.info.role == FactorRole::First
+                && !has_other_first_factor(app, identity_id, &method).await?
+            {
+                return Ok(Submitted::Rejected {
+                    flow: reject(app, flow, &input, vec![last_sign_in_method()], vec![]).await?,
+                });
+            }
             let m = method.clone();
             app.db(move |s| s.delete_credential(identity_id, &m))
                 .await?;
@@ -181,6 +191,15 @@ pub async fn submit(
             });
         }
     }
+    show_saved(app, flow, identity).await
+}
+
+/// The flow rebuilt for the identity as it is now, with "Your changes have been saved!".
+pub async fn show_saved(
+    app: &App,
+    mut flow: Flow,
+    identity: &Identity,
+) -> Result<Submitted, ApiError> {
     super::render(app, &mut flow, Some(identity)).await?;
     saved(&mut flow);
     let stored = flow.clone();
@@ -188,6 +207,39 @@ pub async fn submit(
     Ok(Submitted::FlowUpdated {
         flow: flow_json(app, &flow).await?,
     })
+}
+
+/// Whether the identity keeps a usable way to sign in without its `method` credential: a
+/// credential of another first factor that its plugin counts toward an AAL.
+async fn has_other_first_factor(
+    app: &App,
+    identity_id: uuid::Uuid,
+    method: &str,
+) -> Result<bool, ApiError> {
+    let credentials = app.db(move |s| s.credentials_of(identity_id)).await?;
+    for credential in credentials.iter().filter(|c| c.method != method) {
+        let Some(factor) = app.factors.get(&credential.method) else {
+            continue;
+        };
+        if factor.info.role == FactorRole::First
+            && factor
+                .credential_aal(crate::flows::wit_credential(credential))
+                .await?
+                .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn last_sign_in_method() -> Value {
+    ui::message(
+        4000001,
+        "This is the last way you can sign in. Set a password or link another account before removing it.",
+        "error",
+        None,
+    )
 }
 
 fn duplicate() -> Value {

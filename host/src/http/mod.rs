@@ -1,6 +1,7 @@
 //! The HTTP edge: thin handlers that parse, call the flow engine, and shape Kratos responses.
 
 mod admin;
+mod callback;
 mod health;
 mod selfservice;
 mod sessions_api;
@@ -11,6 +12,7 @@ use axum::Router;
 
 pub fn public_router(app: SharedApp) -> Router {
     selfservice::routes()
+        .merge(callback::routes())
         .merge(sessions_api::routes())
         .merge(health::routes())
         .fallback(not_found)

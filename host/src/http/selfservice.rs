@@ -5,7 +5,7 @@
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
-use crate::browser::{csrf, return_to};
+use crate::browser::{continuity, csrf, return_to};
 use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
@@ -95,7 +95,12 @@ pub struct IdParam {
 
 /// Where a browser goes after it signed in or up: the flow's `return_to`, else the
 /// configured after-URL for the method, else `selfservice.default_browser_return_url`.
-fn after_url(app: &App, kind: FlowKind, return_to: Option<&str>, method: &str) -> String {
+pub(super) fn after_url(
+    app: &App,
+    kind: FlowKind,
+    return_to: Option<&str>,
+    method: &str,
+) -> String {
     if let Some(rt) = return_to {
         return rt.to_string();
     }
@@ -140,7 +145,7 @@ fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// Browser errors that carry `redirect_browser_to` become that redirect for page loads.
-fn for_mode(err: ApiError, mode: Mode) -> Response {
+pub(super) fn for_mode(err: ApiError, mode: Mode) -> Response {
     if mode == Mode::Browser
         && let Some(to) = err.extra.get("redirect_browser_to").and_then(Value::as_str)
     {
@@ -346,10 +351,11 @@ async fn submit_flow(
             request_mode,
         )
     })?;
-    let input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
+    let mut input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
     let flow = flows::find(app, &id, kind)
         .await
         .map_err(|e| (e, request_mode))?;
+    flows::infer_method(app, &flow, &mut input);
     let mode = match flow.variant {
         FlowVariant::Api => Mode::Api,
         FlowVariant::Browser => request_mode,
@@ -422,7 +428,7 @@ async fn submit_flow(
 ///
 /// Policies that want `login-completion` decide instead: one that requires aal2 sends the
 /// browser on to the second factor; one that denies ends the new session and the login fails.
-async fn step_up_url(
+pub(super) async fn step_up_url(
     app: &App,
     outcome: &Submitted,
     kind: FlowKind,
@@ -471,7 +477,7 @@ async fn step_up_url(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn respond(
+pub(super) fn respond(
     app: &App,
     outcome: Submitted,
     mode: Mode,
@@ -493,6 +499,27 @@ fn respond(
         return with_cookies(resp, &[cookie]);
     }
     match (outcome, mode) {
+        (Submitted::Redirect { .. }, Mode::Api) => ApiError::bad_request(format!(
+            "The `{method}` method signs in through a browser; start a browser flow instead of an API flow."
+        ))
+        .into_response(),
+        (
+            Submitted::Redirect {
+                to,
+                flow_id,
+                expires_at,
+            },
+            mode,
+        ) => {
+            let lifetime = (expires_at - app.now()).num_seconds().max(1);
+            let cookie = continuity::set(app, flow_id, lifetime);
+            let resp = if mode == Mode::Browser {
+                see_other(&to)
+            } else {
+                ApiError::browser_location_change_required(to).into_response()
+            };
+            with_cookies(resp, &[cookie])
+        }
         (
             Submitted::SessionStarted {
                 token, mut body, ..

@@ -131,6 +131,19 @@ impl Factor {
             .await
     }
 
+    /// The browser came back from a third party to this method's callback URL.
+    pub async fn callback(
+        self: &Arc<Self>,
+        ctx: FlowContext,
+        key: String,
+        query: Vec<(String, String)>,
+    ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
+        self.call("callback", move |g, s| {
+            g.call_callback(s, &ctx, &key, &query)
+        })
+        .await
+    }
+
     /// Asked once per distinct credential content; see [`aal_cache`].
     pub async fn credential_aal(
         self: &Arc<Self>,
