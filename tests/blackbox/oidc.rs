@@ -72,10 +72,11 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    setup_with("")
+    setup_with("    registration: { enabled: true }")
 }
 
-fn setup_with(extra_selfservice_flows: &str) -> Setup {
+/// `flows` is the YAML under `selfservice.flows`, indented by four spaces.
+fn setup_with(flows: &str) -> Setup {
     let port = free_port();
     let callback = format!("http://127.0.0.1:{port}/self-service/methods/oidc/callback/{PROVIDER}");
     let provider = OpenIdProvider::start(&callback);
@@ -86,8 +87,7 @@ fn setup_with(extra_selfservice_flows: &str) -> Setup {
             r#"
 selfservice:
   flows:
-    registration: {{ enabled: true }}
-{extra_selfservice_flows}
+{flows}
   methods:
     oidc:
       enabled: true
@@ -638,5 +638,21 @@ fn an_unreachable_provider_ends_in_a_message() {
         "{}",
         flow["ui"]
     );
+    assert_eq!(identity_count(&setup.server), 0);
+}
+
+#[test]
+fn with_sign_up_disabled_an_unknown_subject_is_told_so() {
+    let setup = setup_with("    registration: { enabled: false }");
+    let browser = Browser::new(&setup.server);
+    let refused = browser.visit("/self-service/registration/browser");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.body["error"]["id"], "self_service_flow_disabled");
+
+    let done = sign_in_with_provider(&setup, &browser, "login", "ivan@example.org");
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(!session_cookie_set(&done));
+    let flow = flow_at(&browser, &done.location.unwrap());
+    assert!(message_ids(&flow).contains(&4000001), "{}", flow["ui"]);
     assert_eq!(identity_count(&setup.server), 0);
 }

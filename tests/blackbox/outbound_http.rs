@@ -16,23 +16,26 @@ const GREETING: &str = "hello from the upstream server";
 /// A one-thread-per-connection HTTP/1.1 server with a fixed route per path.
 struct Upstream {
     port: u16,
-    /// How often `/target` (where `/redirect` points) was asked for.
-    target_hits: Arc<AtomicUsize>,
+    /// How often `/target` (where `/redirect` points), `/cacheable` and `/ok` were asked for.
+    hits: Arc<Hits>,
 }
 
 impl Upstream {
     fn start() -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let target_hits = Arc::new(AtomicUsize::new(0));
-        let hits = target_hits.clone();
+        let all_hits = Arc::new(Hits::default());
+        let hits = all_hits.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let hits = hits.clone();
                 std::thread::spawn(move || serve(stream, port, &hits));
             }
         });
-        Upstream { port, target_hits }
+        Upstream {
+            port,
+            hits: all_hits,
+        }
     }
 
     fn origin(&self) -> String {
@@ -44,7 +47,14 @@ impl Upstream {
     }
 }
 
-fn serve(mut stream: TcpStream, port: u16, target_hits: &AtomicUsize) {
+#[derive(Default)]
+struct Hits {
+    target: AtomicUsize,
+    cacheable: AtomicUsize,
+    ok: AtomicUsize,
+}
+
+fn serve(mut stream: TcpStream, port: u16, hits: &Hits) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -56,14 +66,25 @@ fn serve(mut stream: TcpStream, port: u16, target_hits: &AtomicUsize) {
     let head = String::from_utf8_lossy(&head);
     let path = head.split(' ').nth(1).unwrap_or("/").to_string();
     let (status, extra, body) = match path.as_str() {
-        "/ok" => ("200 OK", String::new(), GREETING.as_bytes().to_vec()),
+        "/ok" => {
+            hits.ok.fetch_add(1, Ordering::SeqCst);
+            ("200 OK", String::new(), GREETING.as_bytes().to_vec())
+        }
+        "/cacheable" => {
+            hits.cacheable.fetch_add(1, Ordering::SeqCst);
+            (
+                "200 OK",
+                "Cache-Control: public, max-age=300\r\n".to_string(),
+                GREETING.as_bytes().to_vec(),
+            )
+        }
         "/redirect" => (
             "302 Found",
             format!("Location: http://127.0.0.1:{port}/target\r\n"),
             Vec::new(),
         ),
         "/target" => {
-            target_hits.fetch_add(1, Ordering::SeqCst);
+            hits.target.fetch_add(1, Ordering::SeqCst);
             ("200 OK", String::new(), b"followed".to_vec())
         }
         "/slow" => {
@@ -197,7 +218,7 @@ fn redirects_come_back_unfollowed() {
             upstream.port
         )
     );
-    assert_eq!(upstream.target_hits.load(Ordering::SeqCst), 0);
+    assert_eq!(upstream.hits.target.load(Ordering::SeqCst), 0);
 }
 
 #[test]
@@ -263,5 +284,27 @@ fn plugin_check_reports_the_outbound_grant() {
             "plugins.factors[0] grants https://accounts.example.com (private addresses refused)"
         ),
         "{out}"
+    );
+}
+
+#[test]
+fn responses_marked_cacheable_are_reused_within_the_grant() {
+    let upstream = Upstream::start();
+    let work = Workdir::new();
+    let server = start(&work, &upstream);
+    let cacheable = upstream.url("/cacheable");
+    for _ in 0..3 {
+        assert!(fetch(&server, "open", &cacheable).starts_with("status 200"));
+    }
+    assert_eq!(upstream.hits.cacheable.load(Ordering::SeqCst), 1);
+    // Without Cache-Control every request goes out.
+    for _ in 0..2 {
+        assert!(fetch(&server, "open", &upstream.url("/ok")).starts_with("status 200"));
+    }
+    assert_eq!(upstream.hits.ok.load(Ordering::SeqCst), 2);
+    // Another plugin does not read the first one's cache, and its grant still applies.
+    assert_eq!(
+        fetch(&server, "public", &cacheable),
+        format!("error not-allowed {}", upstream.origin())
     );
 }

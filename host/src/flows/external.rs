@@ -263,6 +263,16 @@ async fn sign_up(
     subject: ExternalSubject,
 ) -> Result<Completed, ApiError> {
     let method = cb.factor.id();
+    if !app.config.selfservice.flows.registration.enabled {
+        let message = ui::message(
+            4000001,
+            "No account is linked to this sign-in, and signing up is disabled.",
+            "error",
+            None,
+        );
+        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
+        return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+    }
     let traits: Value = serde_json::from_str(&subject.traits_json)
         .ok()
         .filter(Value::is_object)

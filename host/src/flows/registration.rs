@@ -23,6 +23,9 @@ pub async fn submit(
     input: Map<String, Value>,
     client: &ClientInfo,
 ) -> Result<Submitted, ApiError> {
+    if !app.config.selfservice.flows.registration.enabled {
+        return Err(disabled());
+    }
     let factor = submitted_method(app, &input, FlowKind::Registration)?;
     if let Some(done) = external::finish_pending(app, flow.clone(), &input, &factor, client).await?
     {
@@ -178,6 +181,12 @@ async fn enrol_as(
         token,
         body,
     }))
+}
+
+/// `selfservice.flows.registration.enabled: false`: nobody signs up on their own.
+pub fn disabled() -> ApiError {
+    ApiError::bad_request("Registration is not allowed because it was disabled.")
+        .with_id("self_service_flow_disabled")
 }
 
 /// A completed flow stays readable but cannot be submitted again.

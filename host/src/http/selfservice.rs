@@ -184,6 +184,9 @@ async fn init_flow(
     mode: Mode,
     peer: Option<std::net::IpAddr>,
 ) -> Result<Response, ApiError> {
+    if kind == FlowKind::Registration && !app.config.selfservice.flows.registration.enabled {
+        return Err(registration::disabled());
+    }
     let requested_aal = parse_aal(params.aal.as_deref())?;
     let refresh = params.refresh.unwrap_or(false);
     check_return_to(app, params.return_to.as_deref())?;

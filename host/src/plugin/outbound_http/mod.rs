@@ -9,6 +9,7 @@
 //! Bodies and header values are never logged: they carry tokens and client secrets.
 
 mod address;
+mod cache;
 
 use super::bindings::latchkey::host::outbound_http::{Error, Request, Response};
 use crate::config::{Origin, OutboundHttp};
@@ -52,7 +53,7 @@ pub fn send(
         .and_then(|url| Origin::of(&url))
         .map(|origin| origin.to_string())
         .unwrap_or_default();
-    let result = exchange(grant, deadline(grant, call_deadline, started), req);
+    let result = exchange(plugin, grant, deadline(grant, call_deadline, started), req);
     let ms = started.elapsed().as_millis() as u64;
     match &result {
         Ok(resp) => tracing::debug!(
@@ -81,13 +82,22 @@ fn deadline(grant: &OutboundHttp, call_deadline: Option<Instant>, now: Instant) 
     call_deadline.map_or(own, |call| own.min(call))
 }
 
-fn exchange(grant: &OutboundHttp, deadline: Instant, req: Request) -> Result<Response, Error> {
+fn exchange(
+    plugin: &str,
+    grant: &OutboundHttp,
+    deadline: Instant,
+    req: Request,
+) -> Result<Response, Error> {
     let url = parse_url(&req.url)?;
     check_method(&req.method)?;
     let headers = check_headers(req.headers)?;
     let origin = Origin::of(&url).ok_or_else(|| invalid("the URL has no host"))?;
     if !grant.allows(&url) {
         return Err(Error::NotAllowed(origin.to_string()));
+    }
+    let cache_key = cache::key(plugin, &req.method, url.as_str(), &headers, &req.body);
+    if let Some(hit) = cache_key.as_ref().and_then(cache::lookup) {
+        return Ok(hit);
     }
 
     let host = url.host().ok_or_else(|| invalid("the URL has no host"))?;
@@ -156,11 +166,15 @@ fn exchange(grant: &OutboundHttp, deadline: Instant, req: Request) -> Result<Res
     if body.len() as u64 > cap {
         return Err(Error::TooLarge);
     }
-    Ok(Response {
+    let response = Response {
         status,
         headers: response_headers,
         body,
-    })
+    };
+    if let Some(key) = cache_key {
+        cache::store(key, &response);
+    }
+    Ok(response)
 }
 
 fn invalid(message: impl Into<String>) -> Error {
