@@ -32,6 +32,16 @@ pub fn message(id: u32, text: impl Into<String>, kind: &str, context: Option<Val
     obj
 }
 
+/// Kratos' 4000007: a credential identifier that belongs to another identity.
+pub fn duplicate_identifier() -> Value {
+    message(
+        4000007,
+        "An account with the same identifier (email, phone, username, ...) exists already.",
+        "error",
+        None,
+    )
+}
+
 pub fn node_json(node: &UiNode) -> Value {
     let (node_type, attributes) = match &node.attributes {
         NodeAttributes::Input(a) => {

@@ -139,23 +139,41 @@ fn html_attr(html: &str, after: &str, attr: &str) -> Option<String> {
     Some(rest[start..end].replace("&amp;", "&"))
 }
 
-/// Follows the provider's redirects and fills in its login (as `login`) and consent forms,
-/// until the provider sends the browser back to Latchkey; returns that callback URL.
-fn through_provider(browser: &Browser, start: &str, login: &str, server: &Server) -> String {
+/// Follows the provider's redirects, answering each of its pages with `answer` (which returns
+/// the provider's response to it), until the provider sends the browser back to Latchkey;
+/// returns that callback URL.
+fn at_provider(
+    browser: &Browser,
+    start: &str,
+    server: &Server,
+    answer: impl Fn(&str, &str) -> BrowserResp,
+) -> String {
     let mut next = start.to_string();
     for _ in 0..12 {
         if next.starts_with(&server.public) {
             return next;
         }
         let page = browser.visit(&next);
-        if let Some(location) = page.location {
-            next = absolute(&next, &location);
-            continue;
-        }
-        let html = page.body.as_str().unwrap_or_default().to_string();
-        assert_eq!(page.status, 200, "provider page {next}: {html}");
-        let action = html_attr(&html, "<form", "action").expect("a form on the provider's page");
-        let answer = if html.contains(r#"name="prompt" value="login""#) {
+        let location = match page.location {
+            Some(location) => location,
+            None => {
+                let html = page.body.as_str().unwrap_or_default().to_string();
+                assert_eq!(page.status, 200, "provider page {next}: {html}");
+                answer(&next, &html)
+                    .location
+                    .expect("the provider redirects")
+            }
+        };
+        next = absolute(&next, &location);
+    }
+    panic!("the provider never sent the browser back");
+}
+
+/// Signs in at the provider as `login` and consents.
+fn through_provider(browser: &Browser, start: &str, login: &str, server: &Server) -> String {
+    at_provider(browser, start, server, |_, html| {
+        let action = html_attr(html, "<form", "action").expect("a form on the provider's page");
+        if html.contains(r#"name="prompt" value="login""#) {
             browser.post_form(
                 &action,
                 &[("prompt", "login"), ("login", login), ("password", "any")],
@@ -164,36 +182,20 @@ fn through_provider(browser: &Browser, start: &str, login: &str, server: &Server
             browser.post_form(&action, &[("prompt", "consent")])
         } else {
             panic!("unexpected provider page: {html}");
-        };
-        next = absolute(&action, &answer.location.expect("the provider redirects"));
-    }
-    panic!("the provider never sent the browser back");
+        }
+    })
 }
 
-/// The provider's abort link on its login page: the user cancels.
+/// Follows the abort link on the provider's login page: the user cancels.
 fn cancel_at_provider(browser: &Browser, start: &str, server: &Server) -> String {
-    let mut next = start.to_string();
-    for _ in 0..12 {
-        if next.starts_with(&server.public) {
-            return next;
-        }
-        let page = browser.visit(&next);
-        if let Some(location) = page.location {
-            next = absolute(&next, &location);
-            continue;
-        }
-        let html = page.body.as_str().unwrap_or_default().to_string();
-        let abort = html_attr(&html, "/abort", "href")
-            .or_else(|| {
-                let i = html.find("/abort")?;
-                let start = html[..i].rfind('"')? + 1;
-                let end = i + html[i..].find('"')?;
-                Some(html[start..end].to_string())
-            })
+    at_provider(browser, start, server, |url, html| {
+        let i = html
+            .find("/abort")
             .expect("an abort link on the provider's page");
-        next = absolute(&next, &abort);
-    }
-    panic!("the provider never sent the browser back");
+        let from = html[..i].rfind('"').unwrap() + 1;
+        let to = i + html[i..].find('"').unwrap();
+        browser.visit(&absolute(url, &html[from..to].replace("&amp;", "&")))
+    })
 }
 
 fn absolute(base: &str, location: &str) -> String {

@@ -19,7 +19,6 @@ use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, IdentityState};
 use crate::plugin::Factor;
 use crate::plugin::types::{ExternalSubject, Redirect, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
-use crate::store::StoreError;
 use crate::ui;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -33,6 +32,20 @@ struct Pending {
     key: String,
     identifiers: Vec<String>,
     config: String,
+}
+
+impl Pending {
+    fn enrolment(self, schema: &IdentitySchema, traits: Value, factor: &Factor) -> Enrolment {
+        Enrolment {
+            schema_id: schema.id.clone(),
+            traits,
+            method: factor.id().to_string(),
+            identifiers: self.identifiers,
+            config: self.config,
+            aal: host_aal(factor.info.aal),
+            provider: Some(self.key),
+        }
+    }
 }
 
 /// Where a pending sign-up waits: beside the plugin's own state, under a key no method id can
@@ -292,19 +305,23 @@ async fn sign_up(
         let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
         return ask_for_traits(app, flow, method, pending, &traits, node_messages).await;
     }
-    let enrolment = Enrolment {
-        schema_id: schema.id.clone(),
-        traits,
-        method: method.to_string(),
-        identifiers: pending.identifiers,
-        config: pending.config,
-        aal: host_aal(cb.factor.info.aal),
-        provider: Some(pending.key),
-    };
-    let submitted = match registration::enrol(app, enrolment, cb.client).await? {
+    let submitted = match registration::enrol(
+        app,
+        pending.enrolment(schema, traits, &cb.factor),
+        cb.client,
+    )
+    .await?
+    {
         Some(submitted) => submitted,
         None => {
-            let shown = reject(app, flow.clone(), &Map::new(), vec![duplicate()], vec![]).await?;
+            let shown = reject(
+                app,
+                flow.clone(),
+                &Map::new(),
+                vec![ui::duplicate_identifier()],
+                vec![],
+            )
+            .await?;
             return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
         }
     };
@@ -421,17 +438,9 @@ pub async fn finish_pending(
         let shown = reject(app, flow, input, vec![message], vec![]).await?;
         return Ok(Some(Submitted::Rejected { flow: shown }));
     }
-    let enrolment = Enrolment {
-        schema_id: schema.id.clone(),
-        traits,
-        method: factor.id().to_string(),
-        identifiers: pending.identifiers,
-        config: pending.config,
-        aal: host_aal(factor.info.aal),
-        provider: Some(pending.key),
-    };
+    let enrolment = pending.enrolment(schema, traits, factor);
     let Some(submitted) = registration::enrol(app, enrolment, client).await? else {
-        let shown = reject(app, flow, input, vec![duplicate()], vec![]).await?;
+        let shown = reject(app, flow, input, vec![ui::duplicate_identifier()], vec![]).await?;
         return Ok(Some(Submitted::Rejected { flow: shown }));
     };
     flow.plugin_state.remove(&pending_key(factor.id()));
@@ -477,15 +486,6 @@ async fn identifier_taken(
     Ok(None)
 }
 
-fn duplicate() -> Value {
-    ui::message(
-        4000007,
-        "An account with the same identifier (email, phone, username, ...) exists already.",
-        "error",
-        None,
-    )
-}
-
 /// Links the subject to the signed-in identity. The plugin merged it into the identity's
 /// credential; a subject another identity signs in with is refused.
 async fn link(
@@ -512,26 +512,17 @@ async fn link(
         let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
         return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
     }
-    let now = app.now();
-    let expected = credential.as_ref().map(|c| c.version).unwrap_or(0);
-    let new = Credential {
+    let stored = settings::replace_credential(
+        app,
         identity_id,
-        method: method.clone(),
-        identifiers: subject.credential.identifiers,
-        config: subject.credential.config_json,
-        version: expected,
-        created_at: credential.as_ref().map(|c| c.created_at).unwrap_or(now),
-        updated_at: now,
-    };
-    let clash = app
-        .db(move |s| match s.put_credential(&new, Some(expected)) {
-            Ok(_) => Ok(false),
-            Err(StoreError::DuplicateIdentifier { .. }) => Ok(true),
-            Err(e) => Err(e),
-        })
-        .await?;
-    if clash {
-        let shown = reject(app, flow.clone(), &Map::new(), vec![duplicate()], vec![]).await?;
+        &method,
+        subject.credential,
+        credential.as_ref(),
+    )
+    .await?;
+    if !stored {
+        let message = ui::duplicate_identifier();
+        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
         return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
     }
     let submitted = settings::show_saved(app, flow.clone(), &active.identity).await?;

@@ -87,18 +87,9 @@ pub async fn submit(
             Ok(submitted)
         }
         None => Ok(Submitted::Rejected {
-            flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+            flow: reject(app, flow, &input, vec![ui::duplicate_identifier()], vec![]).await?,
         }),
     }
-}
-
-fn duplicate() -> Value {
-    ui::message(
-        4000007,
-        "An account with the same identifier (email, phone, username, ...) exists already.",
-        "error",
-        None,
-    )
 }
 
 /// A new identity about to be created with its first credential.

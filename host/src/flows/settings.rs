@@ -10,7 +10,7 @@ use crate::flows::{flow_json, wit_kind};
 use crate::identity::schema::{IdentitySchema, traits_from_input};
 use crate::model::{Credential, Flow, FlowKind, Identity};
 use crate::plugin::policy_types::Hook;
-use crate::plugin::types::{FactorRole, SubmitOutcome};
+use crate::plugin::types::{CredentialWrite, FactorRole, SubmitOutcome};
 use crate::sessions::ActiveSession;
 use crate::store::StoreError;
 use crate::ui;
@@ -121,27 +121,10 @@ pub async fn submit(
     let ctx = plugin_context(app, &flow, factor.id(), Some(identity), credential.as_ref());
     match factor.submit(ctx, plugin_input(&input)).await? {
         Ok(SubmitOutcome::CredentialSet(write)) => {
-            let now = app.now();
-            let expected = credential.as_ref().map(|c| c.version).unwrap_or(0);
-            let new = Credential {
-                identity_id,
-                method: method.clone(),
-                identifiers: write.identifiers,
-                config: write.config_json,
-                version: expected,
-                created_at: credential.as_ref().map(|c| c.created_at).unwrap_or(now),
-                updated_at: now,
-            };
-            let stored = app
-                .db(move |s| match s.put_credential(&new, Some(expected)) {
-                    Ok(_) => Ok(None),
-                    Err(StoreError::DuplicateIdentifier { identifier, .. }) => Ok(Some(identifier)),
-                    Err(e) => Err(e),
-                })
-                .await?;
-            if stored.is_some() {
+            if !replace_credential(app, identity_id, &method, write, credential.as_ref()).await? {
                 return Ok(Submitted::Rejected {
-                    flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+                    flow: reject(app, flow, &input, vec![ui::duplicate_identifier()], vec![])
+                        .await?,
                 });
             }
             // Setting up a second factor proves it on the spot: the session that did it is
@@ -209,6 +192,36 @@ pub async fn show_saved(
     })
 }
 
+/// Stores `write` as the identity's `method` credential in place of `existing`, checking that
+/// nobody changed it meanwhile. `false` when an identifier belongs to another identity.
+pub async fn replace_credential(
+    app: &App,
+    identity_id: uuid::Uuid,
+    method: &str,
+    write: CredentialWrite,
+    existing: Option<&Credential>,
+) -> Result<bool, ApiError> {
+    let now = app.now();
+    let expected = existing.map(|c| c.version).unwrap_or(0);
+    let new = Credential {
+        identity_id,
+        method: method.to_string(),
+        identifiers: write.identifiers,
+        config: write.config_json,
+        version: expected,
+        created_at: existing.map(|c| c.created_at).unwrap_or(now),
+        updated_at: now,
+    };
+    let stored = app
+        .db(move |s| match s.put_credential(&new, Some(expected)) {
+            Ok(_) => Ok(true),
+            Err(StoreError::DuplicateIdentifier { .. }) => Ok(false),
+            Err(e) => Err(e),
+        })
+        .await?;
+    Ok(stored)
+}
+
 /// Whether the identity keeps a usable way to sign in without its `method` credential: a
 /// credential of another first factor that its plugin counts toward an AAL.
 async fn has_other_first_factor(
@@ -237,15 +250,6 @@ fn last_sign_in_method() -> Value {
     ui::message(
         4000001,
         "This is the last way you can sign in. Set a password or link another account before removing it.",
-        "error",
-        None,
-    )
-}
-
-fn duplicate() -> Value {
-    ui::message(
-        4000007,
-        "An account with the same identifier (email, phone, username, ...) exists already.",
         "error",
         None,
     )
@@ -315,7 +319,7 @@ async fn update_profile(
         .await?;
     if clash.is_some() {
         return Ok(Submitted::Rejected {
-            flow: reject(app, flow, &input, vec![duplicate()], vec![]).await?,
+            flow: reject(app, flow, &input, vec![ui::duplicate_identifier()], vec![]).await?,
         });
     }
     super::render(app, &mut flow, Some(&updated)).await?;
