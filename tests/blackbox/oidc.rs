@@ -321,7 +321,10 @@ fn a_single_page_app_gets_the_provider_url_as_json() {
 
     // API flows cannot come back from a browser, and say so.
     let api = setup.server.get("/self-service/login/api");
-    let action = action_of(&api.body);
+    let action = format!(
+        "/self-service/login?flow={}",
+        api.body["id"].as_str().unwrap()
+    );
     let resp = setup
         .server
         .post_json(&action, &json!({ "method": "oidc", "provider": PROVIDER }));
