@@ -40,10 +40,11 @@ impl OpenIdProvider {
             .stderr(Stdio::null())
             .spawn()
             .expect("starting node (Node.js must be installed)");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        stdout.read_line(&mut line).unwrap();
+        // Keep reading: a closed pipe would kill the provider at its next line of output.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let issuer = line.trim().to_string();
         assert!(
             issuer.starts_with("http://127.0.0.1:"),
@@ -224,6 +225,9 @@ fn press_provider(browser: &Browser, kind: &str) -> String {
     );
     assert_eq!(pressed.status, 303, "{}", pressed.body);
     let to = pressed.location.unwrap();
+    if !to.starts_with("http://127.0.0.1") || to.contains("/self-service/") {
+        panic!("not sent to the provider: {}", flow_at(browser, &to)["ui"]);
+    }
     assert!(to.contains("code_challenge_method=S256"), "{to}");
     to
 }
@@ -281,7 +285,7 @@ fn sign_up_then_sign_in_with_the_provider() {
     let me = whoami(&browser);
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["identity"]["traits"]["email"], "alice@example.org");
-    assert_eq!(me.body["aal"], "aal1");
+    assert_eq!(me.body["authenticator_assurance_level"], "aal1");
     let methods = me.body["authentication_methods"].as_array().unwrap();
     assert_eq!(methods.len(), 1);
     assert_eq!(methods[0]["method"], "oidc");
@@ -293,7 +297,9 @@ fn sign_up_then_sign_in_with_the_provider() {
         .admin_get(&format!("/admin/identities/{id}?include_credential=oidc"));
     assert_eq!(
         full.body["credentials"]["oidc"]["identifiers"],
-        json!([format!("{PROVIDER}:alice@example.org")])
+        json!([format!("{PROVIDER}:alice@example.org")]),
+        "{}",
+        full.body
     );
 
     // A new browser signs in through the login flow and gets the same identity.
@@ -456,7 +462,10 @@ fn an_oidc_identity_adds_a_password_and_signs_in_either_way() {
         .login("carol@example.org", "a new long passphrase 42");
     assert_eq!(by_password.status, 200, "{}", by_password.body);
     assert_eq!(by_password.body["session"]["identity"]["id"], id.as_str());
-    assert_eq!(by_password.body["session"]["aal"], "aal1");
+    assert_eq!(
+        by_password.body["session"]["authenticator_assurance_level"],
+        "aal1"
+    );
 
     // Both first factors in one session are still aal1.
     let again = Browser::new(&setup.server);
@@ -482,7 +491,7 @@ fn an_oidc_identity_adds_a_password_and_signs_in_either_way() {
         .map(|m| m["method"].as_str().unwrap())
         .collect();
     assert_eq!(methods, ["oidc", "password"]);
-    assert_eq!(me.body["aal"], "aal1");
+    assert_eq!(me.body["authenticator_assurance_level"], "aal1");
 
     // With a password set, the provider can be unlinked, and linked again.
     let (_, resp) = settings_submit(&browser, &[("unlink", PROVIDER)]);

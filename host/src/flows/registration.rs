@@ -36,13 +36,6 @@ pub async fn submit(
     let traits = traits_from_input(&input);
 
     let errors = schema.validate(&traits);
-    if !errors.is_empty() {
-        let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
-        return Ok(Submitted::Rejected {
-            flow: reject(app, flow, &input, vec![], node_messages).await?,
-        });
-    }
-
     let ctx_identity = Identity {
         id: Uuid::new_v4(),
         schema_id: schema_id.clone(),
@@ -54,11 +47,20 @@ pub async fn submit(
         updated_at: app.now(),
     };
     let ctx = plugin_context(app, &flow, factor.id(), Some(&ctx_identity), None);
-    let write = match factor.submit(ctx, plugin_input(&input)).await? {
+    let outcome = factor.submit(ctx, plugin_input(&input)).await?;
+    // A method that signs up through a third party gets its traits from there, so the form's
+    // traits do not stop it; any other answer waits for traits that validate.
+    if let Ok(SubmitOutcome::Redirect(to)) = outcome {
+        return external::redirect(app, flow, &factor, to).await;
+    }
+    if !errors.is_empty() {
+        let node_messages = errors.into_iter().map(|e| (e.node, e.message)).collect();
+        return Ok(Submitted::Rejected {
+            flow: reject(app, flow, &input, vec![], node_messages).await?,
+        });
+    }
+    let write = match outcome {
         Ok(SubmitOutcome::CredentialSet(write)) => write,
-        Ok(SubmitOutcome::Redirect(to)) => {
-            return external::redirect(app, flow, &factor, to).await;
-        }
         Ok(_) => {
             return Err(ApiError::internal(format!(
                 "plugin `{}` answered a registration with an outcome that does not create a credential",

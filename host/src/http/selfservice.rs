@@ -514,7 +514,8 @@ pub(super) fn respond(
             },
             mode,
         ) => {
-            let lifetime = (expires_at - app.now()).num_seconds().max(1);
+            // Outliving the flow lets a late return be told "expired" and sent to a fresh flow.
+            let lifetime = (expires_at - app.now()).num_seconds().max(0) + 3600;
             let cookie = continuity::set(app, flow_id, lifetime);
             let resp = if mode == Mode::Browser {
                 see_other(&to)
