@@ -14,7 +14,8 @@ plugins:
 	rustup target add wasm32-wasip2 >/dev/null
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password -p latchkey-hostile-fixture \
 		-p latchkey-totp -p latchkey-lookup-secret -p latchkey-policy-fixture \
-		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example
+		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example \
+		-p latchkey-oidc
 	mkdir -p $(PLUGIN_DIR)
 	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
 	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm
@@ -24,6 +25,7 @@ plugins:
 	cp $(WASM_OUT)/latchkey_default_policy.wasm $(PLUGIN_DIR)/default_policy.wasm
 	cp $(WASM_OUT)/latchkey_scripted_policy.wasm $(PLUGIN_DIR)/scripted_policy.wasm
 	cp $(WASM_OUT)/latchkey_pin_example.wasm $(PLUGIN_DIR)/pin.wasm
+	cp $(WASM_OUT)/latchkey_oidc.wasm $(PLUGIN_DIR)/oidc.wasm
 
 build: plugins
 	$(CARGO) build -p latchkey

@@ -1,14 +1,16 @@
 //! The host capabilities a factor's logic needs, behind a trait so that the logic runs natively
 //! in unit tests with fixed randomness, a clock the test sets and a captured log
-//! ([`crate::testing::FakeEnv`]), and in the component against the host ([`Host`]).
-//!
-//! Outbound HTTP is not wrapped: none of the factors built on this crate uses it, and the host
-//! refuses it unless the operator grants origins (`plugins.factors[].outbound_http`). A plugin
-//! that needs it calls [`crate::bindings::latchkey::host::outbound_http::send`] directly.
+//! ([`crate::testing::FakeEnv`]), scripted HTTP answers, and in the component against the host
+//! ([`Host`]).
 
-use crate::bindings::latchkey::host::{clock, log, password_hashing, random, settings};
+use crate::bindings::latchkey::host::{
+    clock, log, outbound_http, password_hashing, random, settings,
+};
 
 pub use crate::bindings::latchkey::host::log::Level;
+pub use crate::bindings::latchkey::host::outbound_http::{
+    Error as HttpError, Request as HttpRequest, Response as HttpResponse,
+};
 pub use crate::bindings::latchkey::host::password_hashing::Argon2Params;
 
 pub trait Env {
@@ -36,6 +38,23 @@ pub trait Env {
     /// Whether `password` matches an argon2 (id, i or d) PHC string, compared in constant time.
     /// An error when the string is no usable argon2 hash.
     fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String>;
+
+    /// One HTTP request to a third party. The host reaches only the origins the operator
+    /// granted this plugin (`plugins.factors[].outbound_http.allow`), follows no redirects and
+    /// caps the time and the response size; without a grant every request is `not-allowed`.
+    /// An environment without outbound HTTP refuses every request the same way.
+    fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        Err(HttpError::NotAllowed(origin(&request.url).to_string()))
+    }
+}
+
+/// The scheme, host and port of a URL (`https://op.example:8443`), as `not-allowed` names it.
+pub fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
 }
 
 /// The real capabilities. It type-checks everywhere, so a plugin's `Guest` impl compiles in
@@ -74,5 +93,21 @@ impl Env for Host {
 
     fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
         password_hashing::argon2_verify(phc, password)
+    }
+
+    fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        outbound_http::send(&request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin;
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin("https://op.example/a?b#c"), "https://op.example");
+        assert_eq!(origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(origin("http://h:1?x=/"), "http://h:1");
     }
 }

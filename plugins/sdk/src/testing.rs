@@ -1,10 +1,11 @@
 //! A fake [`Env`] for native unit tests (not in component builds).
 
-use crate::env::{Argon2Params, Env, Level};
+use crate::env::{Argon2Params, Env, HttpError, HttpRequest, HttpResponse, Level};
 use std::cell::{Cell, RefCell};
 
-/// Deterministic "randomness", a settable clock, fixed settings and a log that tests can
-/// inspect. Argon2 runs in-process with the same crate the host uses.
+/// Deterministic "randomness", a settable clock, fixed settings, a log that tests can
+/// inspect, and outbound HTTP answered from a script. Argon2 runs in-process with the same
+/// crate the host uses.
 pub struct FakeEnv {
     pub now: Cell<i64>,
     /// Added to every random byte, so that two fake environments can differ.
@@ -12,6 +13,27 @@ pub struct FakeEnv {
     pub settings: String,
     /// One line per event: `Level message key=value…`.
     pub events: RefCell<Vec<String>>,
+    /// The answers to outbound HTTP, by method and URL ([`FakeEnv::respond`]).
+    pub http_script: RefCell<Vec<Scripted>>,
+    /// Every outbound request made, in order.
+    pub http_requests: RefCell<Vec<HttpRequest>>,
+}
+
+/// One scripted HTTP answer: every request with this method (any case) and exactly this URL
+/// gets `answer`.
+pub struct Scripted {
+    pub method: String,
+    pub url: String,
+    pub answer: Result<HttpResponse, HttpError>,
+}
+
+/// A response with a JSON body and `Content-Type: application/json`.
+pub fn json_response(status: u16, body: &serde_json::Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
 }
 
 impl Default for FakeEnv {
@@ -28,6 +50,8 @@ impl FakeEnv {
             seed: 0,
             settings: "{}".into(),
             events: RefCell::default(),
+            http_script: RefCell::default(),
+            http_requests: RefCell::default(),
         }
     }
 
@@ -39,6 +63,29 @@ impl FakeEnv {
     /// Moves the clock on.
     pub fn advance(&self, seconds: i64) {
         self.now.set(self.now.get() + seconds);
+    }
+
+    /// Answers every later `method` request for exactly `url` with `answer`, replacing an
+    /// earlier answer for the same request. A request nobody scripted fails with a transport
+    /// error that names it.
+    pub fn respond(&self, method: &str, url: &str, answer: Result<HttpResponse, HttpError>) {
+        let mut script = self.http_script.borrow_mut();
+        script.retain(|s| !(s.method.eq_ignore_ascii_case(method) && s.url == url));
+        script.push(Scripted {
+            method: method.into(),
+            url: url.into(),
+            answer,
+        });
+    }
+
+    /// The requests made so far to `url` (any method).
+    pub fn requests_to(&self, url: &str) -> Vec<HttpRequest> {
+        self.http_requests
+            .borrow()
+            .iter()
+            .filter(|r| r.url == url)
+            .cloned()
+            .collect()
     }
 }
 
@@ -95,6 +142,21 @@ impl Env for FakeEnv {
             Err(e) => Err(e.to_string()),
         }
     }
+
+    fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.http_requests.borrow_mut().push(request.clone());
+        self.http_script
+            .borrow()
+            .iter()
+            .find(|s| s.method.eq_ignore_ascii_case(&request.method) && s.url == request.url)
+            .map(|s| s.answer.clone())
+            .unwrap_or_else(|| {
+                Err(HttpError::Transport(format!(
+                    "no scripted answer for {} {}",
+                    request.method, request.url
+                )))
+            })
+    }
 }
 
 #[cfg(test)]
@@ -115,5 +177,40 @@ mod tests {
         assert_eq!(env.argon2_verify(&phc, b"1234"), Ok(true));
         assert_eq!(env.argon2_verify(&phc, b"1235"), Ok(false));
         assert!(env.argon2_verify("nope", b"1234").is_err());
+    }
+
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url: url.into(),
+            headers: vec![],
+            body: vec![],
+        }
+    }
+
+    #[test]
+    fn http_answers_from_the_script_and_records_requests() {
+        let env = FakeEnv::default();
+        let url = "https://op.example/a";
+        env.respond(
+            "get",
+            url,
+            Ok(json_response(200, &serde_json::json!({"a": 1}))),
+        );
+        let answer = env.http(get(url)).unwrap();
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (200, &br#"{"a":1}"#[..])
+        );
+        env.respond("GET", url, Err(HttpError::Timeout));
+        assert!(matches!(env.http(get(url)), Err(HttpError::Timeout)));
+        match env.http(get("https://op.example/b")) {
+            Err(HttpError::Transport(reason)) => {
+                assert!(reason.contains("GET https://op.example/b"), "{reason}")
+            }
+            other => panic!("unscripted request answered: {other:?}"),
+        }
+        assert_eq!(env.requests_to(url).len(), 2);
+        assert_eq!(env.http_requests.borrow().len(), 3);
     }
 }
