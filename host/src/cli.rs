@@ -2,8 +2,9 @@
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::plugin::check::{SUPPORTED_FACTOR_VERSIONS, check, outbound_grant};
+use crate::plugin::check::{check, outbound_grant};
 use crate::plugin::types::{FactorRole, FlowKind};
+use crate::plugin::versions;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,8 +13,17 @@ pub fn plugin_check(config: &Config, file: &Path) -> anyhow::Result<()> {
     let report = check(&runtime, file)?;
     let info = &report.info;
     println!("component:    {}", file.display());
+    let line = versions::line_of(&report.wit_version).unwrap_or_default();
+    let older = if line == versions::SUPPORTED[0] {
+        String::new()
+    } else {
+        format!(
+            "; older than the current {}, see docs/plugins.md#wit-versions",
+            versions::CURRENT
+        )
+    };
     println!(
-        "wit:          latchkey:factor@{} (this host supports {SUPPORTED_FACTOR_VERSIONS}: yes)",
+        "wit:          latchkey:factor@{} (this host supports {line}.x: yes){older}",
         report.wit_version
     );
     println!("method:       {}", info.id);

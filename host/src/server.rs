@@ -212,6 +212,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         clock,
         public_base,
         hot: Default::default(),
+        credential_turns: Default::default(),
         policies: crate::policy::reload::PolicySlot::new(policies),
         runtime,
     })

@@ -73,7 +73,10 @@ fn plugin_check_describes_a_good_plugin() {
     let (ok, out) = latchkey(&work, &["plugin", "check", wasm.to_str().unwrap()]);
     assert!(ok, "{out}");
     assert!(out.contains("method:       password"), "{out}");
-    assert!(out.contains("latchkey:factor@0.1.0"), "{out}");
+    assert!(
+        out.contains("latchkey:factor@0.2.0 (this host supports 0.2.x: yes)"),
+        "{out}"
+    );
     assert!(out.contains("first factor, grants aal1"), "{out}");
 }
 

@@ -3,13 +3,11 @@
 
 use super::bindings::types::MethodInfo;
 use super::runtime::PluginRuntime;
+use super::versions::{self, FACTOR_INTERFACE};
 use crate::config::Config;
 use std::path::Path;
 use wasmtime::component::Component;
 
-/// The factor interface this host implements. Components built against any `0.1.x` load.
-pub const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
-pub const SUPPORTED_FACTOR_VERSIONS: &str = "0.1.x";
 const HOST_PACKAGE: &str = "latchkey:host/";
 const OUTBOUND_HTTP: &str = "latchkey:host/outbound-http@";
 
@@ -90,9 +88,10 @@ pub fn check(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<CheckReport
         .rsplit_once('@')
         .map(|(_, v)| v.to_string())
         .unwrap_or_default();
-    if !is_supported_version(&wit_version) {
+    if versions::line_of(&wit_version).is_none() {
         anyhow::bail!(
-            "the component was built against {FACTOR_INTERFACE}@{wit_version}; this host supports {SUPPORTED_FACTOR_VERSIONS}"
+            "the component was built against {FACTOR_INTERFACE}@{wit_version}; this host supports {}",
+            versions::supported_list()
         );
     }
 
@@ -103,7 +102,7 @@ pub fn check(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<CheckReport
             capabilities.push(name.to_string());
         } else if name.starts_with("wasi:") {
             wasi.push(name.to_string());
-        } else if !name.starts_with("latchkey:factor/types@") {
+        } else if name != format!("latchkey:factor/types@{wit_version}") {
             anyhow::bail!("the component imports `{name}`, which this host does not provide");
         }
     }
@@ -131,10 +130,6 @@ fn check_binary_kind(bytes: &[u8]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn is_supported_version(version: &str) -> bool {
-    version.starts_with("0.1.")
 }
 
 fn list_or_none(items: &[String]) -> String {
