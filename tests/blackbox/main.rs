@@ -8,6 +8,7 @@ mod api_flows;
 mod browser_flows;
 mod cli;
 mod compat;
+mod components;
 mod credential_updates;
 mod durability;
 mod hostile_plugins;
