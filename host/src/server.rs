@@ -90,6 +90,7 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
         tracing::info!(
             method = %id,
             version = %factor.info.version,
+            wit = %format!("latchkey:factor@{}", factor.wit_version),
             path = %entry.path.display(),
             compiled = outcome == CacheOutcome::Compiled,
             ms = started.elapsed().as_millis() as u64,
