@@ -86,23 +86,22 @@ impl PluginRuntime {
         let World::Factor { version } = &world else {
             anyhow::bail!("plugin {}: {}", path.display(), world.not_a_factor(path));
         };
+        let Some(line) = versions::line_of(version) else {
+            anyhow::bail!(
+                "plugin {} was built against latchkey:factor@{version}; this host supports {}",
+                path.display(),
+                versions::supported_list()
+            );
+        };
         let pre = self.linker.instantiate_pre(component).map_err(|e| {
             anyhow::Error::from(e).context(format!("linking plugin {}", path.display()))
         })?;
-        let pre = FactorPre::new(pre, version)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "plugin {} was built against latchkey:factor@{version}; this host supports {}",
-                    path.display(),
-                    versions::supported_list()
-                )
-            })?
-            .map_err(|e| {
-                anyhow::Error::from(e).context(format!(
-                    "plugin {} does not export the whole latchkey:factor/factor@{version} interface",
-                    path.display()
-                ))
-            })?;
+        let pre = FactorPre::new(pre, line).map_err(|e| {
+            anyhow::Error::from(e).context(format!(
+                "plugin {} does not export the whole latchkey:factor/factor@{version} interface",
+                path.display()
+            ))
+        })?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

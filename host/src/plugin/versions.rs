@@ -47,13 +47,13 @@ pub enum FactorPre {
 }
 
 impl FactorPre {
-    /// Wraps a linked component in the bindings of the version it exports; `None` when it
-    /// exports no supported version.
-    pub fn new(pre: InstancePre<CallState>, version: &str) -> Option<wasmtime::Result<FactorPre>> {
-        Some(match line_of(version)? {
+    /// Wraps a linked component in the bindings of `line`, the supported line of the version
+    /// it exports (see [`line_of`]).
+    pub fn new(pre: InstancePre<CallState>, line: &str) -> wasmtime::Result<FactorPre> {
+        match line {
             "0.1" => factor_0_1::PluginPre::new(pre).map(FactorPre::V0_1),
             _ => bindings::PluginPre::new(pre).map(FactorPre::Current),
-        })
+        }
     }
 
     pub fn instantiate(&self, store: &mut Store<CallState>) -> wasmtime::Result<FactorInstance> {
