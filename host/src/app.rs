@@ -23,6 +23,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
     pub hot: HotReads,
+    /// Submissions that may write a credential evaluate it one at a time.
+    pub credential_turns: crate::flows::turns::CredentialTurns,
     pub policies: crate::policy::reload::PolicySlot,
     /// Kept for reloading policies.
     pub runtime: Arc<crate::plugin::PluginRuntime>,

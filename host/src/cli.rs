@@ -2,18 +2,38 @@
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::plugin::check::{SUPPORTED_FACTOR_VERSIONS, check, outbound_grant};
+use crate::plugin::check::{FactorReport, Imports, PolicyReport, check_factor, check_policy};
+use crate::plugin::policy_types::Hook;
 use crate::plugin::types::{FactorRole, FlowKind};
+use crate::plugin::versions;
 use std::path::Path;
 use std::sync::Arc;
 
-pub fn plugin_check(config: &Config, file: &Path) -> anyhow::Result<()> {
+/// `latchkey plugin check [--policy] FILE`: prints what the server would load, or why not.
+pub fn plugin_check(config: &Config, file: &Path, policy: bool) -> anyhow::Result<()> {
     let runtime = crate::server::plugin_runtime(config, Arc::new(SystemClock))?;
-    let report = check(&runtime, file)?;
+    if policy {
+        print_policy(file, &check_policy(&runtime, config, file)?);
+    } else {
+        print_factor(file, &check_factor(&runtime, config, file)?);
+    }
+    Ok(())
+}
+
+fn print_factor(file: &Path, report: &FactorReport) {
     let info = &report.info;
+    let line = versions::line_of(&report.wit_version).unwrap_or_default();
     println!("component:    {}", file.display());
+    let older = if line == versions::SUPPORTED[0] {
+        String::new()
+    } else {
+        format!(
+            "; older than the current {}, see docs/plugins.md#wit-versions",
+            versions::CURRENT
+        )
+    };
     println!(
-        "wit:          latchkey:factor@{} (this host supports {SUPPORTED_FACTOR_VERSIONS}: yes)",
+        "wit:          latchkey:factor@{} (this host supports {line}.x: yes){older}",
         report.wit_version
     );
     println!("method:       {}", info.id);
@@ -36,20 +56,43 @@ pub fn plugin_check(config: &Config, file: &Path) -> anyhow::Result<()> {
         })
         .collect();
     println!("flows:        {}", flows.join(", "));
+    print_imports(&report.imports);
+    if let Some(grant) = &report.outbound {
+        println!("outbound:     imports outbound-http; {grant}");
+    }
+}
+
+fn print_policy(file: &Path, report: &PolicyReport) {
+    println!("component:    {}", file.display());
+    println!(
+        "wit:          latchkey:policy@{} (this host supports 0.1.x: yes)",
+        report.wit_version
+    );
+    println!("policy:       {}", report.info.name);
+    println!("version:      {}", report.info.version);
+    let hooks: Vec<&str> = report
+        .info
+        .hooks
+        .iter()
+        .map(|h| match h {
+            Hook::Whoami => "whoami",
+            Hook::Settings => "settings",
+            Hook::LoginCompletion => "login-completion",
+            Hook::RouteCheck => "route-check",
+        })
+        .collect();
+    println!("hooks:        {}", hooks.join(", "));
+    print_imports(&report.imports);
+}
+
+fn print_imports(imports: &Imports) {
     println!(
         "capabilities: {}",
-        if report.capabilities.is_empty() {
+        if imports.capabilities.is_empty() {
             "none".to_string()
         } else {
-            report.capabilities.join(", ")
+            imports.capabilities.join(", ")
         }
     );
-    if report.imports_outbound_http() {
-        println!(
-            "outbound:     imports outbound-http; {}",
-            outbound_grant(config, file)
-        );
-    }
-    println!("wasi:         {} (locked down)", report.wasi.join(", "));
-    Ok(())
+    println!("wasi:         {} (locked down)", imports.wasi.join(", "));
 }

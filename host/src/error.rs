@@ -82,6 +82,15 @@ impl ApiError {
         .with_reason(reason)
     }
 
+    /// 409: what was read changed before it could be written; submitting again will do.
+    pub fn conflict(reason: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "Unable to insert or update resource because a resource with that value exists already",
+        )
+        .with_reason(reason)
+    }
+
     pub fn session_inactive() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,

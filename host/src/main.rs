@@ -81,6 +81,9 @@ enum PluginCommand {
     /// Loads a component and reports what it is, or why the host would refuse it.
     Check {
         file: PathBuf,
+        /// Check a policy component (`plugins.policies`) instead of a factor.
+        #[arg(long)]
+        policy: bool,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -158,10 +161,15 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Plugin {
-            what: PluginCommand::Check { file, config },
+            what:
+                PluginCommand::Check {
+                    file,
+                    policy,
+                    config,
+                },
         } => {
             let config = load_config(&config)?;
-            latchkey::cli::plugin_check(&config, &file)
+            latchkey::cli::plugin_check(&config, &file, policy)
                 .map_err(|e| format!("{}: {e:#}", file.display()))
         }
     }

@@ -90,6 +90,7 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
         tracing::info!(
             method = %id,
             version = %factor.info.version,
+            wit = %format!("latchkey:factor@{}", factor.wit_version),
             path = %entry.path.display(),
             compiled = outcome == CacheOutcome::Compiled,
             ms = started.elapsed().as_millis() as u64,
@@ -127,6 +128,32 @@ fn policy_settings(config: &Config, entry: &crate::config::PluginEntry) -> anyho
         settings["script_path"] = Value::String(path);
     }
     Ok(settings.to_string())
+}
+
+/// The settings the policy in `path` would be loaded with: those of the first
+/// `plugins.policies` entry that loads the file (and its index), or an entry's defaults.
+pub fn policy_settings_for(
+    config: &Config,
+    path: &std::path::Path,
+) -> anyhow::Result<(String, Option<usize>)> {
+    let wanted = path.canonicalize().ok();
+    let found = config
+        .plugins
+        .policies
+        .iter()
+        .enumerate()
+        .find(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted);
+    match found {
+        Some((index, entry)) => Ok((policy_settings(config, entry)?, Some(index))),
+        None => {
+            let entry = crate::config::PluginEntry {
+                path: path.to_path_buf(),
+                config: json!({}),
+                outbound_http: Default::default(),
+            };
+            Ok((policy_settings(config, &entry)?, None))
+        }
+    }
 }
 
 pub fn load_policies(
@@ -212,6 +239,7 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
         clock,
         public_base,
         hot: Default::default(),
+        credential_turns: Default::default(),
         policies: crate::policy::reload::PolicySlot::new(policies),
         runtime,
     })

@@ -1,6 +1,8 @@
 //! The command line: config errors, `migrate sql` and `plugin check`.
 
+use crate::components;
 use crate::harness::*;
+use std::path::PathBuf;
 use std::process::Command;
 
 fn latchkey(work: &Workdir, args: &[&str]) -> (bool, String) {
@@ -73,25 +75,221 @@ fn plugin_check_describes_a_good_plugin() {
     let (ok, out) = latchkey(&work, &["plugin", "check", wasm.to_str().unwrap()]);
     assert!(ok, "{out}");
     assert!(out.contains("method:       password"), "{out}");
-    assert!(out.contains("latchkey:factor@0.1.0"), "{out}");
+    assert!(
+        out.contains("latchkey:factor@0.2.0 (this host supports 0.2.x: yes)"),
+        "{out}"
+    );
     assert!(out.contains("first factor, grants aal1"), "{out}");
 }
 
+/// `latchkey plugin check ARGS…`, which must fail; its output.
+fn check_fails(work: &Workdir, args: &[&str]) -> String {
+    let mut all = vec!["plugin", "check"];
+    all.extend_from_slice(args);
+    let (ok, out) = latchkey(work, &all);
+    assert!(!ok, "the check passed: {out}");
+    assert!(out.starts_with("error: "), "{out}");
+    out
+}
+
+fn contains_all(out: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(out.contains(part), "no `{part}` in: {out}");
+    }
+}
+
+fn write_component(work: &Workdir, name: &str, bytes: Vec<u8>) -> PathBuf {
+    let path = work.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
 #[test]
-fn plugin_check_explains_what_is_wrong() {
+fn plugin_check_tells_a_component_from_other_files() {
     let work = Workdir::new();
     let text = work.write("notes.wasm", "hello");
-    let (ok, out) = latchkey(&work, &["plugin", "check", text.to_str().unwrap()]);
-    assert!(!ok);
-    assert!(out.contains("not a WebAssembly file"), "{out}");
+    let out = check_fails(&work, &[text.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "not a WebAssembly file",
+            "cargo build --target wasm32-wasip2",
+        ],
+    );
 
     // The smallest core module: a header and nothing else.
     let core = work.path().join("core.wasm");
     std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
-    let (ok, out) = latchkey(&work, &["plugin", "check", core.to_str().unwrap()]);
-    assert!(!ok);
-    assert!(
-        out.contains("core WebAssembly module, not a component"),
-        "{out}"
+    let out = check_fails(&work, &[core.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "core WebAssembly module, not a component",
+            "wasm-tools component new",
+        ],
     );
+
+    // A component header with nothing sensible after it.
+    let broken = work.path().join("broken.wasm");
+    std::fs::write(&broken, b"\0asm\x0d\0\x01\0\xff\xff").unwrap();
+    let out = check_fails(&work, &[broken.to_str().unwrap()]);
+    contains_all(&out, &["not a valid component", "rebuild it"]);
+}
+
+#[test]
+fn plugin_check_names_a_component_of_another_world_and_how_to_check_it() {
+    let work = Workdir::new();
+    let policy = plugin("default_policy");
+    let out = check_fails(&work, &[policy.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "this is a policy component",
+            "latchkey:policy/policy@0.1.0",
+            "plugins.policies",
+            &format!("latchkey plugin check --policy {}", policy.display()),
+        ],
+    );
+    // Checked as what it is, it passes.
+    let (ok, out) = latchkey(
+        &work,
+        &["plugin", "check", "--policy", policy.to_str().unwrap()],
+    );
+    assert!(ok, "{out}");
+    contains_all(
+        &out,
+        &["policy:       kratos-default", "latchkey:policy@0.1.0"],
+    );
+
+    let factor = plugin("password");
+    let out = check_fails(&work, &["--policy", factor.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "this is a factor plugin",
+            "latchkey:factor/factor@0.2.0",
+            "plugins.factors",
+            "without `--policy`",
+        ],
+    );
+
+    let other = components::build(
+        &[],
+        "package example:tool@1.0.0;\nworld tool {\n  export run: func();\n}\n",
+        "tool",
+    );
+    let other = write_component(&work, "tool.wasm", other);
+    let out = check_fails(&work, &[other.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "does not export `latchkey:factor/factor`",
+            "it exports `run`",
+            "latchkey:factor/plugin",
+        ],
+    );
+}
+
+#[test]
+fn plugin_check_names_a_missing_export() {
+    let work = Workdir::new();
+    let without_callback = components::factor_package(|wit| {
+        let start = wit
+            .find("    /// The browser came back from a third party")
+            .unwrap();
+        let end = wit
+            .find("    /// Whether a stored credential counts")
+            .unwrap();
+        format!("{}{}", &wit[..start], &wit[end..])
+    });
+    let component = components::build(&[], &without_callback, "plugin");
+    let path = write_component(&work, "no-callback.wasm", component);
+    let out = check_fails(&work, &[path.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "`latchkey:factor/factor@0.2.0` export lacks `callback`",
+            "it has `describe`, `render`, `submit`",
+            "implement them all",
+        ],
+    );
+}
+
+#[test]
+fn plugin_check_refuses_an_unsupported_version() {
+    let work = Workdir::new();
+    let future = components::factor_package(|wit| {
+        wit.replace("latchkey:factor@0.2.0", "latchkey:factor@0.3.0")
+    });
+    let path = write_component(
+        &work,
+        "future.wasm",
+        components::build(&[], &future, "plugin"),
+    );
+    let out = check_fails(&work, &[path.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &["latchkey:factor@0.3.0", "this host supports 0.2.x, 0.1.x"],
+    );
+}
+
+#[test]
+fn plugin_check_names_an_import_the_host_does_not_provide() {
+    let work = Workdir::new();
+    let extra = "package example:files@1.0.0;\n\
+        interface files {\n  read: func(path: string) -> string;\n}\n\
+        world plugin-with-files {\n  include latchkey:factor/plugin@0.2.0;\n  import files;\n}\n";
+    let component = components::build(
+        &[components::factor_package(|wit| wit)],
+        extra,
+        "plugin-with-files",
+    );
+    let path = write_component(&work, "files.wasm", component);
+    let out = check_fails(&work, &[path.to_str().unwrap()]);
+    contains_all(
+        &out,
+        &[
+            "imports `example:files/files@1.0.0`, which this host does not provide to a factor",
+            "`latchkey:host/random@0.1.0`",
+            "`latchkey:host/outbound-http@0.1.0`",
+            "`latchkey:host/password-hashing@0.1.0`",
+            "WASI 0.2",
+            "Remove what uses",
+        ],
+    );
+}
+
+#[test]
+fn plugin_check_refuses_a_capability_its_configuration_does_not_grant() {
+    let work = Workdir::new();
+    let hostile = plugin("hostile");
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n",
+            plugin("password").display(),
+            hostile.display()
+        ),
+    );
+    let out = check_fails(
+        &work,
+        &[hostile.to_str().unwrap(), "-c", config.to_str().unwrap()],
+    );
+    contains_all(
+        &out,
+        &[
+            "imports `latchkey:host/outbound-http@0.1.0`",
+            "plugins.factors[1], which loads it, grants no origin",
+            "outbound_http: { allow: [",
+        ],
+    );
+
+    // The server, given the same file under plugins.policies, says what it is.
+    let misplaced = work.write(
+        "misplaced.yml",
+        &format!("plugins:\n  policies:\n    - path: {}\n", hostile.display()),
+    );
+    let (ok, out) = latchkey(&work, &["serve", "-c", misplaced.to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    contains_all(&out, &["this is a factor plugin", "plugins.factors"]);
 }

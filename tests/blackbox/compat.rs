@@ -82,3 +82,49 @@ fn a_factor_built_against_0_1_0_is_checked_loaded_and_called() {
         200
     );
 }
+
+#[test]
+fn a_0_1_0_rejection_reaches_the_flow_with_its_messages() {
+    let work = Workdir::new();
+    let entries = json!([
+        { "path": plugin("password") },
+        { "path": fixture(), "config": { "id": "legacy_fetch", "mode": "fetch" } },
+    ]);
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "plugins:\n  factors: {}\n",
+            serde_json::to_string(&entries).unwrap()
+        ),
+    );
+    let server = Server::start_with(
+        &work,
+        Options {
+            config: Some(&config),
+            ..Default::default()
+        },
+    );
+    assert!(
+        server.log().contains("latchkey:factor@0.1.0"),
+        "the log names the version it was built against: {}",
+        server.log()
+    );
+    // In `fetch` mode the fixture rejects with one message saying what outbound HTTP answered:
+    // nothing is granted, so `not-allowed`.
+    let flow = server.get("/self-service/login/api");
+    let rejected = server.post_json(
+        &format!(
+            "/self-service/login?flow={}",
+            flow.body["id"].as_str().unwrap()
+        ),
+        &json!({ "method": "legacy_fetch", "url": "https://example.com/" }),
+    );
+    assert_eq!(rejected.status, 400, "{}", rejected.body);
+    let message = &rejected.body["ui"]["messages"][0];
+    assert_eq!(message["id"], 9_000_001, "{}", rejected.body);
+    assert_eq!(
+        message["text"], "error not-allowed https://example.com",
+        "{}",
+        rejected.body
+    );
+}

@@ -8,6 +8,8 @@ mod api_flows;
 mod browser_flows;
 mod cli;
 mod compat;
+mod components;
+mod credential_updates;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;

@@ -693,6 +693,7 @@ mod tests {
         let rejection = Rejection {
             messages: vec![text("bad hash")],
             node_messages: vec![("password".into(), text("too short"))],
+            credential_update: None,
         };
         assert_eq!(
             rejection_reason(&rejection),

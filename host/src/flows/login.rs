@@ -1,10 +1,14 @@
 //! Login. A first factor names the identifier it needs, the host finds that credential, the
 //! plugin verifies, and the host starts a session. A second factor (a flow started with
 //! `aal=aal2`) proves more about the session's own identity and upgrades that same session.
-//! Any credential update the plugin returns is stored in the same write as the session.
+//! Any credential update the plugin returns is stored in the same write as the session; one
+//! that comes with a rejection (a failed-attempt counter) is stored on its own. Attempts on one
+//! credential are evaluated one at a time (see [`super::turns`]).
 
 use super::registration::COMPLETED;
-use super::{plugin_context, plugin_input, reject, rejection_messages, wit_kind};
+use super::{
+    keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages, wit_kind,
+};
 use crate::aal;
 use crate::app::App;
 use crate::error::ApiError;
@@ -67,12 +71,14 @@ enum Verdict {
     Rejected(Submitted),
 }
 
+/// `given` is the credential the plugin was shown, which a rejection may update.
 async fn verdict(
     app: &App,
     factor: &Factor,
     flow: Flow,
     input: &Map<String, Value>,
     outcome: Result<SubmitOutcome, crate::plugin::types::Rejection>,
+    given: Option<&Credential>,
 ) -> Result<Verdict, ApiError> {
     match outcome {
         Ok(SubmitOutcome::Authenticated(auth)) => {
@@ -82,7 +88,8 @@ async fn verdict(
             "plugin `{}` answered a login with an outcome login does not support",
             factor.name()
         ))),
-        Err(rejection) => {
+        Err(mut rejection) => {
+            keep_rejected_update(app, factor, given, rejection.credential_update.take()).await?;
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
             let flow = reject(app, flow, input, flow_msgs, node_msgs).await?;
             Ok(Verdict::Rejected(Submitted::Rejected { flow }))
@@ -123,8 +130,17 @@ async fn first_factor(
         other => other,
     };
     let mut found = None;
+    let mut _turn = None;
     if let Ok(SubmitOutcome::NeedCredential(identifier)) = &outcome {
         found = app.read_now(|s| s.find_by_identifier(factor.id(), identifier))?;
+        if let Some((identity, _)) = found.take() {
+            // The credential is read again in its turn: the one before may have changed it.
+            _turn = Some(app.credential_turns.take(identity.id, factor.id()).await);
+            let id = identity.id;
+            found = app
+                .read_now(|s| s.credential(id, factor.id()))?
+                .map(|credential| (identity, credential));
+        }
         let mut ctx = plugin_context(
             app,
             &flow,
@@ -141,7 +157,8 @@ async fn first_factor(
             )));
         }
     }
-    let (flow, update) = match verdict(app, &factor, flow, &input, outcome).await? {
+    let given = found.as_ref().map(|(_, c)| c);
+    let (flow, update) = match verdict(app, &factor, flow, &input, outcome, given).await? {
         Verdict::Accepted(flow, update) => (*flow, update),
         Verdict::Rejected(shown) => return Ok(shown),
     };
@@ -182,6 +199,10 @@ async fn second_factor(
     factor: Arc<Factor>,
     active: ActiveSession,
 ) -> Result<Submitted, ApiError> {
+    let _turn = app
+        .credential_turns
+        .take(active.identity.id, factor.id())
+        .await;
     let credential = app.read_now(|s| s.credential(active.identity.id, factor.id()))?;
     let ctx = plugin_context(
         app,
@@ -191,7 +212,8 @@ async fn second_factor(
         credential.as_ref(),
     );
     let outcome = factor.submit(ctx, plugin_input(&input)).await?;
-    let (flow, update) = match verdict(app, &factor, flow, &input, outcome).await? {
+    let given = credential.as_ref();
+    let (flow, update) = match verdict(app, &factor, flow, &input, outcome, given).await? {
         Verdict::Accepted(flow, update) => (*flow, update),
         Verdict::Rejected(shown) => return Ok(shown),
     };

@@ -7,11 +7,14 @@ pub mod login;
 pub mod outcome;
 pub mod registration;
 pub mod settings;
+pub mod turns;
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, Identity};
+use crate::plugin::Factor;
 use crate::plugin::types::{self as wit, FactorRole};
+use crate::store::StoreError;
 use crate::ui;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -374,6 +377,56 @@ pub fn rejection_messages(rejection: &wit::Rejection) -> (Vec<Value>, Vec<(Strin
             .map(|(name, text)| (name.clone(), ui::text_json(text)))
             .collect(),
     )
+}
+
+/// Stores what a rejection asks to keep (a failed-attempt counter, a lockout) in place of
+/// `given`, the credential the plugin was shown, unless it changed since. Called with that
+/// credential's turn held. Without a given credential the update is dropped: in a login for an
+/// unknown identifier, storing it (or failing) would tell that the account does not exist.
+pub async fn keep_rejected_update(
+    app: &App,
+    factor: &Factor,
+    given: Option<&Credential>,
+    update: Option<wit::CredentialWrite>,
+) -> Result<(), ApiError> {
+    let Some(write) = update else {
+        return Ok(());
+    };
+    let Some(given) = given else {
+        tracing::debug!(
+            plugin = factor.name(),
+            "a rejection's credential update was dropped: the call was given no credential"
+        );
+        return Ok(());
+    };
+    let expected = given.version;
+    let credential = Credential {
+        identifiers: write.identifiers,
+        config: write.config_json,
+        updated_at: app.now(),
+        ..given.clone()
+    };
+    let stored = app
+        .db(
+            move |s| match s.put_credential(&credential, Some(expected)) {
+                Ok(_) => Ok(Ok(())),
+                Err(e @ (StoreError::Conflict | StoreError::DuplicateIdentifier { .. })) => {
+                    Ok(Err(e))
+                }
+                Err(e) => Err(e),
+            },
+        )
+        .await?;
+    match stored {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict) => Err(ApiError::conflict(
+            "The credential changed while this submission was checked; submit it again.",
+        )),
+        Err(_) => Err(ApiError::internal(format!(
+            "plugin `{}` answered a rejection with identifiers another identity holds",
+            factor.name()
+        ))),
+    }
 }
 
 /// The `method` a submission names, which must be a loaded plugin joining this flow.

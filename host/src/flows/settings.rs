@@ -1,8 +1,9 @@
 //! Settings: `method=profile` changes traits; any other method hands the submission to its
-//! plugin (a new password, a TOTP device…). Credential changes need a privileged session.
+//! plugin (a new password, a TOTP device…). Credential changes need a privileged session, and
+//! submissions for one credential are evaluated one at a time (see [`super::turns`]).
 
 use super::outcome::Submitted;
-use super::{plugin_context, plugin_input, reject, rejection_messages};
+use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::flows::host_aal;
@@ -117,6 +118,7 @@ pub async fn submit(
     }
     let identity = &active.identity;
     let (identity_id, m) = (identity.id, method.clone());
+    let _turn = app.credential_turns.take(identity_id, &method).await;
     let credential = app.db(move |s| s.credential(identity_id, &m)).await?;
     let ctx = plugin_context(app, &flow, factor.id(), Some(identity), credential.as_ref());
     match factor.submit(ctx, plugin_input(&input)).await? {
@@ -167,7 +169,9 @@ pub async fn submit(
                 factor.name()
             )));
         }
-        Err(rejection) => {
+        Err(mut rejection) => {
+            let update = rejection.credential_update.take();
+            keep_rejected_update(app, &factor, credential.as_ref(), update).await?;
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
             return Ok(Submitted::Rejected {
                 flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,

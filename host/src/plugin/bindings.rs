@@ -1,4 +1,5 @@
-//! Host side of the factor world: the generated bindings and the capabilities a plugin imports.
+//! Host side of the factor world, current version (`latchkey:factor@0.2.0`): the generated
+//! bindings, whose types the host uses throughout, and the capabilities a plugin imports.
 
 use super::call_state::CallState;
 use wasmtime::component::HasSelf;
@@ -10,7 +11,6 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::latchkey::factor::types;
-pub use exports::latchkey::factor::factor as guest;
 
 use self::latchkey::host::{clock, log, outbound_http, password_hashing, random, settings};
 
@@ -114,9 +114,11 @@ impl outbound_http::Host for CallState {
     }
 }
 
-/// Adds WASI (locked down by the per-call context) and the Latchkey capabilities to `linker`.
+/// Adds WASI (locked down by the per-call context) and the Latchkey capabilities to `linker`,
+/// for factors of every supported version.
 pub fn add_to_linker(linker: &mut wasmtime::component::Linker<CallState>) -> anyhow::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
     Plugin::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    super::factor_0_1::add_to_linker(linker)?;
     Ok(())
 }

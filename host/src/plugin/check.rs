@@ -1,146 +1,356 @@
-//! `latchkey plugin check`: tells a plugin author what the host sees in a component, or
-//! exactly why it will not load.
+//! `latchkey plugin check`: tells a plugin author what the host sees in a component, or what
+//! keeps the server from loading it and what to do about that. The checks run in the order
+//! the server meets the problems: the file, the world, the version, the exports, the imports,
+//! linking, `describe`, and last the configuration's grants.
 
 use super::bindings::types::MethodInfo;
+use super::policy::PolicyInfo;
 use super::runtime::PluginRuntime;
+use super::versions::{self, FACTOR_INTERFACE};
+use super::world::{POLICY_INTERFACE, World, list_or_nothing, world_of};
 use crate::config::Config;
+use anyhow::bail;
 use std::path::Path;
+use wasmtime::Engine;
 use wasmtime::component::Component;
+use wasmtime::component::types::ComponentItem;
 
-/// The factor interface this host implements. Components built against any `0.1.x` load.
-pub const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
-pub const SUPPORTED_FACTOR_VERSIONS: &str = "0.1.x";
-const HOST_PACKAGE: &str = "latchkey:host/";
+/// The functions of `latchkey:factor/factor`, the same in every supported version.
+const FACTOR_FUNCTIONS: [&str; 6] = [
+    "describe",
+    "render",
+    "submit",
+    "callback",
+    "credential-aal",
+    "import-credential",
+];
+const POLICY_FUNCTIONS: [&str; 2] = ["describe", "evaluate"];
+/// The only supported line of `latchkey:policy`.
+const POLICY_LINE: &str = "0.1";
+
+/// The capabilities of `latchkey:host@0.1.0` each kind of component may import.
+const HOST_VERSION: &str = "0.1.0";
+const FACTOR_CAPABILITIES: [&str; 6] = [
+    "random",
+    "clock",
+    "log",
+    "settings",
+    "outbound-http",
+    "password-hashing",
+];
+const POLICY_CAPABILITIES: [&str; 2] = ["log", "settings"];
 const OUTBOUND_HTTP: &str = "latchkey:host/outbound-http@";
 
-pub struct CheckReport {
-    pub wit_version: String,
-    pub info: MethodInfo,
-    /// Latchkey capabilities the component imports (`latchkey:host/outbound-http@0.1.0`…).
+/// What a component imports, sorted into what the host provides.
+pub struct Imports {
+    /// Latchkey capabilities (`latchkey:host/outbound-http@0.1.0`…).
     pub capabilities: Vec<String>,
-    /// WASI interfaces it imports; they are provided locked down.
+    /// WASI interfaces; they are provided locked down.
     pub wasi: Vec<String>,
 }
 
-impl CheckReport {
-    pub fn imports_outbound_http(&self) -> bool {
-        self.capabilities
-            .iter()
-            .any(|name| name.starts_with(OUTBOUND_HTTP))
-    }
+pub struct FactorReport {
+    pub wit_version: String,
+    pub info: MethodInfo,
+    pub imports: Imports,
+    /// For a component that imports outbound HTTP: what the configuration grants it.
+    pub outbound: Option<String>,
 }
 
-/// What `config` lets the factor in `path` reach over HTTP, in one line: the
-/// `plugins.factors` entries that load this file and the origins each grants.
-pub fn outbound_grant(config: &Config, path: &Path) -> String {
-    let wanted = path.canonicalize().ok();
-    let grants: Vec<String> = config
-        .plugins
-        .factors
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted)
-        .map(|(index, entry)| {
-            let grant = &entry.outbound_http;
-            if grant.allow.is_empty() {
-                return format!("plugins.factors[{index}] grants no origin");
-            }
-            let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
-            format!(
-                "plugins.factors[{index}] grants {} ({})",
-                origins.join(", "),
-                if grant.allow_private {
-                    "private addresses allowed"
-                } else {
-                    "private addresses refused"
-                }
-            )
-        })
-        .collect();
-    if grants.is_empty() {
-        "no plugins.factors entry loads this file, so every request would be refused".into()
-    } else {
-        grants.join("; ")
-    }
+pub struct PolicyReport {
+    pub wit_version: String,
+    pub info: PolicyInfo,
+    pub imports: Imports,
 }
 
-pub fn check(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<CheckReport> {
-    let bytes =
-        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    check_binary_kind(&bytes)?;
+/// Checks `path` as a factor plugin, against the grants of `config`.
+pub fn check_factor(
+    runtime: &PluginRuntime,
+    config: &Config,
+    path: &Path,
+) -> anyhow::Result<FactorReport> {
     let engine = runtime.engine();
-    let component = Component::from_binary(engine, &bytes)
-        .map_err(|e| anyhow::anyhow!("not a valid component: {e:#}"))?;
-    let ty = component.component_type();
-
-    let exports: Vec<String> = ty
-        .exports(engine)
-        .map(|(name, _)| name.to_string())
-        .collect();
-    let factor_export = exports
-        .iter()
-        .find(|name| name.starts_with(&format!("{FACTOR_INTERFACE}@")))
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "the component does not export `{FACTOR_INTERFACE}` (it exports: {}); build it for the world `latchkey:factor/plugin`",
-                list_or_none(&exports)
-            )
-        })?;
-    let wit_version = factor_export
-        .rsplit_once('@')
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default();
-    if !is_supported_version(&wit_version) {
-        anyhow::bail!(
-            "the component was built against {FACTOR_INTERFACE}@{wit_version}; this host supports {SUPPORTED_FACTOR_VERSIONS}"
+    let component = read_component(runtime, path)?;
+    let world = world_of(&component, engine);
+    let World::Factor { version } = &world else {
+        bail!("{}", world.not_a_factor(path));
+    };
+    if versions::line_of(version).is_none() {
+        bail!(
+            "the component was built against latchkey:factor@{version}; this host supports {}: build it against a supported version (the plugin SDK of this Latchkey release), or run a Latchkey release that supports {version}",
+            versions::supported_list()
         );
     }
-
-    let mut capabilities = Vec::new();
-    let mut wasi = Vec::new();
-    for (name, _) in ty.imports(engine) {
-        if name.starts_with(HOST_PACKAGE) {
-            capabilities.push(name.to_string());
-        } else if name.starts_with("wasi:") {
-            wasi.push(name.to_string());
-        } else if !name.starts_with("latchkey:factor/types@") {
-            anyhow::bail!("the component imports `{name}`, which this host does not provide");
-        }
-    }
+    let export = format!("{FACTOR_INTERFACE}@{version}");
+    require_functions(&component, engine, &export, &FACTOR_FUNCTIONS)?;
+    let own_types = format!("latchkey:factor/types@{version}");
+    let imports = sort_imports(
+        &component,
+        engine,
+        "a factor",
+        &FACTOR_CAPABILITIES,
+        &own_types,
+    )?;
 
     let factor = runtime
         .prepare(&component, path, "{}".into())
         .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    Ok(CheckReport {
-        wit_version,
+    let outbound = match imports
+        .capabilities
+        .iter()
+        .find(|name| name.starts_with(OUTBOUND_HTTP))
+    {
+        Some(name) => Some(outbound_grant(config, path, name)?),
+        None => None,
+    };
+    Ok(FactorReport {
+        wit_version: version.clone(),
         info: factor.info,
-        capabilities,
-        wasi,
+        imports,
+        outbound,
+    })
+}
+
+/// Checks `path` as a policy component, with the settings of the `plugins.policies` entry
+/// that loads it, if there is one.
+pub fn check_policy(
+    runtime: &PluginRuntime,
+    config: &Config,
+    path: &Path,
+) -> anyhow::Result<PolicyReport> {
+    let engine = runtime.engine();
+    let component = read_component(runtime, path)?;
+    let world = world_of(&component, engine);
+    let World::Policy { version } = &world else {
+        bail!("{}", world.not_a_policy(path));
+    };
+    if !version.starts_with(&format!("{POLICY_LINE}.")) {
+        bail!(
+            "the component was built against latchkey:policy@{version}; this host supports {POLICY_LINE}.x: build it against the policy WIT of this Latchkey release"
+        );
+    }
+    let export = format!("{POLICY_INTERFACE}@{version}");
+    require_functions(&component, engine, &export, &POLICY_FUNCTIONS)?;
+    let own_types = format!("latchkey:policy/types@{version}");
+    let imports = sort_imports(
+        &component,
+        engine,
+        "a policy",
+        &POLICY_CAPABILITIES,
+        &own_types,
+    )?;
+    let (settings, entry) = crate::server::policy_settings_for(config, path)?;
+    let info = runtime
+        .prepare_policy(&component, path, settings)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))?
+        .map_err(|e| match entry {
+            Some(index) => anyhow::anyhow!(
+                "the policy refused its settings from plugins.policies[{index}]: {e}"
+            ),
+            None => anyhow::anyhow!(
+                "the policy refused to load without settings: {e}; no plugins.policies entry loads this file, so give the configuration that lists it (and its `config`) with `-c`"
+            ),
+        })?
+        .info;
+    Ok(PolicyReport {
+        wit_version: version.clone(),
+        info,
+        imports,
+    })
+}
+
+fn read_component(runtime: &PluginRuntime, path: &Path) -> anyhow::Result<Component> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    check_binary_kind(&bytes)?;
+    Component::from_binary(runtime.engine(), &bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "not a valid component: {e:#}; rebuild it with `cargo build --target wasm32-wasip2` (or `wasm-tools component new`), or check that the file was copied whole"
+        )
     })
 }
 
 /// Tells a core module (the most common mistake: `wasm32-unknown-unknown` or `wasm32-wasip1`
-/// output) from a component before wasmtime gives a less specific error.
+/// output) and other files from a component before wasmtime gives a less specific error.
 fn check_binary_kind(bytes: &[u8]) -> anyhow::Result<()> {
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
-        anyhow::bail!("not a WebAssembly file (no `\\0asm` header)");
+        bail!(
+            "not a WebAssembly file (no `\\0asm` header): give `plugin check` the `.wasm` component that `cargo build --target wasm32-wasip2` writes to `target/wasm32-wasip2/release/`"
+        );
     }
     if bytes[4..8] == [1, 0, 0, 0] {
-        anyhow::bail!(
+        bail!(
             "this is a core WebAssembly module, not a component: build with `cargo build --target wasm32-wasip2`, or wrap it with `wasm-tools component new`"
         );
     }
     Ok(())
 }
 
-fn is_supported_version(version: &str) -> bool {
-    version.starts_with("0.1.")
+/// Every function of the interface must be exported: the host links them all up front.
+fn require_functions(
+    component: &Component,
+    engine: &Engine,
+    export: &str,
+    expected: &[&str],
+) -> anyhow::Result<()> {
+    let ty = component.component_type();
+    let exported: Vec<String> = match ty.get_export(engine, export).map(|e| e.ty) {
+        Some(ComponentItem::ComponentInstance(instance)) => instance
+            .exports(engine)
+            .filter(|(_, e)| matches!(e.ty, ComponentItem::ComponentFunc(_)))
+            .map(|(name, _)| name.to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|f| !exported.iter().any(|e| e == *f))
+        .map(|f| f.to_string())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the component's `{export}` export lacks {} (it has {}): the host needs every function of the interface; implement them all (with the plugin SDK: every method of `Guest`, exported with `factor!`) and build against the released WIT, unmodified",
+            list_or_nothing(&missing),
+            list_or_nothing(&exported)
+        );
+    }
+    Ok(())
 }
 
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        "nothing".into()
-    } else {
-        items.join(", ")
+/// Sorts the imports into Latchkey capabilities and WASI, and refuses any other. `own_types`
+/// is the types interface of the component's own package, which comes with its export.
+fn sort_imports(
+    component: &Component,
+    engine: &Engine,
+    kind: &str,
+    capabilities: &[&str],
+    own_types: &str,
+) -> anyhow::Result<Imports> {
+    let provided: Vec<String> = capabilities
+        .iter()
+        .map(|c| format!("latchkey:host/{c}@{HOST_VERSION}"))
+        .collect();
+    let mut imports = Imports {
+        capabilities: Vec::new(),
+        wasi: Vec::new(),
+    };
+    for (name, _) in component.component_type().imports(engine) {
+        if name == own_types {
+            continue;
+        }
+        if provided.iter().any(|p| same_line(p, name)) {
+            imports.capabilities.push(name.to_string());
+        } else if is_wasi_0_2(name) {
+            imports.wasi.push(name.to_string());
+        } else {
+            let wasi: Vec<String> = WASI_PACKAGES.iter().map(|p| format!("wasi:{p}")).collect();
+            bail!(
+                "the component imports `{name}`, which this host does not provide to {kind}. {} may import {}, and WASI 0.2 interfaces ({}; locked down: no files, no network, no environment). Remove what uses `{name}` (a dependency, or extra imports in the WIT world) and build for the released world",
+                capitalised(kind),
+                list_or_nothing(&provided),
+                list_or_nothing(&wasi)
+            );
+        }
+    }
+    Ok(imports)
+}
+
+/// Whether `imported` names the interface `provided` in a compatible version: the same
+/// interface and `major.minor` (for 0.x releases, a minor release is a breaking one).
+fn same_line(provided: &str, imported: &str) -> bool {
+    let split = |name: &str| -> Option<(String, String)> {
+        let (interface, version) = name.split_once('@')?;
+        let mut parts = version.split('.');
+        let line = format!("{}.{}", parts.next()?, parts.next()?);
+        Some((interface.to_string(), line))
+    };
+    matches!((split(provided), split(imported)), (Some(a), Some(b)) if a == b)
+}
+
+/// The WASI 0.2 packages the host links (locked down by the per-call context).
+const WASI_PACKAGES: [&str; 6] = ["cli", "io", "clocks", "random", "filesystem", "sockets"];
+
+fn is_wasi_0_2(name: &str) -> bool {
+    let Some((interface, version)) = name.split_once('@') else {
+        return false;
+    };
+    let package = interface
+        .strip_prefix("wasi:")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(package, _)| package);
+    package.is_some_and(|p| WASI_PACKAGES.contains(&p)) && version.starts_with("0.2.")
+}
+
+fn capitalised(kind: &str) -> String {
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What `config` lets the factor in `path` reach over HTTP: the `plugins.factors` entries that
+/// load this file and the origins each grants. An entry that loads it and grants nothing is an
+/// error: every request the plugin makes would be refused. A file no entry loads is only
+/// described, since the check cannot know the grant it will be given.
+fn outbound_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<String> {
+    let wanted = path.canonicalize().ok();
+    let entries: Vec<(usize, &crate::config::PluginEntry)> = config
+        .plugins
+        .factors
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted)
+        .collect();
+    if entries.is_empty() {
+        return Ok(
+            "no plugins.factors entry loads this file, so every request would be refused".into(),
+        );
+    }
+    let mut grants = Vec::new();
+    for (index, entry) in entries {
+        let grant = &entry.outbound_http;
+        if grant.allow.is_empty() {
+            bail!(
+                "the component imports `{import}`, but plugins.factors[{index}], which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
+            );
+        }
+        let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
+        grants.push(format!(
+            "plugins.factors[{index}] grants {} ({})",
+            origins.join(", "),
+            if grant.allow_private {
+                "private addresses allowed"
+            } else {
+                "private addresses refused"
+            }
+        ));
+    }
+    Ok(grants.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compatible_lines() {
+        assert!(same_line(
+            "latchkey:host/log@0.1.0",
+            "latchkey:host/log@0.1.3"
+        ));
+        assert!(!same_line(
+            "latchkey:host/log@0.1.0",
+            "latchkey:host/log@0.2.0"
+        ));
+        assert!(!same_line(
+            "latchkey:host/log@0.1.0",
+            "latchkey:host/logs@0.1.0"
+        ));
+        assert!(!same_line("latchkey:host/log@0.1.0", "latchkey:host/log"));
+        assert!(is_wasi_0_2("wasi:io/poll@0.2.6"));
+        assert!(!is_wasi_0_2("wasi:io/poll@0.3.0"));
+        assert!(!is_wasi_0_2("wasix:io/poll@0.2.0"));
+        assert!(!is_wasi_0_2("wasi:http/types@0.2.0"));
     }
 }

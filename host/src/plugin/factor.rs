@@ -1,9 +1,10 @@
 //! A loaded factor plugin: one `InstancePre`, and a fresh `Store` and instance for every call.
 
 use super::aal_cache::{self, AalCache};
-use super::bindings::{PluginPre, guest, types};
+use super::bindings::types;
 use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::failure::PluginFailure;
+use super::versions::{FactorInstance, FactorPre};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -23,9 +24,11 @@ pub struct CallLimits {
 
 pub struct Factor {
     pub info: MethodInfo,
+    /// The version of `latchkey:factor` the component was built against (`0.2.0`).
+    pub wit_version: String,
     identity: Arc<PluginIdentity>,
     engine: Engine,
-    pre: PluginPre<CallState>,
+    pre: FactorPre,
     limits: CallLimits,
     permits: Arc<Semaphore>,
     aal_answers: AalCache,
@@ -35,7 +38,8 @@ impl Factor {
     /// Instantiates once to ask the plugin who it is; this also proves the component links.
     pub fn new(
         engine: Engine,
-        pre: PluginPre<CallState>,
+        pre: FactorPre,
+        wit_version: String,
         identity: Arc<PluginIdentity>,
         limits: CallLimits,
         permits: Arc<Semaphore>,
@@ -49,6 +53,7 @@ impl Factor {
                 flows: Vec::new(),
                 node_group: String::new(),
             },
+            wit_version,
             identity,
             engine,
             pre,
@@ -84,13 +89,13 @@ impl Factor {
     fn call_sync<R>(
         &self,
         export: &'static str,
-        f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
         let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
         let result = self
             .pre
             .instantiate(&mut store)
-            .and_then(|plugin| f(plugin.latchkey_factor_factor(), &mut store));
+            .and_then(|instance| f(&instance, &mut store));
         store.data().flush_output();
         result.map_err(|err| PluginFailure::classify(self.name(), export, self.limits, err))
     }
@@ -100,7 +105,7 @@ impl Factor {
     async fn call<R: Send + 'static>(
         self: &Arc<Self>,
         export: &'static str,
-        f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R> + Send + 'static,
+        f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R> + Send + 'static,
     ) -> Result<R, PluginFailure> {
         let _permit = self
             .permits

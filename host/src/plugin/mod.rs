@@ -9,13 +9,16 @@ mod call_state;
 pub mod check;
 mod engine;
 mod factor;
+mod factor_0_1;
 mod failure;
 mod outbound_http;
 mod password_hashing;
 mod policy;
 mod policy_bindings;
 mod runtime;
+pub mod versions;
 mod warm;
+pub mod world;
 
 pub use bindings::types;
 pub use cache::{CacheOutcome, CompileCache};

@@ -1,12 +1,14 @@
 //! Loads factor components: one engine and one linker for all of them, a compile cache on disk.
 
-use super::bindings::{self, PluginPre};
+use super::bindings;
 use super::cache::{CacheOutcome, CompileCache};
 use super::call_state::{CallState, PluginIdentity};
 use super::engine::{MAX_CONCURRENT_CALLS, build_engine};
 use super::factor::{CallLimits, Factor};
 use super::policy::{Policy, PolicyLoadError};
 use super::policy_bindings::{self, PolicyComponentPre};
+use super::versions::{self, FactorPre};
+use super::world::{World, world_of};
 use crate::clock::Clock;
 use crate::config::OutboundHttp;
 use anyhow::Context;
@@ -80,12 +82,23 @@ impl PluginRuntime {
         settings_json: String,
         outbound_http: OutboundHttp,
     ) -> anyhow::Result<Factor> {
+        let world = world_of(component, &self.engine);
+        let World::Factor { version } = &world else {
+            anyhow::bail!("plugin {}: {}", path.display(), world.not_a_factor(path));
+        };
+        let Some(line) = versions::line_of(version) else {
+            anyhow::bail!(
+                "plugin {} was built against latchkey:factor@{version}; this host supports {}",
+                path.display(),
+                versions::supported_list()
+            );
+        };
         let pre = self.linker.instantiate_pre(component).map_err(|e| {
             anyhow::Error::from(e).context(format!("linking plugin {}", path.display()))
         })?;
-        let pre = PluginPre::new(pre).map_err(|e| {
+        let pre = FactorPre::new(pre, line).map_err(|e| {
             anyhow::Error::from(e).context(format!(
-                "plugin {} does not export the factor interface",
+                "plugin {} does not export the whole latchkey:factor/factor@{version} interface",
                 path.display()
             ))
         })?;
@@ -102,6 +115,7 @@ impl PluginRuntime {
         Ok(Factor::new(
             self.engine.clone(),
             pre,
+            version.clone(),
             identity,
             self.limits,
             self.permits.clone(),
@@ -116,6 +130,10 @@ impl PluginRuntime {
         path: &Path,
         settings_json: String,
     ) -> anyhow::Result<Result<Policy, PolicyLoadError>> {
+        let world = world_of(component, &self.engine);
+        if !matches!(world, World::Policy { .. }) {
+            anyhow::bail!("policy {}: {}", path.display(), world.not_a_policy(path));
+        }
         let pre = self.policy_linker.instantiate_pre(component).map_err(|e| {
             anyhow::Error::from(e).context(format!("linking policy {}", path.display()))
         })?;

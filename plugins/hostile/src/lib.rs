@@ -7,6 +7,13 @@
 //! `"fetch"` probes the outbound HTTP capability instead: `submit` sends a GET to the `url` of
 //! its input and always rejects, with one message saying what came back (`status 200 …` or
 //! `error not-allowed …`).
+//!
+//! `"count"` probes credential updates on rejected attempts (`latchkey:factor@0.2.0`): in a
+//! login it asks for the credential of the submitted `identifier`, in settings it takes the
+//! identity's own; then it always rejects with `failed N`, N being one more than the count in
+//! that credential, and asks the host to store N. It asks even when nobody has the identifier,
+//! which the host must ignore. An administrator imports its credential as
+//! `{"identifier": "…"}`.
 
 wit_bindgen::generate!({
     path: "../../wit/factor",
@@ -76,10 +83,48 @@ fn method_id() -> String {
     setting("id").unwrap_or_else(|| "hostile".into())
 }
 
+/// `"count"` mode: the first call asks for the credential, the second counts a failure in it.
+fn count(ctx: &FlowContext, input_json: &str) -> Result<SubmitOutcome, Rejection> {
+    let submitted = string_field(input_json, "identifier").unwrap_or_default();
+    if ctx.kind == FlowKind::Login && ctx.looked_up.is_none() {
+        return Ok(SubmitOutcome::NeedCredential(submitted));
+    }
+    let identifier = ctx
+        .credential
+        .as_ref()
+        .and_then(|c| c.identifiers.first().cloned())
+        .unwrap_or(submitted);
+    let failed = ctx
+        .credential
+        .as_ref()
+        .and_then(|c| string_field(&c.config_json, "failed"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0)
+        + 1;
+    Err(Rejection {
+        messages: vec![UiText {
+            id: 9_000_002,
+            text: format!("failed {failed}"),
+            type_: MessageType::Error,
+            context_json: None,
+        }],
+        node_messages: vec![],
+        credential_update: Some(counted(identifier, failed)),
+    })
+}
+
+fn counted(identifier: String, failed: u32) -> CredentialWrite {
+    CredentialWrite {
+        identifiers: vec![identifier],
+        config_json: format!("{{\"failed\":\"{failed}\"}}"),
+    }
+}
+
 fn refuse() -> Rejection {
     Rejection {
         messages: vec![],
         node_messages: vec![],
+        credential_update: None,
     }
 }
 
@@ -95,7 +140,10 @@ impl Guest for Hostile {
             version: env!("CARGO_PKG_VERSION").into(),
             role: FactorRole::First,
             aal: Aal::Aal1,
-            flows: vec![FlowKind::Login],
+            flows: match setting("mode").as_deref() {
+                Some("count") => vec![FlowKind::Login, FlowKind::Settings],
+                _ => vec![FlowKind::Login],
+            },
             node_group: "hostile".into(),
         }
     }
@@ -122,7 +170,7 @@ impl Guest for Hostile {
         })
     }
 
-    fn submit(_ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
+    fn submit(ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
         match setting("mode").as_deref() {
             Some("fetch") => {
                 let url = string_field(&input_json, "url").unwrap_or_default();
@@ -134,8 +182,10 @@ impl Guest for Hostile {
                         context_json: None,
                     }],
                     node_messages: vec![],
+                    credential_update: None,
                 })
             }
+            Some("count") => count(&ctx, &input_json),
             Some("trap") => panic!("hostile fixture: trapping on purpose"),
             Some("loop") => loop {
                 std::hint::black_box(());
@@ -166,10 +216,16 @@ impl Guest for Hostile {
     }
 
     fn import_credential(
-        _config_json: String,
+        config_json: String,
         _marked_traits: Vec<(String, String)>,
     ) -> Result<CredentialWrite, Rejection> {
-        Err(refuse())
+        match (
+            setting("mode").as_deref(),
+            string_field(&config_json, "identifier"),
+        ) {
+            (Some("count"), Some(identifier)) => Ok(counted(identifier, 0)),
+            _ => Err(refuse()),
+        }
     }
 }
 

@@ -107,10 +107,7 @@ fn check_present(form: &Form) -> Result<(), Rejection> {
     if node_messages.is_empty() {
         Ok(())
     } else {
-        Err(Rejection {
-            messages: vec![],
-            node_messages,
-        })
+        Err(Rejection::on_nodes(node_messages))
     }
 }
 

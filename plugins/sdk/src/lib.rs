@@ -1,4 +1,4 @@
-//! Building blocks for Latchkey factor plugins (`latchkey:factor/plugin@0.1.0`).
+//! Building blocks for Latchkey factor plugins (`latchkey:factor/plugin@0.2.0`).
 //!
 //! A plugin crate depends on this one, implements [`Guest`] and exports it with
 //! [`factor!`]. The method's logic takes an [`Env`] instead of calling the host,

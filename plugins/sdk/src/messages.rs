@@ -2,7 +2,7 @@
 //! Kratos has a message for the case, so that localised UIs translate it; ids from 9000000 up
 //! are free for a custom factor's own messages.
 
-use crate::types::{MessageType, Rejection, UiText};
+use crate::types::{CredentialWrite, MessageType, Rejection, UiText};
 use serde_json::{Value, json};
 
 /// A message with an optional context (the values its text interpolates).
@@ -50,10 +50,13 @@ pub fn missing(property: &str) -> UiText {
     )
 }
 
-/// A rejection is built from messages on the flow (`ui.messages`) and on named input nodes:
+/// A rejection is built from messages on the flow (`ui.messages`) and on named input nodes,
+/// and may carry a credential write that is stored although the submission fails (a
+/// failed-attempt counter):
 ///
 /// ```ignore
 /// Rejection::on_node("identifier", missing("identifier")).and_on_node("password", missing("password"))
+/// Rejection::on_node("pin", wrong_pin()).with_credential_update(counted.write())
 /// ```
 impl Rejection {
     /// A rejection with one flow-level message.
@@ -61,6 +64,7 @@ impl Rejection {
         Rejection {
             messages: vec![message],
             node_messages: vec![],
+            credential_update: None,
         }
     }
 
@@ -69,6 +73,16 @@ impl Rejection {
         Rejection {
             messages: vec![],
             node_messages: vec![(node.into(), message)],
+            credential_update: None,
+        }
+    }
+
+    /// Messages on named input nodes, none on the flow.
+    pub fn on_nodes(node_messages: Vec<(String, UiText)>) -> Rejection {
+        Rejection {
+            messages: vec![],
+            node_messages,
+            credential_update: None,
         }
     }
 
@@ -82,6 +96,15 @@ impl Rejection {
     /// One more message on the named input node.
     pub fn and_on_node(mut self, node: &str, message: UiText) -> Rejection {
         self.node_messages.push((node.into(), message));
+        self
+    }
+
+    /// Stores `write` as the credential the call was given, although the submission fails:
+    /// counters and lockouts. The host stores it only in second-factor login, in first-factor
+    /// login after `need-credential` found an identity, and in settings, and only if the
+    /// credential did not change since the call (see `rejection` in the WIT).
+    pub fn with_credential_update(mut self, write: CredentialWrite) -> Rejection {
+        self.credential_update = Some(write);
         self
     }
 }
@@ -104,5 +127,14 @@ mod tests {
         assert!(r.messages.is_empty());
         assert_eq!(r.node_messages.len(), 2);
         assert_eq!(r.node_messages[1].0, "b");
+        assert!(r.credential_update.is_none());
+        let counted = Rejection::flow(g).with_credential_update(CredentialWrite {
+            identifiers: vec![],
+            config_json: r#"{"failed":1}"#.into(),
+        });
+        assert_eq!(
+            counted.credential_update.map(|w| w.config_json).as_deref(),
+            Some(r#"{"failed":1}"#)
+        );
     }
 }

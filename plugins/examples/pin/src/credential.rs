@@ -1,10 +1,11 @@
-//! The stored credential: `{"hashed_pin": "$argon2id$…"}`.
+//! The stored credential: `{"hashed_pin": "$argon2id$…"}`, with the attempt counters of
+//! [`crate::attempts`] once there is something to count.
 //!
 //! The hash is argon2id with a fixed parameter set, OWASP's baseline (19 MiB, two passes, one
 //! lane; the password plugin's default too). A PIN has far less entropy than a password, so
 //! the hash mostly guards against a stolen database being read at a glance: four to twelve
 //! digits fall to an offline search whatever the cost. What protects a PIN online is limiting
-//! attempts, which this example cannot do yet (see the crate docs).
+//! attempts.
 
 use crate::ui;
 use crate::{MAX_DIGITS, Settings};
@@ -25,6 +26,19 @@ const SALT_BYTES: u32 = 16;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub hashed_pin: String,
+    /// Wrong PINs since the last correct one or the last lock.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_attempts: u32,
+    /// Locks in a row, without a correct PIN between them; the next one lasts twice as long.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub locks: u32,
+    /// Unix seconds (host clock) until which every PIN is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<i64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Config {
@@ -37,7 +51,12 @@ impl Config {
     pub fn new(pin: &str, env: &dyn Env) -> Result<Config, String> {
         let salt = env.random(SALT_BYTES);
         let hashed_pin = env.argon2id_hash(pin.as_bytes(), &salt, PARAMS)?;
-        Ok(Config { hashed_pin })
+        Ok(Config {
+            hashed_pin,
+            failed_attempts: 0,
+            locks: 0,
+            locked_until: None,
+        })
     }
 
     /// Whether `pin` is this credential's PIN. An unreadable hash matches nothing.
@@ -111,6 +130,11 @@ mod tests {
         );
         assert!(config.matches("2468", &env));
         assert!(!config.matches("2469", &env));
+        assert_eq!(
+            config.write().config_json,
+            format!(r#"{{"hashed_pin":"{}"}}"#, config.hashed_pin),
+            "no counters until there is something to count"
+        );
         assert_eq!(Config::parse(&config.write().config_json), Some(config));
     }
 
@@ -137,7 +161,11 @@ mod tests {
             assert_eq!(r.node_messages[0].0, "pin");
             assert_eq!(r.node_messages[0].1.id, ui::BAD_FORMAT);
         }
-        assert!(check("1234", &Settings { min_digits: 6 }).is_err());
+        let six = Settings {
+            min_digits: 6,
+            ..Settings::default()
+        };
+        assert!(check("1234", &six).is_err());
     }
 
     #[test]

@@ -25,14 +25,17 @@ pub fn login_nodes(ctx: &FlowContext) -> Vec<UiNode> {
 
 pub fn settings_nodes(ctx: &FlowContext, _settings: &Settings) -> Vec<UiNode> {
     match stored(ctx) {
-        Some(_) => ui::settings_remove(),
+        Some(_) => ui::settings_change(),
         None => ui::settings_set(),
     }
 }
 
+/// A second-factor login. A wrong PIN is counted in the credential (the rejection carries the
+/// update), a locked PIN is refused unchecked; see [`crate::attempts`].
 pub fn login(
     ctx: &FlowContext,
     input_json: &str,
+    settings: &Settings,
     env: &dyn Env,
 ) -> Result<SubmitOutcome, Rejection> {
     if ctx.requested_aal != Aal::Aal2 {
@@ -47,15 +50,37 @@ pub fn login(
     if pin.is_empty() {
         return Err(Rejection::on_node("pin", ui::missing("pin")));
     }
-    if config.matches(&pin, env) {
-        Ok(SubmitOutcome::Authenticated(Authenticated {
-            credential_update: None,
-        }))
-    } else {
-        let identity_id = ctx.identity.as_ref().map_or("", |i| i.id.as_str());
-        env.log(Level::Info, "wrong PIN", &[("identity_id", identity_id)]);
-        Err(Rejection::on_node("pin", ui::wrong_pin()))
+    let identity_id = ctx.identity.as_ref().map_or("", |i| i.id.as_str());
+    let now = env.now();
+    if let Some(until) = config.locked_until(now) {
+        env.log(
+            Level::Info,
+            "PIN refused: locked",
+            &[("identity_id", identity_id)],
+        );
+        return Err(Rejection::on_node("pin", ui::locked(until)));
     }
+    if config.matches(&pin, env) {
+        return Ok(SubmitOutcome::Authenticated(Authenticated {
+            credential_update: config.after_correct_pin().map(|c| c.write()),
+        }));
+    }
+    let counted = config.after_wrong_pin(now, settings);
+    let message = match counted.locked_until(now) {
+        Some(until) => {
+            env.log(
+                Level::Warn,
+                "wrong PIN; PIN locked",
+                &[("identity_id", identity_id)],
+            );
+            ui::locked(until)
+        }
+        None => {
+            env.log(Level::Info, "wrong PIN", &[("identity_id", identity_id)]);
+            ui::wrong_pin(counted.attempts_left(settings))
+        }
+    };
+    Err(Rejection::on_node("pin", message).with_credential_update(counted.write()))
 }
 
 pub fn settings(
@@ -180,7 +205,11 @@ mod tests {
             &ctx(FlowKind::Settings, Aal::Aal1, Some(&config)),
             &Settings::default(),
         );
-        assert_eq!(names(&with), ["pin_remove"]);
+        assert_eq!(names(&with), ["pin", "method", "pin_remove"]);
+        assert_eq!(
+            inputs(&with)[0].autocomplete.as_deref(),
+            Some("new-password")
+        );
     }
 
     #[test]
@@ -223,41 +252,170 @@ mod tests {
         assert!(login_nodes(&ctx(FlowKind::Login, Aal::Aal2, None)).is_empty());
     }
 
+    fn pin(pin: &str) -> String {
+        format!(r#"{{"method":"pin","pin":"{pin}"}}"#)
+    }
+
+    /// A login attempt against `config`; the config the host would store afterwards.
+    fn attempt(
+        config: &Config,
+        guess: &str,
+        settings: &Settings,
+        env: &FakeEnv,
+    ) -> (Result<SubmitOutcome, Rejection>, Config) {
+        let c = ctx(FlowKind::Login, Aal::Aal2, Some(config));
+        let outcome = login(&c, &pin(guess), settings, env);
+        let update = match &outcome {
+            Ok(SubmitOutcome::Authenticated(a)) => a.credential_update.clone(),
+            Err(r) => r.credential_update.clone(),
+            Ok(_) => panic!("unexpected outcome"),
+        };
+        let next = update.map_or(config.clone(), |w| Config::parse(&w.config_json).unwrap());
+        (outcome, next)
+    }
+
     #[test]
     fn login_checks_the_pin() {
         let env = FakeEnv::default();
+        let s = Settings::default();
         let config = config_of(set("1357", &env).unwrap());
         let c = ctx(FlowKind::Login, Aal::Aal2, Some(&config));
-        let ok = login(&c, r#"{"method":"pin","pin":"1357"}"#, &env).unwrap();
-        assert!(matches!(
-            ok,
-            SubmitOutcome::Authenticated(Authenticated {
-                credential_update: None
-            })
-        ));
+        let ok = login(&c, &pin("1357"), &s, &env).unwrap();
+        assert!(
+            matches!(
+                ok,
+                SubmitOutcome::Authenticated(Authenticated {
+                    credential_update: None
+                })
+            ),
+            "nothing to reset, nothing written"
+        );
 
-        let wrong = login(&c, r#"{"method":"pin","pin":"7531"}"#, &env).unwrap_err();
+        let wrong = login(&c, &pin("7531"), &s, &env).unwrap_err();
         assert_eq!(wrong.node_messages[0].0, "pin");
         assert_eq!(message_id(&wrong), ui::WRONG);
+        assert_eq!(
+            wrong.node_messages[0].1.text,
+            "The PIN is not correct. 4 attempts left."
+        );
+        let counted = Config::parse(&wrong.credential_update.unwrap().config_json).unwrap();
+        assert_eq!(counted.failed_attempts, 1);
+        assert_eq!(counted.hashed_pin, config.hashed_pin);
         assert!(env.events.borrow()[0].contains("wrong PIN identity_id=id-1"));
         assert!(
             !env.events.borrow()[0].contains("7531"),
             "the guess is never logged"
         );
 
-        assert_eq!(
-            message_id(&login(&c, r#"{"method":"pin"}"#, &env).unwrap_err()),
-            4000002
-        );
+        let missing = login(&c, r#"{"method":"pin"}"#, &s, &env).unwrap_err();
+        assert_eq!(message_id(&missing), 4000002);
+        assert!(missing.credential_update.is_none(), "no guess, no count");
         let no_pin = ctx(FlowKind::Login, Aal::Aal2, None);
         assert_eq!(
-            message_id(&login(&no_pin, r#"{"pin":"1357"}"#, &env).unwrap_err()),
+            message_id(&login(&no_pin, r#"{"pin":"1357"}"#, &s, &env).unwrap_err()),
             ui::NO_PIN
         );
         let first = ctx(FlowKind::Login, Aal::Aal1, Some(&config));
         assert_eq!(
-            message_id(&login(&first, r#"{"pin":"1357"}"#, &env).unwrap_err()),
+            message_id(&login(&first, r#"{"pin":"1357"}"#, &s, &env).unwrap_err()),
             4000001
         );
+    }
+
+    #[test]
+    fn wrong_pins_lock_it_and_the_lock_ends_on_time() {
+        let env = FakeEnv::at(1_000_000);
+        let s = Settings::default();
+        let mut config = config_of(set("1357", &env).unwrap());
+        for left in [4, 3, 2, 1] {
+            let (outcome, next) = attempt(&config, "0000", &s, &env);
+            let r = outcome.unwrap_err();
+            assert_eq!(message_id(&r), ui::WRONG);
+            assert_eq!(
+                r.node_messages[0].1.context_json.as_deref(),
+                Some(format!(r#"{{"attempts_left":{left}}}"#).as_str())
+            );
+            config = next;
+        }
+        let (fifth, locked) = attempt(&config, "0000", &s, &env);
+        let r = fifth.unwrap_err();
+        assert_eq!(message_id(&r), ui::LOCKED);
+        assert_eq!(
+            r.node_messages[0].1.text,
+            "Too many wrong PINs: the PIN is locked until 1970-01-12T14:01:40Z."
+        );
+        assert_eq!(locked.locked_until, Some(1_000_000 + 900));
+        assert!(env.events.borrow().last().unwrap().contains("PIN locked"));
+
+        // While locked, the right PIN is refused too, and nothing is counted or written.
+        env.advance(899);
+        let (refused, unchanged) = attempt(&locked, "1357", &s, &env);
+        let r = refused.unwrap_err();
+        assert_eq!(message_id(&r), ui::LOCKED);
+        assert!(r.credential_update.is_none());
+        assert_eq!(unchanged, locked);
+
+        // Once the lock is over, the right PIN signs in and starts the count over.
+        env.advance(1);
+        let (ok, reset) = attempt(&locked, "1357", &s, &env);
+        assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
+        assert_eq!(
+            (reset.failed_attempts, reset.locks, reset.locked_until),
+            (0, 0, None)
+        );
+    }
+
+    #[test]
+    fn a_second_lock_in_a_row_lasts_twice_as_long() {
+        let env = FakeEnv::at(0);
+        let s = Settings {
+            max_attempts: 2,
+            lock_seconds: 60,
+            ..Settings::default()
+        };
+        let mut config = config_of(set("1357", &env).unwrap());
+        for _ in 0..2 {
+            config = attempt(&config, "0000", &s, &env).1;
+        }
+        assert_eq!(config.locked_until, Some(60));
+        env.advance(60);
+        for _ in 0..2 {
+            config = attempt(&config, "0000", &s, &env).1;
+        }
+        assert_eq!(config.locked_until, Some(60 + 120));
+    }
+
+    #[test]
+    fn a_correct_pin_before_the_lock_resets_the_count() {
+        let env = FakeEnv::default();
+        let s = Settings::default();
+        let mut config = config_of(set("1357", &env).unwrap());
+        for _ in 0..4 {
+            config = attempt(&config, "0000", &s, &env).1;
+        }
+        let (ok, reset) = attempt(&config, "1357", &s, &env);
+        assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
+        assert_eq!(reset.failed_attempts, 0);
+        let (wrong, _) = attempt(&reset, "0000", &s, &env);
+        assert_eq!(message_id(&wrong.unwrap_err()), ui::WRONG, "not locked");
+    }
+
+    #[test]
+    fn a_new_pin_in_settings_lifts_the_lock() {
+        let env = FakeEnv::default();
+        let s = Settings {
+            max_attempts: 1,
+            ..Settings::default()
+        };
+        let config = config_of(set("1357", &env).unwrap());
+        let locked = attempt(&config, "0000", &s, &env).1;
+        assert!(locked.locked_until(env.now()).is_some());
+
+        let c = ctx(FlowKind::Settings, Aal::Aal2, Some(&locked));
+        let renewed = config_of(settings(&c, &pin("8642"), &s, &env).unwrap());
+        assert_eq!(renewed.locked_until(env.now()), None);
+        assert_eq!((renewed.failed_attempts, renewed.locks), (0, 0));
+        let (ok, _) = attempt(&renewed, "8642", &s, &env);
+        assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
     }
 }

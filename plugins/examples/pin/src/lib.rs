@@ -1,13 +1,13 @@
 //! A PIN as a second factor (`pin`, aal2): a worked example of a custom factor built on
 //! `latchkey-plugin-sdk`, walked through in `docs/plugins.md`.
 //!
-//! The user sets a numeric PIN in the settings flow and removes it there; a login with
-//! `aal=aal2` asks for it. The PIN is stored as an argon2id hash computed by the host.
-//!
-//! Not production-ready: nothing limits how often a PIN can be guessed. Counting failures needs
-//! the credential to be updated on a rejected attempt, which `latchkey:factor@0.1.0` cannot
-//! express (a rejection carries messages only); see `docs/plugins.md`.
+//! The user sets a numeric PIN in the settings flow, changes or removes it there; a login with
+//! `aal=aal2` asks for it. The PIN is stored as an argon2id hash computed by the host. Wrong
+//! PINs are counted in the credential, and too many in a row lock it for a while
+//! ([`attempts`]); the count travels with a rejection's `credential-update`
+//! (`latchkey:factor@0.2.0`).
 
+mod attempts;
 mod credential;
 mod flows;
 mod ui;
@@ -30,15 +30,26 @@ pub const METHOD: &str = "pin";
 pub struct Settings {
     /// The shortest PIN accepted when one is set, 4 to 12 digits.
     pub min_digits: usize,
+    /// Wrong PINs in a row that lock the PIN, 1 to 100.
+    pub max_attempts: u32,
+    /// How long the first lock lasts, in seconds; each further lock in a row lasts twice as
+    /// long as the one before, up to a day (or this, if longer).
+    pub lock_seconds: i64,
 }
 
 /// The longest PIN: enough for anyone who would rather not use a password, short enough for a
 /// keypad.
 pub const MAX_DIGITS: usize = 12;
+/// The most `max_attempts` may allow: beyond it a PIN is not limited in any useful sense.
+pub const MAX_ATTEMPTS: u32 = 100;
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { min_digits: 4 }
+        Settings {
+            min_digits: 4,
+            max_attempts: 5,
+            lock_seconds: 15 * 60,
+        }
     }
 }
 
@@ -49,6 +60,19 @@ impl Settings {
             return Err(format!(
                 "min_digits must be 4 to {MAX_DIGITS}, not {}",
                 settings.min_digits
+            ));
+        }
+        if !(1..=MAX_ATTEMPTS).contains(&settings.max_attempts) {
+            return Err(format!(
+                "max_attempts must be 1 to {MAX_ATTEMPTS}, not {}",
+                settings.max_attempts
+            ));
+        }
+        if !(1..=attempts::MAX_LOCK_SECONDS).contains(&settings.lock_seconds) {
+            return Err(format!(
+                "lock_seconds must be 1 to {}, not {}",
+                attempts::MAX_LOCK_SECONDS,
+                settings.lock_seconds
             ));
         }
         Ok(settings)
@@ -88,7 +112,7 @@ impl Guest for Pin {
 
     fn submit(ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
         match ctx.kind {
-            FlowKind::Login => flows::login(&ctx, &input_json, &Host),
+            FlowKind::Login => flows::login(&ctx, &input_json, &load(), &Host),
             FlowKind::Settings => flows::settings(&ctx, &input_json, &load(), &Host),
             FlowKind::Registration => Err(Rejection::flow(ui::generic(
                 "A PIN is set in the settings flow, not at registration.",
@@ -127,12 +151,28 @@ mod tests {
         assert_eq!(Settings::parse("{}"), Ok(Settings::default()));
         assert_eq!(
             Settings::parse(r#"{"config":{"min_digits":6}}"#),
-            Ok(Settings { min_digits: 6 })
+            Ok(Settings {
+                min_digits: 6,
+                ..Settings::default()
+            })
+        );
+        assert_eq!(
+            Settings::parse(r#"{"max_attempts":3,"lock_seconds":60}"#),
+            Ok(Settings {
+                min_digits: 4,
+                max_attempts: 3,
+                lock_seconds: 60,
+            })
         );
         for bad in [
             r#"{"min_digits":3}"#,
             r#"{"min_digits":13}"#,
             r#"{"min_digits":"six"}"#,
+            r#"{"max_attempts":0}"#,
+            r#"{"max_attempts":101}"#,
+            r#"{"lock_seconds":0}"#,
+            r#"{"lock_seconds":-5}"#,
+            r#"{"lock_seconds":"15m"}"#,
             "[]",
         ] {
             assert!(Settings::parse(bad).is_err(), "{bad} was accepted");

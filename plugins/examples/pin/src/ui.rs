@@ -6,6 +6,7 @@
 use crate::METHOD;
 use latchkey_plugin_sdk::messages::{error, info, text};
 use latchkey_plugin_sdk::nodes::{input, submit};
+use latchkey_plugin_sdk::time::rfc3339;
 use latchkey_plugin_sdk::types::{InputAttributes, MessageType, UiNode, UiText};
 use serde_json::json;
 
@@ -14,9 +15,11 @@ pub use latchkey_plugin_sdk::messages::{generic, missing};
 pub const LABEL: u32 = 9_000_001;
 pub const REMOVE: u32 = 9_000_002;
 pub const USE: u32 = 9_000_003;
+pub const NEW_LABEL: u32 = 9_000_004;
 pub const NO_PIN: u32 = 9_000_101;
 pub const BAD_FORMAT: u32 = 9_000_102;
 pub const WRONG: u32 = 9_000_103;
+pub const LOCKED: u32 = 9_000_104;
 
 /// The PIN input. `pattern` and `maxlength` let browsers check the PIN (and phones show a
 /// keypad) before it is sent; the plugin checks again.
@@ -36,14 +39,13 @@ pub fn settings_set() -> Vec<UiNode> {
     ]
 }
 
-/// Settings with a PIN: remove it.
-pub fn settings_remove() -> Vec<UiNode> {
-    vec![submit(
-        METHOD,
-        "pin_remove",
-        "true",
-        info(REMOVE, "Remove PIN"),
-    )]
+/// Settings with a PIN: choose a new one (which also lifts a lock), or remove it.
+pub fn settings_change() -> Vec<UiNode> {
+    vec![
+        UiNode::input(METHOD, pin_input("new-password")).label(info(NEW_LABEL, "New PIN")),
+        submit(METHOD, "method", METHOD, info(1070003, "Save")),
+        submit(METHOD, "pin_remove", "true", info(REMOVE, "Remove PIN")),
+    ]
 }
 
 /// The second factor of a login (`aal=aal2`).
@@ -68,6 +70,28 @@ pub fn bad_format(min: usize, max: usize) -> UiText {
     )
 }
 
-pub fn wrong_pin() -> UiText {
-    error(WRONG, "The PIN is not correct.")
+/// A wrong PIN that did not lock it (yet).
+pub fn wrong_pin(attempts_left: u32) -> UiText {
+    let attempts = if attempts_left == 1 {
+        "attempt"
+    } else {
+        "attempts"
+    };
+    text(
+        WRONG,
+        format!("The PIN is not correct. {attempts_left} {attempts} left."),
+        MessageType::Error,
+        Some(json!({ "attempts_left": attempts_left })),
+    )
+}
+
+/// Too many wrong PINs: every PIN is refused until `until` (Unix seconds).
+pub fn locked(until: i64) -> UiText {
+    let at = rfc3339(until);
+    text(
+        LOCKED,
+        format!("Too many wrong PINs: the PIN is locked until {at}."),
+        MessageType::Error,
+        Some(json!({ "locked_until": at, "locked_until_unix": until })),
+    )
 }
