@@ -14,8 +14,10 @@ plugins:
 	rustup target add wasm32-wasip2 >/dev/null
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password -p latchkey-hostile-fixture \
 		-p latchkey-totp -p latchkey-lookup-secret -p latchkey-policy-fixture \
-		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example \
-		-p latchkey-oidc
+		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example
+	# Its own build: it turns on the SDK's outbound-http feature, which cargo would otherwise
+	# unify into every plugin above and make them all import the capability.
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc
 	mkdir -p $(PLUGIN_DIR)
 	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
 	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm

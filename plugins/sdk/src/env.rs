@@ -3,11 +3,11 @@
 //! ([`crate::testing::FakeEnv`]), scripted HTTP answers, and in the component against the host
 //! ([`Host`]).
 
-use crate::bindings::latchkey::host::{
-    clock, log, outbound_http, password_hashing, random, settings,
-};
+use crate::bindings::latchkey::host::{clock, log, password_hashing, random, settings};
 
 pub use crate::bindings::latchkey::host::log::Level;
+#[cfg(feature = "outbound-http")]
+use crate::bindings::latchkey::host::outbound_http;
 pub use crate::bindings::latchkey::host::outbound_http::{
     Error as HttpError, Request as HttpRequest, Response as HttpResponse,
 };
@@ -95,6 +95,9 @@ impl Env for Host {
         password_hashing::argon2_verify(phc, password)
     }
 
+    // Only with the `outbound-http` feature: referencing `send` makes the component import
+    // the capability, and `latchkey plugin check` then expects the operator to grant origins.
+    #[cfg(feature = "outbound-http")]
     fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         outbound_http::send(&request)
     }
