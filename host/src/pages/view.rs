@@ -255,15 +255,18 @@ fn node_view(node: &Value, form: &str) -> NodeView {
     view
 }
 
-/// Whether a group collects typed input (and so needs the default group's fields, such as the
-/// identifier) rather than being a row of buttons (a provider list, "generate codes").
-fn collects_input(nodes: &[&Value]) -> bool {
+/// Whether a group's form submits the default group's fields (the identifier, the traits):
+/// it collects typed input, or it has a `method` button, which submits the flow as a whole
+/// (an OpenID sign-up that asks for missing traits has only that button). A row of other
+/// buttons (providers to choose, "generate codes") does not.
+fn takes_default_fields(nodes: &[&Value]) -> bool {
     nodes.iter().any(|n| {
-        n.get("type").and_then(Value::as_str) == Some("input")
-            && !matches!(
-                str_at(n, "/attributes/type"),
-                Some("submit" | "button" | "hidden")
-            )
+        let is_input = n.get("type").and_then(Value::as_str) == Some("input");
+        let kind = str_at(n, "/attributes/type");
+        let typed = !matches!(kind, Some("submit" | "button" | "hidden"));
+        let method_button =
+            kind == Some("submit") && str_at(n, "/attributes/name") == Some("method");
+        is_input && (typed || method_button)
     })
 }
 
@@ -309,7 +312,7 @@ pub fn ui_view(ui: &Value) -> UiView {
                 .copied()
                 .filter(|n| group_of(n) == group && group != "default")
                 .collect();
-            let with_fields = group == "default" || collects_input(&own);
+            let with_fields = group == "default" || takes_default_fields(&own);
             let shared = defaults.iter().copied().filter(|n| {
                 let is_input = n.get("type").and_then(Value::as_str) == Some("input");
                 let hidden = str_at(n, "/attributes/type") == Some("hidden");
@@ -456,6 +459,25 @@ mod tests {
             ["csrf_token", "provider"],
             "a row of buttons does not repeat the identifier"
         );
+    }
+
+    #[test]
+    fn a_method_button_alone_takes_the_default_fields_with_it() {
+        let mut finish = input("oidc", "method", "submit", Some("Sign up"));
+        finish["attributes"]["value"] = json!("oidc");
+        let ui = json!({ "action": "a", "method": "POST", "nodes": [
+            input("default", "traits.email", "email", Some("E-Mail")),
+            input("default", "csrf_token", "hidden", None),
+            input("oidc", "provider", "submit", Some("Sign up with Example")),
+            finish,
+        ]});
+        let view = ui_view(&ui);
+        let names: Vec<&str> = view.forms[0]
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(names, ["traits.email", "csrf_token", "provider", "method"]);
     }
 
     #[test]
