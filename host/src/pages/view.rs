@@ -327,6 +327,17 @@ pub fn ui_view(ui: &Value) -> UiView {
                 messages: Vec::new(),
                 nodes: Vec::new(),
             };
+            // Kratos' method endpoints need `method`; buttons other than a `method` button
+            // (a provider, "unlink", "generate codes") do not send one. The group is the
+            // method, first in the form so that a clicked `method` button still decides.
+            if group != "default" {
+                form.nodes.push(NodeView {
+                    kind: "hidden",
+                    name: "method".into(),
+                    value: group.to_string(),
+                    ..NodeView::default()
+                });
+            }
             for node in shared.chain(own) {
                 let view = node_view(node, group);
                 match view.kind {
@@ -453,11 +464,19 @@ mod tests {
         let names = |i: usize| -> Vec<String> {
             view.forms[i].nodes.iter().map(|n| n.name.clone()).collect()
         };
-        assert_eq!(names(0), ["identifier", "csrf_token", "password", "method"]);
+        assert_eq!(
+            names(0),
+            ["method", "identifier", "csrf_token", "password", "method"]
+        );
+        assert_eq!(view.forms[0].nodes[0].value, "password");
         assert_eq!(
             names(1),
-            ["csrf_token", "provider"],
+            ["method", "csrf_token", "provider"],
             "a row of buttons does not repeat the identifier"
+        );
+        assert_eq!(
+            view.forms[1].nodes[0].value, "oidc",
+            "a provider button names its method"
         );
     }
 
@@ -477,13 +496,16 @@ mod tests {
             .iter()
             .map(|n| n.name.as_str())
             .collect();
-        assert_eq!(names, ["traits.email", "csrf_token", "provider", "method"]);
+        assert_eq!(
+            names,
+            ["method", "traits.email", "csrf_token", "provider", "method"]
+        );
     }
 
     #[test]
     fn fields_get_ids_labels_and_their_messages() {
         let view = ui_view(&login_ui());
-        let password = &view.forms[0].nodes[2];
+        let password = &view.forms[0].nodes[3];
         assert_eq!(password.kind, "field");
         assert_eq!(password.id, "password-password");
         assert_eq!(password.label, "Password");
@@ -491,11 +513,11 @@ mod tests {
         assert_eq!(password.describedby, "password-password-messages");
         assert!(password.invalid);
         assert_eq!(password.messages[0].id, 4000006);
-        let identifier = &view.forms[0].nodes[0];
+        let identifier = &view.forms[0].nodes[1];
         assert_eq!(identifier.id, "password-identifier");
         assert!(!identifier.invalid);
-        assert_eq!(view.forms[0].nodes[3].kind, "submit");
-        assert_eq!(view.forms[0].nodes[3].value, "password");
+        assert_eq!(view.forms[0].nodes[4].kind, "submit");
+        assert_eq!(view.forms[0].nodes[4].value, "password");
     }
 
     #[test]
@@ -515,11 +537,11 @@ mod tests {
         let view = ui_view(&ui);
         let groups: Vec<&str> = view.forms.iter().map(|f| f.group.as_str()).collect();
         assert_eq!(groups, ["totp", "lookup_secret", "hardware_key"]);
-        assert_eq!(view.forms[0].nodes[1].kind, "img");
-        assert_eq!(view.forms[0].nodes[1].label, "Authenticator app QR code");
-        assert_eq!(view.forms[1].nodes[1].items, ["a", "b"]);
+        assert_eq!(view.forms[0].nodes[2].kind, "img");
+        assert_eq!(view.forms[0].nodes[2].label, "Authenticator app QR code");
+        assert_eq!(view.forms[1].nodes[2].items, ["a", "b"]);
         assert_eq!(view.forms[2].title, "Hardware key");
-        assert_eq!(view.forms[2].nodes[1].id, "hardware_key-hardware_key_pin");
+        assert_eq!(view.forms[2].nodes[2].id, "hardware_key-hardware_key_pin");
     }
 
     #[test]
@@ -534,10 +556,13 @@ mod tests {
         assert_eq!(view.messages.len(), 1, "the info stays on top");
         let form = &view.forms[0];
         let kinds: Vec<&str> = form.nodes.iter().map(|n| n.kind).collect();
-        assert_eq!(kinds, ["field", "hidden", "field", "errors", "submit"]);
-        assert_eq!(form.nodes[3].id, "form-password-errors");
-        assert_eq!(form.nodes[3].messages[0].id, 4000006);
-        for field in [&form.nodes[0], &form.nodes[2]] {
+        assert_eq!(
+            kinds,
+            ["hidden", "field", "hidden", "field", "errors", "submit"]
+        );
+        assert_eq!(form.nodes[4].id, "form-password-errors");
+        assert_eq!(form.nodes[4].messages[0].id, 4000006);
+        for field in [&form.nodes[1], &form.nodes[3]] {
             assert_eq!(field.describedby, "form-password-errors");
             assert!(field.invalid);
         }
@@ -570,6 +595,6 @@ mod tests {
         ]});
         let view = ui_view(&ui);
         assert_eq!(view.forms[0].messages[0].text, "bad token");
-        assert!(view.forms[0].nodes[0].messages.is_empty());
+        assert!(view.forms[0].nodes[1].messages.is_empty());
     }
 }

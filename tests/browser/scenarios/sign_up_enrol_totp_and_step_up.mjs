@@ -48,6 +48,21 @@ export default async function ({ base, page }) {
     'the app is linked',
   );
 
+  // Recovery codes: buttons that are not `method` buttons, and a text node listing the codes.
+  const codesForm = () => page.locator('form[data-group="lookup_secret"]');
+  await Promise.all([
+    page.waitForLoadState('load'),
+    codesForm().getByRole('button', { name: 'Generate new backup recovery codes' }).click(),
+  ]);
+  const codes = await codesForm().locator('#lookup_secret_codes li').allInnerTexts();
+  assert.ok(codes.length >= 8 && codes.every((c) => c.trim().length >= 8), `codes: ${codes}`);
+  await Promise.all([
+    page.waitForLoadState('load'),
+    codesForm().getByRole('button', { name: 'Confirm backup recovery codes' }).click(),
+  ]);
+  assert.match(await page.locator('#flow-messages').innerText(), /Your changes have been saved!/);
+  assert.equal(await codesForm().locator('#lookup_secret_codes').count(), 0, 'shown once');
+
   await follow(page, 'Back to your account');
   session = await shownSession(page);
   assert.equal(session.aal, 'aal2', 'setting up the app proved it');
@@ -61,6 +76,7 @@ export default async function ({ base, page }) {
   assert.equal(pathOf(page), '/ui/login');
   assert.equal(await page.locator('h1').innerText(), 'Confirm with your authenticator');
   assert.equal(await page.getByLabel('Password').count(), 0, 'only second factors are asked for');
+  assert.equal(await page.getByLabel('Backup recovery code').count(), 1, 'either second factor');
 
   // The session page knows the second factor is due and offers it.
   await page.goto(`${base}/`);
