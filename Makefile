@@ -5,8 +5,9 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM_OUT   := $(TARGET_DIR)/wasm32-wasip2/release
 PLUGIN_DIR := $(abspath $(TARGET_DIR)/plugins)
 export LATCHKEY_PLUGIN_DIR := $(PLUGIN_DIR)
+BROWSER_TESTS := tests/browser
 
-.PHONY: all plugins build run test lint bench clean-cache
+.PHONY: all plugins build run test lint bench clean-cache browser-deps screenshots
 
 all: build
 
@@ -35,8 +36,19 @@ build: plugins
 run: build
 	$(TARGET_DIR)/debug/latchkey serve --dev
 
-test: plugins
+test: plugins browser-deps
 	$(CARGO) test --workspace
+
+# The browser tests drive Debian's /usr/bin/chromium with playwright-core from npm; the
+# packages are installed again whenever the lock file changes.
+browser-deps: $(BROWSER_TESTS)/node_modules/.package-lock.json
+
+$(BROWSER_TESTS)/node_modules/.package-lock.json: $(BROWSER_TESTS)/package-lock.json
+	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
+
+# Regenerates the pictures in docs/ui/ from the browser tests.
+screenshots: plugins browser-deps
+	LATCHKEY_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(CARGO) test -p latchkey --test blackbox browser_ui
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -14,6 +14,7 @@ pub mod http;
 pub mod identity;
 pub mod logging;
 pub mod model;
+pub mod pages;
 pub mod plugin;
 pub mod policy;
 pub mod read_cache;

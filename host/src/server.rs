@@ -250,6 +250,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let public_addr = format!("{}:{}", config.serve.public.host, config.serve.public.port);
     let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
     let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
+    let pages = crate::pages::load(&app.config)?;
     return_freed_memory();
     crate::policy::reload::on_sighup(app.clone());
 
@@ -269,7 +270,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // ACK: a 40 ms stall on every such request.
     let public = public.tap_io(no_delay);
     let admin = admin.tap_io(no_delay);
-    let public_app = crate::http::public_router(app.clone());
+    let public_app =
+        crate::pages::attach(crate::http::public_router(app.clone()), app.clone(), pages);
     let admin_app = crate::http::admin_router(app);
     let public_srv = axum::serve(
         public,

@@ -77,6 +77,9 @@ pub struct Options<'a> {
     /// Listen publicly on this port (for peers that must know the URL before start-up, such
     /// as an OpenID provider's registered redirect URI); a free one otherwise.
     pub public_port: Option<u16>,
+    /// Serve the built-in pages. Off by default here, so that a browser flow redirects to the
+    /// flow's JSON as it does without a UI, which is what most tests read.
+    pub builtin_ui: bool,
 }
 
 impl Server {
@@ -108,6 +111,9 @@ impl Server {
             .env("LOG_LEVEL", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        if !opts.builtin_ui {
+            cmd.env("UI_ENABLED", "false");
+        }
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
@@ -380,6 +386,25 @@ pub struct BrowserResp {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub body: Value,
+    /// Every response header, names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl BrowserResp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (a page, or JSON re-serialised).
+    pub fn text(&self) -> String {
+        match &self.body {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Browser {
@@ -411,6 +436,16 @@ impl Browser {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let mut names = resp.headers_names();
+        names.iter_mut().for_each(|n| n.make_ascii_lowercase());
+        names.sort();
+        names.dedup();
+        let mut headers = Vec::new();
+        for name in names {
+            for value in resp.all(&name) {
+                headers.push((name.clone(), value.to_string()));
+            }
+        }
         let text = resp.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         BrowserResp {
@@ -418,12 +453,23 @@ impl Browser {
             location,
             set_cookies,
             body,
+            headers,
         }
     }
 
     /// A page load (no JSON accept header).
     pub fn visit(&self, path: &str) -> BrowserResp {
         Self::finish(self.agent.get(&self.url(path)).call())
+    }
+
+    /// A page load as a browser makes it, asking for HTML.
+    pub fn visit_page(&self, path: &str) -> BrowserResp {
+        Self::finish(
+            self.agent
+                .get(&self.url(path))
+                .set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                .call(),
+        )
     }
 
     /// An SPA's fetch: `Accept: application/json`.

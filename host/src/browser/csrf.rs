@@ -2,6 +2,7 @@
 //! and in the flow's `csrf_token` node; a submission must carry both, and they must match.
 
 use super::cookies;
+use crate::error::ApiError;
 use axum::http::HeaderMap;
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
@@ -30,4 +31,11 @@ pub fn matches(
         }
         _ => false,
     }
+}
+
+/// 403 `security_csrf_violation`, Kratos' answer when the tokens do not match.
+pub fn violation() -> ApiError {
+    ApiError::forbidden("the request was rejected to protect you from Cross-Site-Request-Forgery")
+        .with_id("security_csrf_violation")
+        .with_reason("Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.")
 }

@@ -5,4 +5,6 @@ pub mod client;
 pub mod continuity;
 pub mod cookies;
 pub mod csrf;
+pub mod flow_access;
+pub mod logout;
 pub mod return_to;

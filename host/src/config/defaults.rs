@@ -81,6 +81,7 @@ pub(super) fn layer() -> Value {
         },
         "log": { "level": "info", "format": "text", "leak_sensitive_values": false },
         "plugins": { "memory_limit": "64MiB", "call_timeout": "1s" },
+        "ui": { "enabled": true },
     })
 }
 

@@ -122,6 +122,8 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("plugins.policies", Document),
     ("plugins.policies[].path", Text),
     ("plugins.policies[].config", Document),
+    ("ui.enabled", Scalar),
+    ("ui.templates_dir", Text),
 ];
 
 /// Accepted in files without a warning but unused, and not read from the environment: Kratos

@@ -133,6 +133,7 @@ pub(super) const PATH_KEYS: &[&str] = &[
     "plugins.factors",
     "plugins.dir",
     "plugins.cache_dir",
+    "ui.templates_dir",
 ];
 
 /// For each of [`PATH_KEYS`], the directory its relative paths resolve against: that of the

@@ -25,6 +25,8 @@ pub struct Config {
     pub hashers: Hashers,
     pub log: Log,
     pub plugins: Plugins,
+    /// The built-in self-service pages.
+    pub ui: super::ui::Ui,
     /// Development mode. Not a config key: the command line sets it.
     pub dev: bool,
 }
@@ -70,6 +72,7 @@ impl fmt::Debug for Config {
             .field("hashers", &self.hashers)
             .field("log", &self.log)
             .field("plugins", &self.plugins)
+            .field("ui", &self.ui)
             .field("dev", &self.dev)
             .finish()
     }

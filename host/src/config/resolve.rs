@@ -16,6 +16,7 @@ use super::model::{
 };
 use super::outbound::OutboundHttp;
 use super::selfservice::{Flows, MethodConfig, SelfService};
+use super::ui::{RawUi, fill_ui_urls};
 use super::units::{ByteSize, deserialize_duration};
 use super::{ConfigError, defaults, schema_source};
 
@@ -31,6 +32,7 @@ pub(super) struct RawConfig {
     hashers: Hashers,
     log: Log,
     plugins: RawPlugins,
+    ui: RawUi,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +95,9 @@ impl RawConfig {
         check_serve(&self.serve)?;
         check_hashers(&self.hashers)?;
         check_log(&self.log)?;
+        let ui = self.ui.resolve(ctx.bases.get("ui.templates_dir"))?;
+        let mut flows = self.selfservice.flows;
+        fill_ui_urls(&ui, &mut flows, &self.serve.public.resolved_base_url());
         let selfservice = SelfService {
             default_browser_return_url: self
                 .selfservice
@@ -100,7 +105,7 @@ impl RawConfig {
                 .unwrap_or_else(|| self.serve.public.resolved_base_url()),
             allowed_return_urls: self.selfservice.allowed_return_urls,
             methods: self.selfservice.methods,
-            flows: self.selfservice.flows,
+            flows,
         };
         Ok(Config {
             dsn: self.dsn,
@@ -112,6 +117,7 @@ impl RawConfig {
             secrets: self.secrets,
             hashers: self.hashers,
             log: self.log,
+            ui,
             dev: false,
         })
     }

@@ -182,7 +182,22 @@ fn embedded_default_loads_without_warnings() {
         Duration::from_secs(3600)
     );
     assert_eq!(flows.settings.required_aal, RequiredAal::HighestAvailable);
-    assert!(flows.login.ui_url.is_none());
+    // The built-in pages show every flow.
+    assert!(config.ui.enabled);
+    assert_eq!(config.ui.templates_dir, None);
+    assert_eq!(
+        flows.login.ui_url.as_ref().map(|u| u.as_str()),
+        Some("http://127.0.0.1:4433/ui/login")
+    );
+    assert_eq!(
+        flows.registration.ui_url.as_ref().map(|u| u.as_str()),
+        Some("http://127.0.0.1:4433/ui/registration")
+    );
+    assert_eq!(
+        flows.settings.ui_url.as_ref().map(|u| u.as_str()),
+        Some("http://127.0.0.1:4433/ui/settings")
+    );
+    assert!(flows.error.ui_url.is_none());
 
     assert_eq!(config.session.lifespan, Duration::from_secs(24 * 3600));
     assert_eq!(config.session.cookie.name, "ory_kratos_session");
@@ -941,5 +956,52 @@ fn bad_outbound_http_grants_name_their_keys() {
         [
             "config key `plugins.factors[0].outbound_http.allow_privat` is not supported by Latchkey and is ignored"
         ]
+    );
+}
+
+#[test]
+fn without_the_built_in_ui_flows_have_no_ui_url() {
+    let config = load(&[], &env_of(&[("UI_ENABLED", "false")]))
+        .unwrap()
+        .config;
+    assert!(!config.ui.enabled);
+    let flows = &config.selfservice.flows;
+    assert!(flows.login.ui_url.is_none());
+    assert!(flows.registration.ui_url.is_none());
+    assert!(flows.settings.ui_url.is_none());
+}
+
+#[test]
+fn a_configured_ui_url_wins_over_the_built_in_page_of_that_flow_only() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "serve:\n  public:\n    base_url: https://auth.example.org/id/\nselfservice:\n  flows:\n    login:\n      ui_url: https://app.example.org/login\n",
+    );
+    let flows = load(&[file], &no_env).unwrap().config.selfservice.flows;
+    assert_eq!(
+        flows.login.ui_url.unwrap().as_str(),
+        "https://app.example.org/login"
+    );
+    assert_eq!(
+        flows.settings.ui_url.unwrap().as_str(),
+        "https://auth.example.org/id/ui/settings",
+        "built-in pages live under the public base URL"
+    );
+}
+
+#[test]
+fn the_templates_dir_resolves_against_its_file_and_must_exist() {
+    let dir = Dir::new();
+    dir.write("conf/pages/login.html", "{% extends \"layout.html\" %}");
+    let file = dir.write("conf/latchkey.yml", "ui:\n  templates_dir: pages\n");
+    let ui = load(&[file], &no_env).unwrap().config.ui;
+    assert_eq!(ui.templates_dir, Some(dir.path().join("conf/pages")));
+
+    let missing = dir.write("conf/missing.yml", "ui:\n  templates_dir: nowhere\n");
+    let err = load_err(&[missing], &no_env);
+    assert!(
+        err.contains("ui.templates_dir") && err.contains("not a directory"),
+        "{err}"
     );
 }

@@ -5,7 +5,7 @@
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
-use crate::browser::{continuity, csrf, return_to};
+use crate::browser::{continuity, csrf, flow_access, return_to};
 use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
@@ -288,12 +288,6 @@ fn reject_browser_signals(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn csrf_violation() -> ApiError {
-    ApiError::forbidden("the request was rejected to protect you from Cross-Site-Request-Forgery")
-        .with_id("security_csrf_violation")
-        .with_reason("Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.")
-}
-
 async fn submit(
     State(app): State<SharedApp>,
     PeerIp(peer): PeerIp,
@@ -371,7 +365,7 @@ async fn submit_flow(
             let cookie = csrf::from_cookie(headers, &app.cookies);
             let submitted = input.get("csrf_token").and_then(Value::as_str);
             if !csrf::matches(submitted, flow.csrf_token.as_deref(), cookie.as_deref()) {
-                return Err(fail(csrf_violation()));
+                return Err(fail(csrf::violation()));
             }
         }
     }
@@ -563,25 +557,6 @@ async fn fetch(
     let id =
         q.id.filter(|s| !s.is_empty())
             .ok_or_else(|| ApiError::bad_request("the `id` query parameter is required"))?;
-    let flow = flows::load(&app, &id, kind).await?;
-    if flow.variant == FlowVariant::Browser {
-        let cookie = csrf::from_cookie(&headers, &app.cookies);
-        if !csrf::matches(
-            cookie.as_deref(),
-            flow.csrf_token.as_deref(),
-            cookie.as_deref(),
-        ) {
-            return Err(csrf_violation());
-        }
-    }
-    if kind == FlowKind::Settings {
-        let active = sessions::require(&app, &headers).await?;
-        if flow.identity_id != Some(active.identity.id) {
-            return Err(
-                ApiError::forbidden("This settings flow belongs to another identity.")
-                    .with_id("security_identity_mismatch"),
-            );
-        }
-    }
+    let flow = flow_access::readable(&app, &headers, &id, kind).await?;
     Ok(Json(flows::flow_json(&app, &flow).await?))
 }

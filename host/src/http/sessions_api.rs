@@ -3,7 +3,7 @@
 
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, see_other, with_cookies};
-use crate::browser::return_to;
+use crate::browser::{logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
 use crate::identity::wire::session_json;
@@ -153,10 +153,8 @@ async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<Status
     }
 }
 
-const LOGOUT_PURPOSE: &str = "logout";
-
-/// A logout URL for the browser's session. The token is the session id signed with the cookie
-/// secret, so it cannot be forged, and it only works while that session is active.
+/// A logout URL for the browser's session; see [`logout`](crate::browser::logout). It only
+/// works while that session is active.
 async fn logout_browser(
     State(app): State<SharedApp>,
     headers: HeaderMap,
@@ -175,18 +173,9 @@ async fn logout_browser(
         ))
         .with_id("self_service_flow_return_to_forbidden"));
     }
-    let token = app
-        .cookies
-        .sign(LOGOUT_PURPOSE, &active.session.id.to_string());
-    let mut url =
-        url::Url::parse(&app.public_url("/self-service/logout")).expect("absolute base URL");
-    url.query_pairs_mut().append_pair("token", &token);
-    if let Some(rt) = &q.return_to {
-        url.query_pairs_mut().append_pair("return_to", rt);
-    }
-    Ok(Json(
-        json!({ "logout_url": url.to_string(), "logout_token": token }),
-    ))
+    let token = logout::token(&app, active.session.id);
+    let url = logout::url(&app, active.session.id, q.return_to.as_deref());
+    Ok(Json(json!({ "logout_url": url, "logout_token": token })))
 }
 
 #[derive(Deserialize)]
@@ -208,8 +197,7 @@ async fn logout(
     let session_id = q
         .token
         .as_deref()
-        .and_then(|t| app.cookies.verify(LOGOUT_PURPOSE, t))
-        .and_then(|id| Uuid::parse_str(&id).ok())
+        .and_then(|t| logout::session_of(&app, t))
         .ok_or_else(|| {
             ApiError::forbidden("The provided logout token is invalid or expired.")
                 .with_id("self_service_logout_token_invalid")
