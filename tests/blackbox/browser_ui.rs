@@ -120,3 +120,13 @@ fn errors_read_as_text_and_unknown_flows_start_afresh() {
     let server = ui_server(&work, Options::default());
     run_scenario(&server, "error_page", &[]);
 }
+
+#[test]
+fn sign_up_and_in_through_an_openid_provider() {
+    let setup = crate::oidc::setup_with_pages();
+    run_scenario(
+        &setup.server,
+        "oidc_sign_in",
+        &[("LATCHKEY_OIDC_PROVIDER", crate::oidc::PROVIDER.to_string())],
+    );
+}

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 const CLIENT_ID: &str = "latchkey-tests";
 const CLIENT_SECRET: &str = "a-client-secret-only-these-tests-use";
-const PROVIDER: &str = "example";
+pub const PROVIDER: &str = "example";
 
 /// The OpenID provider process; stopped when dropped.
 struct OpenIdProvider {
@@ -66,9 +66,9 @@ impl Drop for OpenIdProvider {
 }
 
 /// Latchkey with the OIDC method, one provider, and the usual factors.
-struct Setup {
+pub struct Setup {
     provider: OpenIdProvider,
-    server: Server,
+    pub server: Server,
     _work: Workdir,
 }
 
@@ -76,8 +76,17 @@ fn setup() -> Setup {
     setup_with("    registration: { enabled: true }")
 }
 
+/// The same, with the built-in pages on, for the browser tests.
+pub fn setup_with_pages() -> Setup {
+    setup_serving("    registration: { enabled: true }", true)
+}
+
 /// `flows` is the YAML under `selfservice.flows`, indented by four spaces.
 fn setup_with(flows: &str) -> Setup {
+    setup_serving(flows, false)
+}
+
+fn setup_serving(flows: &str, builtin_ui: bool) -> Setup {
     let port = free_port();
     let callback = format!("http://127.0.0.1:{port}/self-service/methods/oidc/callback/{PROVIDER}");
     let provider = OpenIdProvider::start(&callback);
@@ -123,6 +132,7 @@ plugins:
         Options {
             config: Some(&cfg),
             public_port: Some(port),
+            builtin_ui,
             ..Default::default()
         },
     );
