@@ -214,6 +214,12 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, ApiError
     }
 }
 
+/// The flow shown again with one message, and no session.
+async fn refuse(app: &App, flow: Flow, message: Value) -> Result<Completed, ApiError> {
+    let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
+    Ok(completed(app, &flow, Submitted::Rejected { flow: shown }))
+}
+
 fn completed(app: &App, flow: &Flow, submitted: Submitted) -> Completed {
     Completed {
         submitted,
@@ -283,8 +289,7 @@ async fn sign_up(
             "error",
             None,
         );
-        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
-        return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+        return refuse(app, flow, message).await;
     }
     let traits: Value = serde_json::from_str(&subject.traits_json)
         .ok()
@@ -297,8 +302,7 @@ async fn sign_up(
     };
     let schema = flows::registration_schema(app, &flow);
     if let Some(message) = identifier_taken(app, schema, method, &traits, &cb.key).await? {
-        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
-        return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+        return refuse(app, flow, message).await;
     }
     let errors = schema.validate(&traits);
     if !errors.is_empty() {
@@ -314,15 +318,7 @@ async fn sign_up(
     {
         Some(submitted) => submitted,
         None => {
-            let shown = reject(
-                app,
-                flow.clone(),
-                &Map::new(),
-                vec![ui::duplicate_identifier()],
-                vec![],
-            )
-            .await?;
-            return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+            return refuse(app, flow, ui::duplicate_identifier()).await;
         }
     };
     registration::finish_flow(app, flow.clone()).await?;
@@ -509,8 +505,7 @@ async fn link(
             "error",
             None,
         );
-        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
-        return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+        return refuse(app, flow, message).await;
     }
     let stored = settings::replace_credential(
         app,
@@ -522,8 +517,7 @@ async fn link(
     .await?;
     if !stored {
         let message = ui::duplicate_identifier();
-        let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
-        return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
+        return refuse(app, flow, message).await;
     }
     let submitted = settings::show_saved(app, flow.clone(), &active.identity).await?;
     Ok(completed(app, &flow, submitted))
