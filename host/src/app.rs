@@ -8,7 +8,7 @@ use crate::model::{Aal, Identity, Session};
 use crate::plugin::Factor;
 use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
 use crate::read_cache::ReadCache;
-use crate::store::{Store, StoreError};
+use crate::store::{SqliteStore, StoreError};
 use std::sync::Arc;
 use url::Url;
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub struct App {
     pub config: Config,
     pub cookies: crate::browser::cookies::CookieSigner,
-    pub store: Arc<Store>,
+    pub store: Arc<SqliteStore>,
     /// Swapped whole by a reload; see [`FactorSlot`].
     pub factors: FactorSlot,
     pub schemas: Schemas,
@@ -45,7 +45,7 @@ impl App {
     /// stall the async workers.
     pub async fn db<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnOnce(&SqliteStore) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, ApiError> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(&store))
@@ -63,7 +63,7 @@ impl App {
     /// available AAL) use this. Anything that writes or scans goes through [`App::db`].
     pub fn read_now<R>(
         &self,
-        f: impl FnOnce(&Store) -> Result<R, StoreError>,
+        f: impl FnOnce(&SqliteStore) -> Result<R, StoreError>,
     ) -> Result<R, ApiError> {
         f(&self.store).map_err(|err| {
             tracing::error!(%err, "storage error");

@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::{IdentitySchema, Schemas};
 use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
-use crate::store::Store;
+use crate::store::SqliteStore;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use serde_json::{Value, json};
@@ -212,7 +212,7 @@ pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
 }
 
 pub fn build_app(config: Config) -> anyhow::Result<App> {
-    let store = Store::open(&config.dsn).context("opening the database")?;
+    let store = SqliteStore::open(&config.dsn).context("opening the database")?;
     let applied = store.migrate().context("applying database migrations")?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied database migrations");

@@ -4,7 +4,7 @@ use super::codec::{
     from_json, parse_bool, parse_enum, parse_optional_uuid, parse_timestamp, parse_uuid,
     query_optional, timestamp, to_json, uuid_text,
 };
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use chrono::{DateTime, Utc};
 use rusqlite::{Row, Transaction, params};
@@ -73,7 +73,7 @@ impl FlowRow {
     }
 }
 
-impl Store {
+impl SqliteStore {
     pub fn insert_flow(&self, flow: &Flow) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.prepare_cached(

@@ -2,7 +2,7 @@
 //! `schema_migrations`.
 
 use super::codec::{parse_timestamp, timestamp};
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -97,7 +97,7 @@ CREATE TABLE flows (
 CREATE INDEX flows_expires_at ON flows (expires_at);
 "#;
 
-/// A migration that [`Store::migrate`] has just applied.
+/// A migration that [`SqliteStore::migrate`] has just applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedMigration {
     pub version: u32,
@@ -112,7 +112,7 @@ pub struct PendingMigration {
     pub name: &'static str,
 }
 
-impl Store {
+impl SqliteStore {
     /// Applies every pending migration in version order and returns those it applied; an
     /// up-to-date database yields an empty list.
     pub fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError> {
@@ -131,7 +131,7 @@ impl Store {
         Ok(applied)
     }
 
-    /// The migrations [`Store::migrate`] would apply, in order.
+    /// The migrations [`SqliteStore::migrate`] would apply, in order.
     pub fn pending_migrations(&self) -> Result<Vec<PendingMigration>, StoreError> {
         let applied = self.read(applied_versions)?;
         Ok(MIGRATIONS

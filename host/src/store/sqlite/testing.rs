@@ -1,7 +1,7 @@
 //! Fixtures shared by the store's unit tests: a migrated store in a temporary file and
 //! sample model values with nanosecond timestamps, so round trips prove full precision.
 
-use super::Store;
+use super::SqliteStore;
 use crate::model::{
     Aal, AuthMethod, Credential, Device, Flow, FlowKind, FlowVariant, Identity, IdentityState,
     Session,
@@ -20,13 +20,13 @@ pub(super) fn dsn_for(dir: &TempDir) -> String {
     )
 }
 
-pub(super) fn open_unmigrated() -> (TempDir, Store) {
+pub(super) fn open_unmigrated() -> (TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(&dsn_for(&dir)).expect("open store");
+    let store = SqliteStore::open(&dsn_for(&dir)).expect("open store");
     (dir, store)
 }
 
-pub(super) fn temp_store() -> (TempDir, Store) {
+pub(super) fn temp_store() -> (TempDir, SqliteStore) {
     let (dir, store) = open_unmigrated();
     store.migrate().expect("migrate");
     (dir, store)

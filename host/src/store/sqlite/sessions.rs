@@ -5,7 +5,7 @@ use super::codec::{
     query_all, query_optional, timestamp, to_json, uuid_text,
 };
 use super::credentials::store_credential;
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use crate::model::{Aal, Credential, Flow, Session};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, ffi, params};
@@ -130,7 +130,7 @@ fn update_session_row(conn: &Connection, session: &Session) -> Result<(), StoreE
     Ok(())
 }
 
-/// Which sessions [`Store::list_sessions`] returns.
+/// Which sessions [`SqliteStore::list_sessions`] returns.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SessionFilter {
     /// Only this identity's sessions.
@@ -141,7 +141,7 @@ pub struct SessionFilter {
     pub now: DateTime<Utc>,
 }
 
-impl Store {
+impl SqliteStore {
     pub fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         self.write(|tx| insert_session(tx, session))
     }
@@ -297,7 +297,7 @@ mod tests {
     use crate::model::{AuthMethod, Identity};
     use chrono::Duration;
 
-    fn with_password(store: &Store) -> (Identity, Credential) {
+    fn with_password(store: &SqliteStore) -> (Identity, Credential) {
         let identity = identity("a@example.com");
         let password = credential(identity.id, "password", &["a@example.com"]);
         store

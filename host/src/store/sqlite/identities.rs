@@ -6,7 +6,7 @@ use super::codec::{
     to_json, uuid_text,
 };
 use super::credentials::{insert_new_credential, store_credential};
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use crate::model::{Credential, Identity, IdentityState};
 use rusqlite::{Connection, Row, params};
 use uuid::Uuid;
@@ -131,7 +131,7 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Creates an identity with its credentials, all or nothing. Each credential is stored
     /// as version 1. A `(method, identifier)` pair that another credential already holds
     /// fails with [`StoreError::DuplicateIdentifier`] and stores nothing.
@@ -185,9 +185,9 @@ impl Store {
         self.write(|tx| update_identity_row(tx, identity))
     }
 
-    /// [`Store::update_identity`] and [`Store::put_credential`] for each `(credential,
-    /// expected_version)` in one transaction: an identifier clash or a version conflict
-    /// changes nothing.
+    /// [`SqliteStore::update_identity`] and [`SqliteStore::put_credential`] for each
+    /// `(credential, expected_version)` in one transaction: an identifier clash or a version
+    /// conflict changes nothing.
     pub fn update_identity_with_credentials(
         &self,
         identity: &Identity,

@@ -8,7 +8,7 @@ use super::codec::{
     uuid_text,
 };
 use super::identities::{identity_exists, load_identity};
-use super::{Store, StoreError};
+use super::{SqliteStore, StoreError};
 use crate::model::{Credential, Identity};
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
@@ -214,7 +214,7 @@ fn distinct(identifiers: &[String]) -> Vec<&str> {
     seen
 }
 
-/// What [`Store::delete_credential_keeping`] did.
+/// What [`SqliteStore::delete_credential_keeping`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialDeletion {
     Deleted,
@@ -224,7 +224,7 @@ pub enum CredentialDeletion {
     WouldLeaveNone,
 }
 
-impl Store {
+impl SqliteStore {
     /// The identity's credentials, ordered by method.
     pub fn credentials_of(&self, identity_id: Uuid) -> Result<Vec<Credential>, StoreError> {
         self.read(|conn| load_credentials(conn, identity_id))
@@ -348,7 +348,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn with_identity(store: &Store, email: &str) -> Identity {
+    fn with_identity(store: &SqliteStore, email: &str) -> Identity {
         let identity = identity(email);
         store.create_identity(&identity, &[]).unwrap();
         identity
