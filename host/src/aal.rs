@@ -35,7 +35,7 @@ pub fn record(session: &mut Session, method: &str, aal: Aal, now: chrono::DateTi
 
 /// The highest AAL the identity could reach with the credentials it holds.
 pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
-    let generation = app.store.generation();
+    let generation = app.sqlite.database().generation();
     if let Some(aal) = app.hot.available_aal.get(&identity_id, generation) {
         return Ok(aal);
     }

@@ -8,7 +8,8 @@ use crate::model::{Aal, Identity, Session};
 use crate::plugin::Factor;
 use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
 use crate::read_cache::ReadCache;
-use crate::store::{SqliteStore, StoreError};
+use crate::store::sqlite::{Database, SqliteStore};
+use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use url::Url;
 use uuid::Uuid;
@@ -16,7 +17,9 @@ use uuid::Uuid;
 pub struct App {
     pub config: Config,
     pub cookies: crate::browser::cookies::CookieSigner,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    /// The same database as `store`, for the calls that predate the storage port.
+    pub sqlite: SqliteStore,
     /// Swapped whole by a reload; see [`FactorSlot`].
     pub factors: FactorSlot,
     pub schemas: Schemas,
@@ -45,10 +48,10 @@ impl App {
     /// stall the async workers.
     pub async fn db<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&SqliteStore) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnOnce(&Database) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, ApiError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store))
+        let store = self.sqlite.clone();
+        tokio::task::spawn_blocking(move || f(store.database()))
             .await
             .map_err(|_| ApiError::internal("storage task was cancelled"))?
             .map_err(|err| {
@@ -63,9 +66,9 @@ impl App {
     /// available AAL) use this. Anything that writes or scans goes through [`App::db`].
     pub fn read_now<R>(
         &self,
-        f: impl FnOnce(&SqliteStore) -> Result<R, StoreError>,
+        f: impl FnOnce(&Database) -> Result<R, StoreError>,
     ) -> Result<R, ApiError> {
-        f(&self.store).map_err(|err| {
+        f(self.sqlite.database()).map_err(|err| {
             tracing::error!(%err, "storage error");
             ApiError::internal("the storage backend failed")
         })

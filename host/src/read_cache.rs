@@ -1,7 +1,7 @@
 //! Answers of hot reads (the session behind a token, an identity's available AAL), kept in
 //! memory while nothing has been written since they were read.
 //!
-//! An entry is tagged with [`SqliteStore::generation`](crate::store::SqliteStore::generation)
+//! An entry is tagged with [`Database::generation`](crate::store::sqlite::Database::generation)
 //! read *before* the query, so any write in this process afterwards retires it: a logout, a
 //! revoked or extended session, a disabled identity or a new credential is seen by the next
 //! request. A short age limit bounds what another process (the import command) could leave

@@ -6,7 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::{IdentitySchema, Schemas};
 use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
-use crate::store::SqliteStore;
+use crate::store::sqlite::SqliteStore;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use serde_json::{Value, json};
@@ -212,8 +212,11 @@ pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
 }
 
 pub fn build_app(config: Config) -> anyhow::Result<App> {
-    let store = SqliteStore::open(&config.dsn).context("opening the database")?;
-    let applied = store.migrate().context("applying database migrations")?;
+    let sqlite = SqliteStore::open(&config.dsn).context("opening the database")?;
+    let applied = sqlite
+        .database()
+        .migrate()
+        .context("applying database migrations")?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
@@ -233,7 +236,8 @@ pub fn build_app(config: Config) -> anyhow::Result<App> {
     Ok(App {
         cookies,
         config,
-        store: Arc::new(store),
+        store: Arc::new(sqlite.clone()),
+        sqlite,
         factors: crate::app::FactorSlot::new(factors),
         schemas,
         clock,

@@ -43,7 +43,7 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
         return Ok(None);
     };
     let hash = session_token::hash(&token);
-    let generation = app.store.generation();
+    let generation = app.sqlite.database().generation();
     let found = match app.hot.sessions.get(&hash, generation) {
         Some(found) => found,
         None => {

@@ -1,11 +1,13 @@
-use std::path::PathBuf;
+//! What the storage port reports, whatever the backend.
 
 /// Everything the storage layer can report.
 ///
-/// Messages name tables, columns and ids, never credential configs or token hashes, so they are
-/// safe to log.
+/// The variants a caller can act on are named; whatever else a backend fails at is one boxed
+/// [`StoreError::Backend`]. Messages name tables, columns and ids, never credential configs or
+/// token hashes, so they are safe to log.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A write aimed at a row that does not exist (or no longer does).
     #[error("not found")]
     NotFound,
 
@@ -31,24 +33,13 @@ pub enum StoreError {
     #[error("could not encode {0}")]
     Encode(String),
 
-    #[error("could not open the database at {}: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-
-    #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: u32,
-        name: &'static str,
-        source: rusqlite::Error,
-    },
-
     /// Running an older build against a database migrated by a newer one would corrupt data
     /// that this build does not understand.
     #[error("the database has migration {0}, which this build does not know; upgrade latchkey")]
     SchemaTooNew(u32),
 
+    /// The backend itself failed: it could not be opened or reached, or a statement or a
+    /// migration failed. Only the adapter knows the concrete error.
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Backend(Box<dyn std::error::Error + Send + Sync>),
 }

@@ -1,9 +1,120 @@
-//! Persistence for identities, credentials, sessions and self-service flows.
+//! The storage port: what the rest of the host may ask of a database, and nothing of how.
+//!
+//! `store/` defines the port: one repository trait per table group ([`IdentityRepository`],
+//! [`CredentialRepository`], [`SessionRepository`], [`FlowRepository`]), [`Store`], which
+//! gathers them with what every backend provides besides (a health check, migrations), the
+//! records they exchange that the model does not define, and [`StoreError`]. `store/sqlite/`
+//! implements the port; nothing outside it names SQL, rusqlite, a connection or a thread pool.
+//!
+//! # Calls are transactions
+//!
+//! Every method is one transaction: it reads one snapshot, and its writes commit together or
+//! not at all. What must be atomic is therefore one method, never a sequence of calls: an
+//! identity created with its credentials ([`IdentityRepository::create_identity`]), the end of
+//! a login ([`SessionRepository::commit_authentication`]: the plugin's credential update, the
+//! session and the completed flow), a credential deleted only while another remains
+//! ([`CredentialRepository::delete_credential_keeping`]), a session read with its identity.
+//! Lookups answer `Ok(None)` for an absent row; [`StoreError::NotFound`] is for a write aimed
+//! at a row that is gone.
+//!
+//! Credential writes are versioned ([`CredentialRepository::put_credential`]): each stores
+//! version old + 1, and a write that names the version it read fails with
+//! [`StoreError::Conflict`], changing nothing, when another write got there first.
+//!
+//! # Async, and why the futures are boxed
+//!
+//! The DSN picks the backend at start-up ([`open`]), so the host holds one `Arc<dyn Store>`
+//! rather than being generic over the backend in every module that stores something. Native
+//! `async fn` in traits cannot be called through `dyn`, so the traits use `#[async_trait]`,
+//! which boxes each call's future: one small allocation per call, beside a query that costs
+//! microseconds at best. Where a call runs is the adapter's business: SQLite's indexed point
+//! reads run inline on the calling task, everything else on the blocking pool (see
+//! [`sqlite`]).
+//!
+//! # Adding a repository
+//!
+//! A new table group (courier messages, stored self-service errors…) is a repository of its
+//! own:
+//!
+//! 1. `store/<group>.rs`: the repository trait, `#[async_trait] pub trait
+//!    <Group>Repository: Send + Sync`, and the records it exchanges that `model.rs` does not
+//!    define. One method per transaction; lookups return `Result<Option<T>, StoreError>`;
+//!    whatever must be atomic is one method. Name the [`StoreError`] variants each method can
+//!    answer that a caller is expected to handle. Declare the module and re-export the trait
+//!    here.
+//! 2. Add the trait to [`Store`]'s supertraits below.
+//! 3. `store/sqlite/migrations.rs`: append a migration creating the table (released
+//!    migrations never change).
+//! 4. `store/sqlite/<group>.rs`: the SQL as blocking methods on `sqlite::Database`, then
+//!    `impl <Group>Repository for SqliteStore`, each method sending the blocking call through
+//!    `blocking` (writes, scans) or `inline` (indexed point reads), with the adapter's unit
+//!    tests. Declare the module in `store/sqlite/mod.rs`.
+//! 5. `store/contract.rs`: a test function taking `&dyn Store` that says what every backend
+//!    must do, and a line in `store/sqlite/mod.rs`'s contract tests that runs it on SQLite.
+//!
+//! Courier messages, for one, would be `store/courier.rs` with a `CourierRepository`
+//! (enqueue, claim the next due message, mark sent or failed, where claiming must be one
+//! method so that two senders never take the same message).
+//!
+//! # Adding a backend
+//!
+//! `store/<backend>/` implements every repository trait and [`Store`] for its own type, with
+//! its migrations; [`open`] routes the backend's DSN scheme to it; the contract tests in
+//! `store/contract.rs` run against it as they do against SQLite. Nothing outside `store/`
+//! changes.
 
+#[cfg(test)]
+mod contract;
+mod credentials;
 mod error;
+#[cfg(test)]
+mod fixtures;
+mod flows;
+mod identities;
+mod sessions;
 pub mod sqlite;
 
+pub use credentials::{CredentialDeletion, CredentialRepository};
 pub use error::StoreError;
-pub use sqlite::{
-    AppliedMigration, CredentialDeletion, PendingMigration, SessionFilter, SqliteStore,
-};
+pub use flows::FlowRepository;
+pub use identities::IdentityRepository;
+pub use sessions::{SessionFilter, SessionRepository};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::sync::Arc;
+
+/// Everything the host stores, behind whichever backend the DSN names.
+#[async_trait]
+pub trait Store:
+    IdentityRepository
+    + CredentialRepository
+    + SessionRepository
+    + FlowRepository
+    + fmt::Debug
+    + Send
+    + Sync
+{
+    /// Succeeds when the database answers a query.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Applies every pending schema migration in version order and returns those it applied;
+    /// an up-to-date database yields an empty list. A database migrated by a newer build
+    /// fails with [`StoreError::SchemaTooNew`].
+    async fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError>;
+}
+
+/// A migration that [`Store::migrate`] has just applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub version: u32,
+    pub name: String,
+    pub applied_at: DateTime<Utc>,
+}
+
+/// Opens the database a Kratos-style DSN names (`sqlite://PATH?mode=rwc`, `memory`…). Does not
+/// migrate; call [`Store::migrate`].
+pub fn open(dsn: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(sqlite::SqliteStore::open(dsn)?))
+}

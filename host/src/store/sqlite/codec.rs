@@ -86,7 +86,7 @@ fn classify(err: rusqlite::Error) -> StoreError {
         rusqlite::Error::InvalidColumnType(..)
         | rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::IntegralValueOutOfRange(..) => StoreError::Corrupt(err.to_string()),
-        other => StoreError::Sqlite(other),
+        other => StoreError::from(other),
     }
 }
 

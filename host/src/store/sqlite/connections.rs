@@ -1,6 +1,7 @@
 //! Opening connections with the store's PRAGMAs, and the pool of reader connections.
 
 use super::StoreError;
+use super::error::SqliteFailure;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -43,9 +44,12 @@ pub(super) fn open_memory() -> Result<Connection, StoreError> {
 }
 
 fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
-    Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-        path: path.to_path_buf(),
-        source,
+    Connection::open_with_flags(path, flags).map_err(|source| {
+        SqliteFailure::Open {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
     })
 }
 

@@ -8,8 +8,10 @@ use super::codec::{
     uuid_text,
 };
 use super::identities::{identity_exists, load_identity};
-use super::{SqliteStore, StoreError};
+use super::{Database, SqliteStore, StoreError};
 use crate::model::{Credential, Identity};
+use crate::store::{CredentialDeletion, CredentialRepository};
+use async_trait::async_trait;
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
 
@@ -196,7 +198,7 @@ fn replace_identifiers(conn: &Connection, credential: &Credential) -> Result<(),
                         identifier: identifier.to_string(),
                     }
                 } else {
-                    StoreError::Sqlite(err)
+                    StoreError::from(err)
                 }
             })?;
     }
@@ -214,17 +216,7 @@ fn distinct(identifiers: &[String]) -> Vec<&str> {
     seen
 }
 
-/// What [`SqliteStore::delete_credential_keeping`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialDeletion {
-    Deleted,
-    /// The identity has no credential of that method.
-    NotFound,
-    /// Nothing was deleted: no credential of the methods to keep would remain.
-    WouldLeaveNone,
-}
-
-impl SqliteStore {
+impl Database {
     /// The identity's credentials, ordered by method.
     pub fn credentials_of(&self, identity_id: Uuid) -> Result<Vec<Credential>, StoreError> {
         self.read(|conn| load_credentials(conn, identity_id))
@@ -343,12 +335,71 @@ impl SqliteStore {
     }
 }
 
+#[async_trait]
+impl CredentialRepository for SqliteStore {
+    async fn credentials_of(&self, identity_id: Uuid) -> Result<Vec<Credential>, StoreError> {
+        self.inline(|db| db.credentials_of(identity_id))
+    }
+
+    async fn credential(
+        &self,
+        identity_id: Uuid,
+        method: &str,
+    ) -> Result<Option<Credential>, StoreError> {
+        self.inline(|db| db.credential(identity_id, method))
+    }
+
+    async fn find_by_identifier(
+        &self,
+        method: &str,
+        identifier: &str,
+    ) -> Result<Option<(Identity, Credential)>, StoreError> {
+        self.inline(|db| db.find_by_identifier(method, identifier))
+    }
+
+    async fn identities_by_identifier(
+        &self,
+        identifier: &str,
+    ) -> Result<Vec<Identity>, StoreError> {
+        let identifier = identifier.to_string();
+        self.blocking(move |db| db.identities_by_identifier(&identifier))
+            .await
+    }
+
+    async fn put_credential(
+        &self,
+        credential: &Credential,
+        expected_version: Option<u32>,
+    ) -> Result<Credential, StoreError> {
+        let credential = credential.clone();
+        self.blocking(move |db| db.put_credential(&credential, expected_version))
+            .await
+    }
+
+    async fn delete_credential_keeping(
+        &self,
+        identity_id: Uuid,
+        method: &str,
+        keep_one_of: &[String],
+    ) -> Result<CredentialDeletion, StoreError> {
+        let (method, keep_one_of) = (method.to_string(), keep_one_of.to_vec());
+        self.blocking(move |db| db.delete_credential_keeping(identity_id, &method, &keep_one_of))
+            .await
+    }
+
+    async fn delete_credential(&self, identity_id: Uuid, method: &str) -> Result<bool, StoreError> {
+        let method = method.to_string();
+        self.blocking(move |db| db.delete_credential(identity_id, &method))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn with_identity(store: &SqliteStore, email: &str) -> Identity {
+    fn with_identity(store: &Database, email: &str) -> Identity {
         let identity = identity(email);
         store.create_identity(&identity, &[]).unwrap();
         identity

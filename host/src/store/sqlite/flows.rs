@@ -4,8 +4,10 @@ use super::codec::{
     from_json, parse_bool, parse_enum, parse_optional_uuid, parse_timestamp, parse_uuid,
     query_optional, timestamp, to_json, uuid_text,
 };
-use super::{SqliteStore, StoreError};
+use super::{Database, SqliteStore, StoreError};
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
+use crate::store::FlowRepository;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
@@ -73,7 +75,7 @@ impl FlowRow {
     }
 }
 
-impl SqliteStore {
+impl Database {
     pub fn insert_flow(&self, flow: &Flow) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.prepare_cached(
@@ -163,6 +165,28 @@ pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), S
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+#[async_trait]
+impl FlowRepository for SqliteStore {
+    async fn insert_flow(&self, flow: &Flow) -> Result<(), StoreError> {
+        let flow = flow.clone();
+        self.blocking(move |db| db.insert_flow(&flow)).await
+    }
+
+    async fn get_flow(&self, id: Uuid) -> Result<Option<Flow>, StoreError> {
+        self.inline(|db| db.get_flow(id))
+    }
+
+    async fn update_flow(&self, flow: &Flow) -> Result<(), StoreError> {
+        let flow = flow.clone();
+        self.blocking(move |db| db.update_flow(&flow)).await
+    }
+
+    async fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.blocking(move |db| db.delete_expired_flows(before))
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ use super::codec::{
     to_json, uuid_text,
 };
 use super::credentials::{insert_new_credential, store_credential};
-use super::{SqliteStore, StoreError};
+use super::{Database, SqliteStore, StoreError};
 use crate::model::{Credential, Identity, IdentityState};
+use crate::store::IdentityRepository;
+use async_trait::async_trait;
 use rusqlite::{Connection, Row, params};
 use uuid::Uuid;
 
@@ -131,7 +133,7 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
     Ok(())
 }
 
-impl SqliteStore {
+impl Database {
     /// Creates an identity with its credentials, all or nothing. Each credential is stored
     /// as version 1. A `(method, identifier)` pair that another credential already holds
     /// fails with [`StoreError::DuplicateIdentifier`] and stores nothing.
@@ -185,7 +187,7 @@ impl SqliteStore {
         self.write(|tx| update_identity_row(tx, identity))
     }
 
-    /// [`SqliteStore::update_identity`] and [`SqliteStore::put_credential`] for each
+    /// [`Database::update_identity`] and [`Database::put_credential`] for each
     /// `(credential, expected_version)` in one transaction: an identifier clash or a version
     /// conflict changes nothing.
     pub fn update_identity_with_credentials(
@@ -219,6 +221,51 @@ impl SqliteStore {
                 .execute(params![uuid_text(id)])?;
             Ok(deleted > 0)
         })
+    }
+}
+
+#[async_trait]
+impl IdentityRepository for SqliteStore {
+    async fn create_identity(
+        &self,
+        identity: &Identity,
+        credentials: &[Credential],
+    ) -> Result<(), StoreError> {
+        let (identity, credentials) = (identity.clone(), credentials.to_vec());
+        self.blocking(move |db| db.create_identity(&identity, &credentials))
+            .await
+    }
+
+    async fn get_identity(&self, id: Uuid) -> Result<Option<Identity>, StoreError> {
+        self.inline(|db| db.get_identity(id))
+    }
+
+    async fn list_identities(
+        &self,
+        page_size: u32,
+        after: Option<Uuid>,
+    ) -> Result<Vec<Identity>, StoreError> {
+        self.blocking(move |db| db.list_identities(page_size, after))
+            .await
+    }
+
+    async fn update_identity(&self, identity: &Identity) -> Result<(), StoreError> {
+        let identity = identity.clone();
+        self.blocking(move |db| db.update_identity(&identity)).await
+    }
+
+    async fn update_identity_with_credentials(
+        &self,
+        identity: &Identity,
+        credentials: &[(Credential, u32)],
+    ) -> Result<(), StoreError> {
+        let (identity, credentials) = (identity.clone(), credentials.to_vec());
+        self.blocking(move |db| db.update_identity_with_credentials(&identity, &credentials))
+            .await
+    }
+
+    async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.blocking(move |db| db.delete_identity(id)).await
     }
 }
 

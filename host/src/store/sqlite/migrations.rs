@@ -2,8 +2,9 @@
 //! `schema_migrations`.
 
 use super::codec::{parse_timestamp, timestamp};
-use super::{SqliteStore, StoreError};
-use chrono::{DateTime, Utc};
+use super::error::SqliteFailure;
+use super::{AppliedMigration, Database, StoreError};
+use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 struct Migration {
@@ -97,14 +98,6 @@ CREATE TABLE flows (
 CREATE INDEX flows_expires_at ON flows (expires_at);
 "#;
 
-/// A migration that [`SqliteStore::migrate`] has just applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppliedMigration {
-    pub version: u32,
-    pub name: String,
-    pub applied_at: DateTime<Utc>,
-}
-
 /// A migration this build knows that the database does not have yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingMigration {
@@ -112,7 +105,7 @@ pub struct PendingMigration {
     pub name: &'static str,
 }
 
-impl SqliteStore {
+impl Database {
     /// Applies every pending migration in version order and returns those it applied; an
     /// up-to-date database yields an empty list.
     pub fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError> {
@@ -131,7 +124,7 @@ impl SqliteStore {
         Ok(applied)
     }
 
-    /// The migrations [`SqliteStore::migrate`] would apply, in order.
+    /// The migrations [`Database::migrate`] would apply, in order.
     pub fn pending_migrations(&self) -> Result<Vec<PendingMigration>, StoreError> {
         let applied = self.read(applied_versions)?;
         Ok(MIGRATIONS
@@ -224,7 +217,7 @@ fn apply_if_pending(
         return Ok(None);
     }
     conn.execute_batch(migration.sql)
-        .map_err(|source| StoreError::Migration {
+        .map_err(|source| SqliteFailure::Migration {
             version: migration.version,
             name: migration.name,
             source,

@@ -1,14 +1,18 @@
-//! SQLite persistence for identities, credentials, sessions and self-service flows.
+//! The SQLite adapter: the storage port implemented on one SQLite file (or memory).
 //!
-//! All methods block; the server calls them from `tokio::task::spawn_blocking`. Writes go
-//! through one connection behind a mutex, each in its own `BEGIN IMMEDIATE` transaction, so
-//! they never deadlock on a lock upgrade; reads use a small pool of connections that WAL lets
-//! run alongside the writer.
+//! [`Database`] is the file with its connections, and its methods block. Writes go through one
+//! connection behind a mutex, each in its own `BEGIN IMMEDIATE` transaction, so they never
+//! deadlock on a lock upgrade; reads use a small pool of connections that WAL lets run
+//! alongside the writer. [`SqliteStore`] implements the port on top: each table group's file
+//! holds its SQL as blocking methods of [`Database`] and its repository trait's implementation,
+//! which sends every call either to the blocking pool ([`SqliteStore::blocking`]: writes and
+//! scans) or runs it on the calling task ([`SqliteStore::inline`]: indexed point reads).
 
 mod codec;
 mod connections;
 mod credentials;
 mod dsn;
+mod error;
 mod flows;
 mod identities;
 mod migrations;
@@ -16,35 +20,97 @@ mod sessions;
 #[cfg(test)]
 mod testing;
 
-pub use credentials::CredentialDeletion;
-pub use migrations::{AppliedMigration, PendingMigration};
-pub use sessions::SessionFilter;
+pub use migrations::PendingMigration;
 
-use super::StoreError;
+use super::{AppliedMigration, Store, StoreError};
+use async_trait::async_trait;
 use connections::ReaderPool;
 use dsn::Location;
+use error::SqliteFailure;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::fmt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Enough for concurrent session lookups on a small machine without hoarding file handles.
 const READER_CONNECTIONS: usize = 4;
 
+/// The port on SQLite. Cloning it is cheap: clones share one [`Database`].
+#[derive(Clone)]
 pub struct SqliteStore {
+    db: Arc<Database>,
+}
+
+impl SqliteStore {
+    /// Opens the database a Kratos-style DSN names (`sqlite://PATH?mode=rwc`, `memory`…).
+    /// Does not migrate; call [`Store::migrate`].
+    pub fn open(dsn: &str) -> Result<SqliteStore, StoreError> {
+        Ok(SqliteStore {
+            db: Arc::new(Database::open(dsn)?),
+        })
+    }
+
+    /// The blocking database under the port, for code that predates it.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Runs a storage call on the blocking pool: SQLite calls block, and a slow disk must not
+    /// stall the async workers.
+    async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|_| SqliteFailure::Cancelled)?
+    }
+
+    /// Runs an indexed point read on the calling task's thread. Readers never wait for the
+    /// writer in WAL mode and such a query takes microseconds, less than the hop to a
+    /// blocking thread that [`SqliteStore::blocking`] makes; the hot paths (the session of a
+    /// request, its available AAL) rely on this. Anything that writes or scans goes through
+    /// [`SqliteStore::blocking`].
+    fn inline<R>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        f(&self.db)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.blocking(|db| db.ping()).await
+    }
+
+    async fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError> {
+        self.blocking(|db| db.migrate()).await
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.db.fmt(f)
+    }
+}
+
+/// One SQLite database and its connections; every method blocks.
+pub struct Database {
     writer: Mutex<Connection>,
     /// `None` for in-memory databases: a second connection would open a different, empty
     /// database, so reads share the writer's connection.
     readers: Option<ReaderPool>,
     location: Location,
-    /// Bumped by every write transaction, committed or not; see [`SqliteStore::generation`].
+    /// Bumped by every write transaction, committed or not; see [`Database::generation`].
     generation: AtomicU64,
 }
 
-impl SqliteStore {
-    /// Opens the database a Kratos-style DSN names (`sqlite://PATH?mode=rwc`, `memory`…).
-    /// Does not migrate; call [`SqliteStore::migrate`].
-    pub fn open(dsn: &str) -> Result<SqliteStore, StoreError> {
+impl Database {
+    /// Opens the database a DSN names. Does not migrate; call [`Database::migrate`].
+    pub fn open(dsn: &str) -> Result<Database, StoreError> {
         let location = dsn::parse(dsn)?;
         let (writer, readers) = match &location {
             Location::Memory => (connections::open_memory()?, None),
@@ -54,7 +120,7 @@ impl SqliteStore {
                 (writer, Some(readers))
             }
         };
-        Ok(SqliteStore {
+        Ok(Database {
             writer: Mutex::new(writer),
             readers,
             location,
@@ -117,9 +183,9 @@ fn in_snapshot<R>(
     Ok(result)
 }
 
-impl fmt::Debug for SqliteStore {
+impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SqliteStore")
+        f.debug_struct("Database")
             .field("location", &self.location)
             .finish()
     }
@@ -134,8 +200,9 @@ mod tests {
     #[test]
     fn store_can_be_shared_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Database>();
         assert_send_sync::<SqliteStore>();
-        assert_send_sync::<std::sync::Arc<SqliteStore>>();
+        assert_send_sync::<std::sync::Arc<dyn Store>>();
     }
 
     #[test]
@@ -146,7 +213,7 @@ mod tests {
         store.create_identity(&identity, &[credential]).unwrap();
         drop(store);
 
-        let store = SqliteStore::open(&dsn_for(&dir)).unwrap();
+        let store = Database::open(&dsn_for(&dir)).unwrap();
         assert!(store.pending_migrations().unwrap().is_empty());
         assert_eq!(
             store.get_identity(identity.id).unwrap(),
@@ -192,7 +259,7 @@ mod tests {
     #[test]
     fn memory_database_works_end_to_end() {
         for dsn in ["memory", "sqlite://file::memory:?cache=shared"] {
-            let store = SqliteStore::open(dsn).unwrap();
+            let store = Database::open(dsn).unwrap();
             store.migrate().unwrap();
             store.ping().unwrap();
             let identity = identity("m@example.com");
@@ -203,7 +270,7 @@ mod tests {
 
     #[test]
     fn open_rejects_other_databases_without_leaking_the_password() {
-        let err = SqliteStore::open("postgres://kratos:hunter2@db/kratos").unwrap_err();
+        let err = crate::store::open("postgres://kratos:hunter2@db/kratos").unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("only sqlite DSNs are supported, got \"postgres://…\""),
@@ -219,10 +286,13 @@ mod tests {
             "sqlite://{}?mode=rw",
             dir.path().join("missing.db").display()
         );
-        assert!(matches!(
-            SqliteStore::open(&dsn),
-            Err(StoreError::Open { .. })
-        ));
+        let err = SqliteStore::open(&dsn).unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("could not open the database at "),
+            "{err}"
+        );
     }
 
     #[test]
@@ -244,4 +314,42 @@ mod tests {
         }
         assert_eq!(store.list_identities(100, None).unwrap().len(), 8);
     }
+
+    /// Migrated stores on a temporary file and in memory, for the port's contract tests.
+    async fn migrated_stores() -> Vec<(Option<tempfile::TempDir>, SqliteStore)> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = SqliteStore::open(&dsn_for(&dir)).expect("open file store");
+        let memory = SqliteStore::open("memory").expect("open memory store");
+        let stores = vec![(Some(dir), file), (None, memory)];
+        for (_, store) in &stores {
+            store.migrate().await.expect("migrate");
+        }
+        stores
+    }
+
+    /// One test per contract function, each run on both stores.
+    macro_rules! contract_tests {
+        ($($name:ident),* $(,)?) => {
+            mod contract {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        for (_dir, store) in super::migrated_stores().await {
+                            crate::store::contract::$name(&store).await;
+                        }
+                    }
+                )*
+            }
+        };
+    }
+
+    contract_tests!(
+        identity_with_credentials_round_trip,
+        duplicate_identifier_stores_nothing,
+        credential_writes_are_versioned,
+        commit_authentication_is_all_or_nothing,
+        session_reads_with_its_identity,
+        deleting_an_identity_takes_its_credentials_and_sessions,
+        flows_round_trip_and_expire,
+    );
 }

@@ -5,8 +5,11 @@ use super::codec::{
     query_all, query_optional, timestamp, to_json, uuid_text,
 };
 use super::credentials::store_credential;
-use super::{SqliteStore, StoreError};
-use crate::model::{Aal, Credential, Flow, Session};
+use super::identities::load_identity;
+use super::{Database, SqliteStore, StoreError};
+use crate::model::{Aal, Credential, Flow, Identity, Session};
+use crate::store::{SessionFilter, SessionRepository};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
@@ -77,6 +80,31 @@ fn load_session(conn: &Connection, id: Uuid) -> Result<Option<Session>, StoreErr
     .transpose()
 }
 
+fn load_session_by_token_hash(
+    conn: &Connection,
+    token_hash: &[u8; 32],
+) -> Result<Option<Session>, StoreError> {
+    query_optional(
+        conn,
+        concat!(select_session!(), " WHERE token_hash = ?1"),
+        params![&token_hash[..]],
+        SessionRow::read,
+    )?
+    .map(SessionRow::decode)
+    .transpose()
+}
+
+/// The session's identity, read on the same connection and so in the same snapshot.
+fn with_identity(
+    conn: &Connection,
+    session: Option<Session>,
+) -> Result<Option<(Session, Identity)>, StoreError> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    Ok(load_identity(conn, session.identity_id)?.map(|identity| (session, identity)))
+}
+
 fn insert_session(conn: &Connection, session: &Session) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, token_hash, identity_id, active, aal, authenticated_at, \
@@ -100,7 +128,7 @@ fn insert_session(conn: &Connection, session: &Session) -> Result<(), StoreError
         if is_constraint(&err, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) {
             StoreError::NotFound
         } else {
-            StoreError::Sqlite(err)
+            StoreError::from(err)
         }
     })?;
     Ok(())
@@ -130,18 +158,7 @@ fn update_session_row(conn: &Connection, session: &Session) -> Result<(), StoreE
     Ok(())
 }
 
-/// Which sessions [`SqliteStore::list_sessions`] returns.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SessionFilter {
-    /// Only this identity's sessions.
-    pub identity_id: Option<Uuid>,
-    /// `Some(true)`: only sessions in use at `now` (not revoked, not expired, identity active);
-    /// `Some(false)`: only the others; `None`: all.
-    pub active: Option<bool>,
-    pub now: DateTime<Utc>,
-}
-
-impl SqliteStore {
+impl Database {
     pub fn create_session(&self, session: &Session) -> Result<(), StoreError> {
         self.write(|tx| insert_session(tx, session))
     }
@@ -155,16 +172,23 @@ impl SqliteStore {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<Session>, StoreError> {
-        self.read(|conn| {
-            query_optional(
-                conn,
-                concat!(select_session!(), " WHERE token_hash = ?1"),
-                params![&token_hash[..]],
-                SessionRow::read,
-            )?
-            .map(SessionRow::decode)
-            .transpose()
-        })
+        self.read(|conn| load_session_by_token_hash(conn, token_hash))
+    }
+
+    /// The session with this token hash and its identity, from one read transaction.
+    pub fn session_with_identity_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(Session, Identity)>, StoreError> {
+        self.read(|conn| with_identity(conn, load_session_by_token_hash(conn, token_hash)?))
+    }
+
+    /// The session and its identity, from one read transaction.
+    pub fn session_with_identity(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Session, Identity)>, StoreError> {
+        self.read(|conn| with_identity(conn, load_session(conn, id)?))
     }
 
     /// Replaces everything but `id`, `token_hash` and `identity_id`.
@@ -290,6 +314,95 @@ impl SqliteStore {
     }
 }
 
+#[async_trait]
+impl SessionRepository for SqliteStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.blocking(move |db| db.create_session(&session)).await
+    }
+
+    async fn get_session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        self.inline(|db| db.get_session(id))
+    }
+
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<Session>, StoreError> {
+        self.inline(|db| db.session_by_token_hash(token_hash))
+    }
+
+    async fn session_with_identity_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(Session, Identity)>, StoreError> {
+        self.inline(|db| db.session_with_identity_by_token_hash(token_hash))
+    }
+
+    async fn session_with_identity(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Session, Identity)>, StoreError> {
+        self.inline(|db| db.session_with_identity(id))
+    }
+
+    async fn update_session(&self, session: &Session) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.blocking(move |db| db.update_session(&session)).await
+    }
+
+    async fn sessions_of(&self, identity_id: Uuid) -> Result<Vec<Session>, StoreError> {
+        self.blocking(move |db| db.sessions_of(identity_id)).await
+    }
+
+    async fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        page_size: u32,
+        after: Option<Uuid>,
+    ) -> Result<Vec<Session>, StoreError> {
+        let filter = *filter;
+        self.blocking(move |db| db.list_sessions(&filter, page_size, after))
+            .await
+    }
+
+    async fn extend_session(
+        &self,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.blocking(move |db| db.extend_session(id, expires_at))
+            .await
+    }
+
+    async fn delete_sessions_of(&self, identity_id: Uuid) -> Result<usize, StoreError> {
+        self.blocking(move |db| db.delete_sessions_of(identity_id))
+            .await
+    }
+
+    async fn deactivate_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.blocking(move |db| db.deactivate_session(id)).await
+    }
+
+    async fn commit_authentication(
+        &self,
+        credential_update: Option<(&Credential, u32)>,
+        session: &Session,
+        session_is_new: bool,
+        completed_flow: Option<&Flow>,
+    ) -> Result<Session, StoreError> {
+        let update = credential_update.map(|(credential, version)| (credential.clone(), version));
+        let (session, flow) = (session.clone(), completed_flow.cloned());
+        self.blocking(move |db| {
+            let update = update
+                .as_ref()
+                .map(|(credential, version)| (credential, *version));
+            db.commit_authentication(update, &session, session_is_new, flow.as_ref())
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
@@ -297,7 +410,7 @@ mod tests {
     use crate::model::{AuthMethod, Identity};
     use chrono::Duration;
 
-    fn with_password(store: &SqliteStore) -> (Identity, Credential) {
+    fn with_password(store: &Database) -> (Identity, Credential) {
         let identity = identity("a@example.com");
         let password = credential(identity.id, "password", &["a@example.com"]);
         store

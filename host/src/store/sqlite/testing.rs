@@ -1,17 +1,10 @@
-//! Fixtures shared by the store's unit tests: a migrated store in a temporary file and
-//! sample model values with nanosecond timestamps, so round trips prove full precision.
+//! Fixtures shared by the adapter's unit tests: a migrated database in a temporary file, and
+//! the port's sample values.
 
-use super::SqliteStore;
-use crate::model::{
-    Aal, AuthMethod, Credential, Device, Flow, FlowKind, FlowVariant, Identity, IdentityState,
-    Session,
-};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use super::Database;
+pub(super) use crate::store::fixtures::*;
 use rusqlite::Connection;
-use serde_json::json;
-use std::collections::BTreeMap;
 use tempfile::TempDir;
-use uuid::Uuid;
 
 pub(super) fn dsn_for(dir: &TempDir) -> String {
     format!(
@@ -20,13 +13,13 @@ pub(super) fn dsn_for(dir: &TempDir) -> String {
     )
 }
 
-pub(super) fn open_unmigrated() -> (TempDir, SqliteStore) {
+pub(super) fn open_unmigrated() -> (TempDir, Database) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(&dsn_for(&dir)).expect("open store");
+    let store = Database::open(&dsn_for(&dir)).expect("open store");
     (dir, store)
 }
 
-pub(super) fn temp_store() -> (TempDir, SqliteStore) {
+pub(super) fn temp_store() -> (TempDir, Database) {
     let (dir, store) = open_unmigrated();
     store.migrate().expect("migrate");
     (dir, store)
@@ -35,83 +28,4 @@ pub(super) fn temp_store() -> (TempDir, SqliteStore) {
 /// A connection outside the store, to inspect or damage the file directly.
 pub(super) fn raw_connection(dir: &TempDir) -> Connection {
     Connection::open(dir.path().join("latchkey.db")).expect("raw connection")
-}
-
-pub(super) fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 123_456_789)
-        .single()
-        .expect("valid timestamp")
-}
-
-pub(super) fn identity(email: &str) -> Identity {
-    Identity {
-        id: Uuid::new_v4(),
-        schema_id: "default".into(),
-        state: IdentityState::Active,
-        traits: json!({ "email": email, "name": { "first": "Ada" } }),
-        metadata_public: Some(json!({ "plan": "free" })),
-        metadata_admin: None,
-        created_at: at(0),
-        updated_at: at(1),
-    }
-}
-
-pub(super) fn credential(identity_id: Uuid, method: &str, identifiers: &[&str]) -> Credential {
-    Credential {
-        identity_id,
-        method: method.into(),
-        identifiers: identifiers.iter().map(|s| s.to_string()).collect(),
-        config: r#"{"hashed_password":"$argon2id$v=19$..."}"#.into(),
-        version: 1,
-        created_at: at(0),
-        updated_at: at(0),
-    }
-}
-
-pub(super) fn session(identity_id: Uuid) -> Session {
-    let mut token_hash = [0u8; 32];
-    token_hash[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-    Session {
-        id: Uuid::new_v4(),
-        token_hash,
-        identity_id,
-        active: true,
-        aal: Aal::Aal1,
-        authenticated_at: at(10),
-        issued_at: at(10),
-        expires_at: at(10) + Duration::hours(24),
-        methods: vec![AuthMethod {
-            method: "password".into(),
-            aal: Aal::Aal1,
-            completed_at: at(10),
-            provider: None,
-        }],
-        devices: vec![Device {
-            id: Uuid::new_v4(),
-            ip_address: Some("127.0.0.1".into()),
-            user_agent: Some("curl/8".into()),
-            location: None,
-        }],
-    }
-}
-
-pub(super) fn flow(expires_at: DateTime<Utc>) -> Flow {
-    Flow {
-        id: Uuid::new_v4(),
-        kind: FlowKind::Login,
-        variant: FlowVariant::Browser,
-        state: "choose_method".into(),
-        issued_at: at(0),
-        expires_at,
-        request_url: "http://127.0.0.1:4433/self-service/login/browser".into(),
-        return_to: Some("http://127.0.0.1:3000/welcome".into()),
-        requested_aal: Aal::Aal2,
-        refresh: true,
-        identity_id: Some(Uuid::new_v4()),
-        session_id: None,
-        csrf_token: Some("csrf".into()),
-        plugin_state: BTreeMap::from([("totp".to_string(), "pending-secret".to_string())]),
-        ui: json!({ "action": "/self-service/login", "method": "POST", "nodes": [] }),
-        schema_id: Some("default".into()),
-    }
 }

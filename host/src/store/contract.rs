@@ -1,0 +1,288 @@
+//! What every backend must do, as tests that go through the port only. Each adapter runs them
+//! on itself (the SQLite adapter in `store/sqlite/mod.rs`).
+
+use super::fixtures::*;
+use super::{Store, StoreError};
+use crate::model::{Aal, Identity};
+use chrono::Duration;
+use serde_json::json;
+use uuid::Uuid;
+
+async fn with_password(store: &dyn Store, email: &str) -> (Identity, crate::model::Credential) {
+    let identity = identity(email);
+    let password = credential(identity.id, "password", &[email]);
+    store
+        .create_identity(&identity, std::slice::from_ref(&password))
+        .await
+        .unwrap();
+    (identity, password)
+}
+
+pub(super) async fn identity_with_credentials_round_trip(store: &dyn Store) {
+    let identity = identity("a@example.com");
+    let password = credential(identity.id, "password", &["a@example.com", "ada"]);
+    let totp = credential(identity.id, "totp", &[]);
+    store
+        .create_identity(&identity, &[totp.clone(), password.clone()])
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.get_identity(identity.id).await.unwrap(),
+        Some(identity.clone())
+    );
+    assert_eq!(
+        store.credentials_of(identity.id).await.unwrap(),
+        vec![password.clone(), totp.clone()],
+        "credentials come ordered by method"
+    );
+    assert_eq!(
+        store.credential(identity.id, "totp").await.unwrap(),
+        Some(totp)
+    );
+    assert_eq!(
+        store.find_by_identifier("password", "ada").await.unwrap(),
+        Some((identity.clone(), password))
+    );
+    assert_eq!(
+        store.find_by_identifier("password", "ADA").await.unwrap(),
+        None,
+        "identifiers compare exactly as stored"
+    );
+    assert_eq!(store.find_by_identifier("totp", "ada").await.unwrap(), None);
+    assert_eq!(
+        store.identities_by_identifier("ada").await.unwrap(),
+        vec![identity]
+    );
+    assert_eq!(store.get_identity(Uuid::new_v4()).await.unwrap(), None);
+}
+
+pub(super) async fn duplicate_identifier_stores_nothing(store: &dyn Store) {
+    let (first, _) = with_password(store, "a@example.com").await;
+
+    let second = identity("b@example.com");
+    let fresh = credential(second.id, "totp", &["second"]);
+    let clash = credential(second.id, "password", &["b@example.com", "a@example.com"]);
+    match store.create_identity(&second, &[fresh, clash]).await {
+        Err(StoreError::DuplicateIdentifier { method, identifier }) => assert_eq!(
+            (method.as_str(), identifier.as_str()),
+            ("password", "a@example.com")
+        ),
+        other => panic!("expected DuplicateIdentifier, got {other:?}"),
+    }
+    assert_eq!(store.get_identity(second.id).await.unwrap(), None);
+    assert_eq!(
+        store.find_by_identifier("totp", "second").await.unwrap(),
+        None
+    );
+
+    let third = identity("c@example.com");
+    let foreign = credential(first.id, "totp", &[]);
+    let result = store.create_identity(&third, &[foreign]).await;
+    assert!(
+        matches!(result, Err(StoreError::InvalidArgument(_))),
+        "{result:?}"
+    );
+    assert_eq!(store.get_identity(third.id).await.unwrap(), None);
+}
+
+pub(super) async fn credential_writes_are_versioned(store: &dyn Store) {
+    let (ada, password) = with_password(store, "a@example.com").await;
+
+    let mut rehashed = password.clone();
+    rehashed.config = r#"{"hashed_password":"rehashed"}"#.into();
+    rehashed.created_at = at(99);
+    let stored = store.put_credential(&rehashed, Some(1)).await.unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.config, rehashed.config);
+    assert_eq!(stored.created_at, password.created_at, "created_at is kept");
+
+    // A writer that read version 1 lost the race: nothing changes.
+    let mut stale = password.clone();
+    stale.config = "{}".into();
+    let result = store.put_credential(&stale, Some(1)).await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+    assert_eq!(
+        store.credential(ada.id, "password").await.unwrap(),
+        Some(stored)
+    );
+
+    // Version 0 means "only while there is none".
+    let totp = credential(ada.id, "totp", &[]);
+    assert_eq!(
+        store.put_credential(&totp, Some(0)).await.unwrap().version,
+        1
+    );
+    let again = store.put_credential(&totp, Some(0)).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    assert_eq!(store.put_credential(&totp, None).await.unwrap().version, 2);
+
+    let (grace, _) = with_password(store, "g@example.com").await;
+    let mut taken = credential(grace.id, "password", &["a@example.com"]);
+    taken.version = 1;
+    let clash = store.put_credential(&taken, Some(1)).await;
+    assert!(
+        matches!(clash, Err(StoreError::DuplicateIdentifier { .. })),
+        "{clash:?}"
+    );
+    assert_eq!(
+        store
+            .find_by_identifier("password", "g@example.com")
+            .await
+            .unwrap()
+            .map(|(i, _)| i.id),
+        Some(grace.id)
+    );
+
+    let ghost = credential(Uuid::new_v4(), "password", &["ghost"]);
+    let missing = store.put_credential(&ghost, None).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+
+    let mut renamed = ada.clone();
+    renamed.traits = json!({ "email": "new@example.com" });
+    let stale_update = store
+        .update_identity_with_credentials(&renamed, &[(password.clone(), 1)])
+        .await;
+    assert!(
+        matches!(stale_update, Err(StoreError::Conflict)),
+        "{stale_update:?}"
+    );
+    assert_eq!(store.get_identity(ada.id).await.unwrap(), Some(ada));
+}
+
+pub(super) async fn commit_authentication_is_all_or_nothing(store: &dyn Store) {
+    let (ada, password) = with_password(store, "a@example.com").await;
+    let flow = flow(at(600));
+    store.insert_flow(&flow).await.unwrap();
+    let mut completed = flow.clone();
+    completed.state = "passed_challenge".into();
+    let session = session(ada.id);
+    let mut rehashed = password.clone();
+    rehashed.config = r#"{"hashed_password":"rehashed"}"#.into();
+
+    let stale = store
+        .commit_authentication(Some((&rehashed, 7)), &session, true, Some(&completed))
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    assert_eq!(store.get_session(session.id).await.unwrap(), None);
+    assert_eq!(store.get_flow(flow.id).await.unwrap(), Some(flow.clone()));
+    assert_eq!(
+        store.credential(ada.id, "password").await.unwrap(),
+        Some(password)
+    );
+
+    let stored = store
+        .commit_authentication(Some((&rehashed, 1)), &session, true, Some(&completed))
+        .await
+        .unwrap();
+    assert_eq!(stored, session);
+    assert_eq!(store.get_flow(flow.id).await.unwrap(), Some(completed));
+    let credential = store.credential(ada.id, "password").await.unwrap().unwrap();
+    assert_eq!(
+        (credential.version, credential.config),
+        (2, rehashed.config)
+    );
+
+    let mut stepped_up = session.clone();
+    stepped_up.aal = Aal::Aal2;
+    stepped_up.authenticated_at = at(30);
+    let stored = store
+        .commit_authentication(None, &stepped_up, false, None)
+        .await
+        .unwrap();
+    assert_eq!(stored, stepped_up);
+    assert_eq!(
+        store.get_session(session.id).await.unwrap(),
+        Some(stepped_up)
+    );
+}
+
+pub(super) async fn session_reads_with_its_identity(store: &dyn Store) {
+    let (ada, _) = with_password(store, "a@example.com").await;
+    let session = session(ada.id);
+    store.create_session(&session).await.unwrap();
+
+    let pair = Some((session.clone(), ada.clone()));
+    assert_eq!(
+        store
+            .session_with_identity_by_token_hash(&session.token_hash)
+            .await
+            .unwrap(),
+        pair
+    );
+    assert_eq!(store.session_with_identity(session.id).await.unwrap(), pair);
+    assert_eq!(
+        store
+            .session_by_token_hash(&session.token_hash)
+            .await
+            .unwrap(),
+        Some(session.clone())
+    );
+    assert_eq!(
+        store
+            .session_with_identity_by_token_hash(&[7u8; 32])
+            .await
+            .unwrap(),
+        None
+    );
+
+    assert!(store.deactivate_session(session.id).await.unwrap());
+    assert!(!store.deactivate_session(session.id).await.unwrap());
+    let (revoked, _) = store
+        .session_with_identity(session.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!revoked.active);
+
+    let orphan = store
+        .create_session(&super::fixtures::session(Uuid::new_v4()))
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound)), "{orphan:?}");
+}
+
+pub(super) async fn deleting_an_identity_takes_its_credentials_and_sessions(store: &dyn Store) {
+    let (ada, _) = with_password(store, "a@example.com").await;
+    let session = session(ada.id);
+    store.create_session(&session).await.unwrap();
+
+    assert!(store.delete_identity(ada.id).await.unwrap());
+    assert!(!store.delete_identity(ada.id).await.unwrap());
+    assert!(store.credentials_of(ada.id).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .find_by_identifier("password", "a@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.get_session(session.id).await.unwrap(), None);
+
+    let (again, _) = with_password(store, "a@example.com").await;
+    assert_ne!(again.id, ada.id);
+}
+
+pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
+    let cutoff = at(1000);
+    let expired = flow(cutoff - Duration::seconds(1));
+    let fresh = flow(cutoff + Duration::hours(1));
+    store.insert_flow(&expired).await.unwrap();
+    store.insert_flow(&fresh).await.unwrap();
+    assert_eq!(
+        store.get_flow(expired.id).await.unwrap(),
+        Some(expired.clone())
+    );
+
+    let mut shown = fresh.clone();
+    shown.state = "passed_challenge".into();
+    shown.ui = json!({ "messages": [{ "id": 4000006 }] });
+    shown.plugin_state.clear();
+    store.update_flow(&shown).await.unwrap();
+    assert_eq!(store.get_flow(fresh.id).await.unwrap(), Some(shown));
+    let missing = store.update_flow(&flow(at(1))).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+
+    assert_eq!(store.delete_expired_flows(cutoff).await.unwrap(), 1);
+    assert_eq!(store.get_flow(expired.id).await.unwrap(), None);
+    assert!(store.get_flow(fresh.id).await.unwrap().is_some());
+}

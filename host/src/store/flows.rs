@@ -1,0 +1,21 @@
+//! Self-service flows, kept between the requests of a login, registration or settings run.
+
+use super::StoreError;
+use crate::model::Flow;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[async_trait]
+pub trait FlowRepository: Send + Sync {
+    async fn insert_flow(&self, flow: &Flow) -> Result<(), StoreError>;
+
+    async fn get_flow(&self, id: Uuid) -> Result<Option<Flow>, StoreError>;
+
+    /// Replaces everything but `id`, `kind` and `variant`, which a flow keeps for life.
+    /// [`StoreError::NotFound`] when there is no such flow.
+    async fn update_flow(&self, flow: &Flow) -> Result<(), StoreError>;
+
+    /// Deletes flows that expired strictly before `before`; returns how many.
+    async fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError>;
+}
