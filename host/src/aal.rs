@@ -4,6 +4,7 @@
 
 use crate::app::App;
 use crate::config::RequiredAal;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::{host_aal, wit_credential};
 use crate::model::{Aal, AuthMethod, Session};
@@ -34,7 +35,7 @@ pub fn record(session: &mut Session, method: &str, aal: Aal, now: chrono::DateTi
 }
 
 /// The highest AAL the identity could reach with the credentials it holds.
-pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
+pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
     let generation = app.sqlite.database().generation();
     if let Some(aal) = app.hot.available_aal.get(&identity_id, generation) {
         return Ok(aal);
@@ -44,7 +45,7 @@ pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
     Ok(aal)
 }
 
-async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, ApiError> {
+async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
     let credentials = app.read_now(|s| s.credentials_of(identity_id))?;
     let mut best = Aal::Aal1;
     for credential in &credentials {
@@ -66,7 +67,7 @@ pub async fn require(
     active: &ActiveSession,
     required: RequiredAal,
     return_to: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     if required == RequiredAal::Aal1 || active.session.aal == Aal::Aal2 {
         return Ok(());
     }
@@ -84,7 +85,7 @@ pub async fn require(
     )
     .with_id("session_aal2_required")
     .with_reason("An active session was found but it does not fulfill the requested Authenticator Assurance Level. Please verify yourself with a second factor to resolve this issue.")
-    .with_extra("redirect_browser_to", url.to_string()))
+    .with_extra("redirect_browser_to", url.to_string()).into())
 }
 
 #[cfg(test)]

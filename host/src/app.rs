@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::identity::schema::Schemas;
 use crate::model::{Aal, Identity, Session};
@@ -49,15 +50,12 @@ impl App {
     pub async fn db<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Database) -> Result<R, StoreError> + Send + 'static,
-    ) -> Result<R, ApiError> {
+    ) -> Result<R, DomainError> {
         let store = self.sqlite.clone();
         tokio::task::spawn_blocking(move || f(store.database()))
             .await
             .map_err(|_| ApiError::internal("storage task was cancelled"))?
-            .map_err(|err| {
-                tracing::error!(%err, "storage error");
-                ApiError::internal("the storage backend failed")
-            })
+            .map_err(DomainError::from)
     }
 
     /// Runs an indexed point read on the calling task's thread. Readers never wait for the
@@ -67,11 +65,8 @@ impl App {
     pub fn read_now<R>(
         &self,
         f: impl FnOnce(&Database) -> Result<R, StoreError>,
-    ) -> Result<R, ApiError> {
-        f(self.sqlite.database()).map_err(|err| {
-            tracing::error!(%err, "storage error");
-            ApiError::internal("the storage backend failed")
-        })
+    ) -> Result<R, DomainError> {
+        f(self.sqlite.database()).map_err(DomainError::from)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -1,5 +1,7 @@
-//! Errors in Kratos' wire format, mapped to HTTP in this one place.
+//! Errors in Kratos' wire format, mapped to HTTP in this one place, and where the engine's
+//! [`DomainError`] becomes one of them.
 
+use crate::domain_error::DomainError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -212,8 +214,30 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::plugin::PluginFailure> for ApiError {
-    fn from(failure: crate::plugin::PluginFailure) -> ApiError {
-        ApiError::internal(failure.to_string())
+/// The engine's errors in Kratos' terms: the one place they are mapped.
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> ApiError {
+        match err {
+            DomainError::Store(err) => {
+                // The details stay in the log: they name tables and ids the client has no
+                // business knowing.
+                tracing::error!(%err, "storage error");
+                ApiError::internal("the storage backend failed")
+            }
+            // The reason is safe to show: it names the plugin and what it did wrong.
+            DomainError::Plugin(failure) => ApiError::internal(failure.to_string()),
+            DomainError::FlowExpired {
+                fresh,
+                expired_at,
+                now,
+            } => ApiError::flow_expired(fresh, expired_at, now),
+            DomainError::Refused(err) => err,
+        }
+    }
+}
+
+impl IntoResponse for DomainError {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
     }
 }

@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod domain_error;
 pub mod error;
 pub mod flows;
 pub mod http;

@@ -2,6 +2,7 @@
 
 use crate::app::App;
 use crate::browser::cookies;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::{Aal, AuthMethod, Device, Identity, IdentityState, Session};
 use crate::session_token;
@@ -38,7 +39,7 @@ fn token_of(app: &App, headers: &HeaderMap) -> Option<(String, bool)> {
 
 /// The active session of the request, if it carries one (token header, bearer, or cookie).
 /// Expired or revoked sessions and sessions of disabled identities count as none.
-pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSession>, ApiError> {
+pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSession>, DomainError> {
     let Some((token, from_cookie)) = token_of(app, headers) else {
         return Ok(None);
     };
@@ -72,10 +73,10 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
 }
 
 /// The request's active session, or 401 `session_inactive`.
-pub async fn require(app: &App, headers: &HeaderMap) -> Result<ActiveSession, ApiError> {
+pub async fn require(app: &App, headers: &HeaderMap) -> Result<ActiveSession, DomainError> {
     current(app, headers)
         .await?
-        .ok_or_else(ApiError::session_inactive)
+        .ok_or_else(|| ApiError::session_inactive().into())
 }
 
 /// A new session for `identity` after it completed `method`, with its token (shown once).

@@ -2,6 +2,7 @@
 
 use super::identity_not_found;
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::plugin::types::{Credential as WitCredential, FactorRole};
 use crate::store::CredentialDeletion;
@@ -31,7 +32,7 @@ pub async fn delete(
     identity_id: Uuid,
     kind: &str,
     identifier: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     let (identity, credentials) = app
         .db(move |s| {
             let identity = s.get_identity(identity_id)?;
@@ -43,7 +44,7 @@ pub async fn delete(
         })
         .await?;
     if identity.is_none() {
-        return Err(identity_not_found(identity_id));
+        return Err(identity_not_found(identity_id).into());
     }
     let no_such = || {
         ApiError::not_found(format!(
@@ -58,13 +59,14 @@ pub async fn delete(
         if !credential.identifiers.iter().any(|i| i == identifier) {
             return Err(ApiError::not_found(format!(
                 "The identity's {kind} credential has no identifier `{identifier}`."
-            )));
+            ))
+            .into());
         }
         if credential.identifiers.len() > 1 {
             return Err(ApiError::bad_request(format!(
                 "The identity's {kind} credential holds {} identifiers; Latchkey removes whole credentials only, so delete it without `identifier`.",
                 credential.identifiers.len()
-            )));
+            )).into());
         }
     }
 
@@ -91,7 +93,7 @@ pub async fn delete(
             }
         }
         if keep.is_empty() {
-            return Err(last_first_factor(kind));
+            return Err(last_first_factor(kind).into());
         }
     }
     let method = kind.to_string();
@@ -100,7 +102,7 @@ pub async fn delete(
         .await?
     {
         CredentialDeletion::Deleted => Ok(()),
-        CredentialDeletion::NotFound => Err(no_such()),
-        CredentialDeletion::WouldLeaveNone => Err(last_first_factor(kind)),
+        CredentialDeletion::NotFound => Err(no_such().into()),
+        CredentialDeletion::WouldLeaveNone => Err(last_first_factor(kind).into()),
     }
 }

@@ -9,6 +9,7 @@ use super::pagination::PageRequest;
 use super::query::QueryParams;
 use super::{conflict, identity_not_found};
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::identity::schema::{IdentitySchema, TraitError};
 use crate::identity::wire::admin_identity_json;
@@ -185,7 +186,7 @@ async fn import_credentials(
     schema: &IdentitySchema,
     identity: &Identity,
     imports: Map<String, Value>,
-) -> Result<Vec<Credential>, ApiError> {
+) -> Result<Vec<Credential>, DomainError> {
     let mut credentials = Vec::with_capacity(imports.len());
     for (kind, import) in imports {
         if import.is_null() {
@@ -213,7 +214,8 @@ async fn import_credentials(
             }),
             Err(rejection) => {
                 return Err(ApiError::bad_request(rejection_reason(&rejection))
-                    .with_details(rejection_details(&kind, &rejection)));
+                    .with_details(rejection_details(&kind, &rejection))
+                    .into());
             }
         }
     }
@@ -223,22 +225,22 @@ async fn import_credentials(
 /// `POST /admin/identities` and each record of `latchkey identities import`: validates the
 /// traits, imports the credentials through their plugins, and stores everything in one
 /// transaction.
-pub async fn create(app: &App, body: Value) -> Result<IdentityView, ApiError> {
+pub async fn create(app: &App, body: Value) -> Result<IdentityView, DomainError> {
     if !body.is_object() {
-        return Err(ApiError::bad_request(
-            "Unable to decode JSON payload: expected a JSON object",
-        ));
+        return Err(
+            ApiError::bad_request("Unable to decode JSON payload: expected a JSON object").into(),
+        );
     }
     let body: CreateBody = decode(body)?;
     if body.external_id.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(unsupported_field("external_id"));
+        return Err(unsupported_field("external_id").into());
     }
     if body
         .organization_id
         .as_deref()
         .is_some_and(|s| !s.is_empty())
     {
-        return Err(unsupported_field("organization_id"));
+        return Err(unsupported_field("organization_id").into());
     }
     let schema = schema(app, body.schema_id.as_deref())?;
     let traits = validate_traits(schema, body.traits)?;
@@ -269,7 +271,7 @@ pub async fn create(app: &App, body: Value) -> Result<IdentityView, ApiError> {
 }
 
 /// One identity with all its credentials; 404 when there is none.
-pub async fn get(app: &App, id: Uuid) -> Result<IdentityView, ApiError> {
+pub async fn get(app: &App, id: Uuid) -> Result<IdentityView, DomainError> {
     let found = app
         .db(move |s| {
             let Some(identity) = s.get_identity(id)? else {
@@ -282,7 +284,7 @@ pub async fn get(app: &App, id: Uuid) -> Result<IdentityView, ApiError> {
             }))
         })
         .await?;
-    found.ok_or_else(|| identity_not_found(id))
+    found.ok_or_else(|| identity_not_found(id).into())
 }
 
 /// A page of identities, and the id the next page starts after. `credentials_identifier`
@@ -291,7 +293,7 @@ pub async fn list(
     app: &App,
     query: &QueryParams,
     page: PageRequest,
-) -> Result<(Vec<IdentityView>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<IdentityView>, Option<Uuid>), DomainError> {
     let with_credentials = !query.list("include_credential").is_empty();
     let identifier = query.get("credentials_identifier").map(str::to_owned);
     let ids: Vec<Uuid> = query
@@ -361,15 +363,15 @@ struct Update {
 /// `PUT /admin/identities/{id}`: replaces `schema_id` (kept when absent), `traits`, `state`
 /// (kept when absent), `metadata_public` and `metadata_admin`. `credentials` in the body are
 /// ignored: a PUT never creates or changes credentials.
-pub async fn replace(app: &App, id: Uuid, body: Value) -> Result<IdentityView, ApiError> {
+pub async fn replace(app: &App, id: Uuid, body: Value) -> Result<IdentityView, DomainError> {
     if !body.is_object() {
-        return Err(ApiError::bad_request(
-            "Unable to decode JSON payload: expected a JSON object",
-        ));
+        return Err(
+            ApiError::bad_request("Unable to decode JSON payload: expected a JSON object").into(),
+        );
     }
     let body: UpdateBody = decode(body)?;
     if body.external_id.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(unsupported_field("external_id"));
+        return Err(unsupported_field("external_id").into());
     }
     if body.credentials.as_ref().is_some_and(|c| !c.is_null()) {
         tracing::info!(identity = %id, "ignored `credentials` in an identity update: updates never create or change credentials");
@@ -448,11 +450,12 @@ fn check_patch(ops: &[Value]) -> Result<(), ApiError> {
 
 /// `PATCH /admin/identities/{id}`: an RFC 6902 JSON Patch applied to the identity's JSON,
 /// then validated and stored like a PUT.
-pub async fn patch(app: &App, id: Uuid, body: Value) -> Result<IdentityView, ApiError> {
+pub async fn patch(app: &App, id: Uuid, body: Value) -> Result<IdentityView, DomainError> {
     let Value::Array(ops) = &body else {
         return Err(ApiError::bad_request(
             "Unable to decode JSON payload: a JSON Patch document is an array of operations",
-        ));
+        )
+        .into());
     };
     check_patch(ops)?;
     let patch: json_patch::Patch = decode(body)?;
@@ -464,12 +467,12 @@ pub async fn patch(app: &App, id: Uuid, body: Value) -> Result<IdentityView, Api
     let schema_id = match field("schema_id") {
         None => None,
         Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(ApiError::bad_request("`schema_id` must be a string")),
+        Some(_) => return Err(ApiError::bad_request("`schema_id` must be a string").into()),
     };
     let state = match field("state") {
         None => None,
         Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(ApiError::bad_request("`state` must be a string")),
+        Some(_) => return Err(ApiError::bad_request("`state` must be a string").into()),
     };
     let update = Update {
         schema_id,
@@ -481,10 +484,10 @@ pub async fn patch(app: &App, id: Uuid, body: Value) -> Result<IdentityView, Api
     apply(app, existing, update).await
 }
 
-async fn load(app: &App, id: Uuid) -> Result<Identity, ApiError> {
+async fn load(app: &App, id: Uuid) -> Result<Identity, DomainError> {
     app.db(move |s| s.get_identity(id))
         .await?
-        .ok_or_else(|| identity_not_found(id))
+        .ok_or_else(|| identity_not_found(id).into())
 }
 
 /// Whether the schema marks any trait as a `<method>` login identifier.
@@ -526,7 +529,7 @@ fn identifiers_from(schema: &IdentitySchema, method: &str, traits: &Value) -> Ve
 /// Validates and stores an update. A credential whose identifiers come from the schema's
 /// marked traits (and whose plugin is loaded) gets its identifiers recomputed from the new
 /// traits, in the same transaction as the identity; a clash with another identity is a 409.
-async fn apply(app: &App, existing: Identity, update: Update) -> Result<IdentityView, ApiError> {
+async fn apply(app: &App, existing: Identity, update: Update) -> Result<IdentityView, DomainError> {
     let schema = match update.schema_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => schema(app, Some(id))?,
         None => app.schemas.get(&existing.schema_id).ok_or_else(|| {
@@ -558,7 +561,8 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
         if ids.is_empty() {
             return Err(ApiError::bad_request(format!(
                 "The traits hold no identifier for the identity's {method} credential."
-            )));
+            ))
+            .into());
         }
         if ids != credential.identifiers {
             let expected = credential.version;
@@ -593,11 +597,11 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
 }
 
 /// `DELETE /admin/identities/{id}`: the identity, its credentials and its sessions.
-pub async fn delete(app: &App, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(app: &App, id: Uuid) -> Result<(), DomainError> {
     if app.db(move |s| s.delete_identity(id)).await? {
         Ok(())
     } else {
-        Err(identity_not_found(id))
+        Err(identity_not_found(id).into())
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn import_records(app: &App, records: Vec<Result<Value, String>>) -> V
         let outcome = match record {
             Ok(body) => match identities::create(app, body).await {
                 Ok(view) => Outcome::Created(view.identity.id),
-                Err(err) => Outcome::Failed(describe(&err)),
+                Err(err) => Outcome::Failed(describe(&err.into())),
             },
             Err(reason) => Outcome::Failed(reason),
         };

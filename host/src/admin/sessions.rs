@@ -4,6 +4,7 @@ use super::pagination::PageRequest;
 use super::query::QueryParams;
 use super::{identity_not_found, session_not_found};
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::identity::wire::session_json;
 use crate::model::{Identity, IdentityState, Session};
@@ -68,7 +69,7 @@ pub async fn list(
     page: PageRequest,
     identity_id: Option<Uuid>,
     expand: Expand,
-) -> Result<(Vec<Value>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<Value>, Option<Uuid>), DomainError> {
     let filter = SessionFilter {
         identity_id,
         active: query.bool("active")?,
@@ -95,7 +96,7 @@ pub async fn list(
         })
         .await?;
     let Some((sessions, identities, next)) = found else {
-        return Err(identity_not_found(identity_id.unwrap_or_default()));
+        return Err(identity_not_found(identity_id.unwrap_or_default()).into());
     };
     let views = sessions
         .iter()
@@ -108,7 +109,7 @@ pub async fn list(
     Ok((views, next))
 }
 
-async fn load(app: &App, id: Uuid) -> Result<(Session, Identity), ApiError> {
+async fn load(app: &App, id: Uuid) -> Result<(Session, Identity), DomainError> {
     app.db(move |s| {
         let Some(session) = s.get_session(id)? else {
             return Ok(None);
@@ -117,17 +118,17 @@ async fn load(app: &App, id: Uuid) -> Result<(Session, Identity), ApiError> {
             .map(|identity| (session, identity)))
     })
     .await?
-    .ok_or_else(|| session_not_found(id))
+    .ok_or_else(|| session_not_found(id).into())
 }
 
-pub async fn get(app: &App, id: Uuid, expand: Expand) -> Result<Value, ApiError> {
+pub async fn get(app: &App, id: Uuid, expand: Expand) -> Result<Value, DomainError> {
     let (session, identity) = load(app, id).await?;
     Ok(session_view(app, &session, &identity, expand))
 }
 
 /// `DELETE /admin/sessions/{id}`: the session stops working; its record stays. Disabling an
 /// already disabled session succeeds.
-pub async fn disable(app: &App, id: Uuid) -> Result<(), ApiError> {
+pub async fn disable(app: &App, id: Uuid) -> Result<(), DomainError> {
     let existed = app
         .db(move |s| {
             if s.get_session(id)?.is_none() {
@@ -140,28 +141,28 @@ pub async fn disable(app: &App, id: Uuid) -> Result<(), ApiError> {
     if existed {
         Ok(())
     } else {
-        Err(session_not_found(id))
+        Err(session_not_found(id).into())
     }
 }
 
 /// `PATCH /admin/sessions/{id}/extend`: the session now expires `session.lifespan` from now.
 /// A revoked session cannot be extended (404, as Kratos answers for sessions it will not
 /// extend).
-pub async fn extend(app: &App, id: Uuid) -> Result<Value, ApiError> {
+pub async fn extend(app: &App, id: Uuid) -> Result<Value, DomainError> {
     let lifespan = chrono::Duration::from_std(app.config.session.lifespan)
         .unwrap_or_else(|_| chrono::Duration::hours(24));
     let expires_at = app.now() + lifespan;
     if !app.db(move |s| s.extend_session(id, expires_at)).await? {
-        return Err(ApiError::not_found(format!(
-            "There is no active session `{id}` to extend."
-        )));
+        return Err(
+            ApiError::not_found(format!("There is no active session `{id}` to extend.")).into(),
+        );
     }
     let (session, identity) = load(app, id).await?;
     Ok(session_view(app, &session, &identity, Expand::ALL))
 }
 
 /// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity.
-pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), DomainError> {
     let existed = app
         .db(move |s| {
             if s.get_identity(identity_id)?.is_none() {
@@ -174,7 +175,7 @@ pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), Api
     if existed {
         Ok(())
     } else {
-        Err(identity_not_found(identity_id))
+        Err(identity_not_found(identity_id).into())
     }
 }
 

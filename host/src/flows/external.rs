@@ -12,6 +12,7 @@ use super::registration::{self, Enrolment};
 use super::{FlowStart, keep_plugin_state, plugin_context, reject, rejection_messages};
 use crate::app::App;
 use crate::browser::csrf;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::{self, host_aal, settings};
 use crate::identity::schema::IdentitySchema;
@@ -60,13 +61,13 @@ pub async fn redirect(
     mut flow: Flow,
     factor: &Factor,
     redirect: Redirect,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     if flow.variant == FlowVariant::Api {
         return Err(ApiError::bad_request(format!(
             "The `{}` method signs in through a browser; start a browser flow (`/self-service/{}/browser`) instead of an API flow.",
             factor.id(),
             flow.kind.as_str()
-        )));
+        )).into());
     }
     let target = url::Url::parse(&redirect.url)
         .ok()
@@ -75,13 +76,15 @@ pub async fn redirect(
         return Err(ApiError::internal(format!(
             "plugin `{}` redirected to something that is not an http(s) URL",
             factor.name()
-        )));
+        ))
+        .into());
     };
     if redirect.plugin_state.is_empty() {
         return Err(ApiError::internal(format!(
             "plugin `{}` redirected without state to check the callback against",
             factor.name()
-        )));
+        ))
+        .into());
     }
     keep_plugin_state(&mut flow, factor.id(), Some(redirect.plugin_state));
     let stored = flow.clone();
@@ -116,18 +119,21 @@ pub struct Completed {
 }
 
 /// An expired flow sends the browser on to the fresh flow the error names.
-fn to_fresh_flow(app: &App, kind: FlowKind, err: ApiError) -> ApiError {
-    let fresh = err
-        .extra
-        .get("use_flow_id")
-        .and_then(Value::as_str)
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .and_then(|id| app.read_now(|s| s.get_flow(id)).ok().flatten())
+fn to_fresh_flow(app: &App, kind: FlowKind, err: DomainError) -> DomainError {
+    let DomainError::FlowExpired { fresh, .. } = &err else {
+        return err;
+    };
+    let fresh = app
+        .read_now(|s| s.get_flow(*fresh))
+        .ok()
+        .flatten()
         .filter(|f| f.kind == kind);
     match fresh {
         Some(flow) => {
             let to = flows::ui_url(app, &flow);
-            err.with_extra("redirect_browser_to", to)
+            ApiError::from(err)
+                .with_extra("redirect_browser_to", to)
+                .into()
         }
         None => err,
     }
@@ -140,7 +146,7 @@ fn no_flow() -> ApiError {
     .with_id("self_service_flow_missing")
 }
 
-pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, ApiError> {
+pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, DomainError> {
     let method = cb.factor.id().to_string();
     let flow_id = cb.flow_id.ok_or_else(no_flow)?;
     let flow = app
@@ -168,7 +174,8 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, ApiError
                 return Err(ApiError::forbidden(
                     "This settings flow belongs to another identity; initialize a new one.",
                 )
-                .with_id("security_identity_mismatch"));
+                .with_id("security_identity_mismatch")
+                .into());
             }
             Some(active)
         }
@@ -198,7 +205,8 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, ApiError
             return Err(ApiError::internal(format!(
                 "plugin `{}` answered a callback with an outcome callbacks do not support",
                 cb.factor.name()
-            )));
+            ))
+            .into());
         }
         Err(rejection) => {
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
@@ -215,7 +223,7 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, ApiError
 }
 
 /// The flow shown again with one message, and no session.
-async fn refuse(app: &App, flow: Flow, message: Value) -> Result<Completed, ApiError> {
+async fn refuse(app: &App, flow: Flow, message: Value) -> Result<Completed, DomainError> {
     let shown = reject(app, flow.clone(), &Map::new(), vec![message], vec![]).await?;
     Ok(completed(app, &flow, Submitted::Rejected { flow: shown }))
 }
@@ -234,14 +242,14 @@ async fn sign_in_or_up(
     flow: Flow,
     cb: &Callback<'_>,
     subject: ExternalSubject,
-) -> Result<Completed, ApiError> {
+) -> Result<Completed, DomainError> {
     let method = cb.factor.id();
     let known = app.read_now(|s| s.find_by_identifier(method, &subject.identifier))?;
     let Some((identity, _)) = known else {
         return sign_up(app, flow, cb, subject).await;
     };
     if identity.state != IdentityState::Active {
-        return Err(ApiError::identity_disabled());
+        return Err(ApiError::identity_disabled().into());
     }
     let now = app.now();
     let aal = host_aal(cb.factor.info.aal);
@@ -280,7 +288,7 @@ async fn sign_up(
     flow: Flow,
     cb: &Callback<'_>,
     subject: ExternalSubject,
-) -> Result<Completed, ApiError> {
+) -> Result<Completed, DomainError> {
     let method = cb.factor.id();
     if !app.config.selfservice.flows.registration.enabled {
         let message = ui::message(
@@ -340,7 +348,7 @@ async fn ask_for_traits(
     pending: Pending,
     traits: &Value,
     node_messages: Vec<(String, Value)>,
-) -> Result<Completed, ApiError> {
+) -> Result<Completed, DomainError> {
     let mut registration = match flow.kind {
         FlowKind::Registration => flow,
         _ => {
@@ -413,7 +421,7 @@ pub async fn finish_pending(
     input: &Map<String, Value>,
     factor: &Factor,
     client: &ClientInfo,
-) -> Result<Option<Submitted>, ApiError> {
+) -> Result<Option<Submitted>, DomainError> {
     let Some(pending) = flow
         .plugin_state
         .get(&pending_key(factor.id()))
@@ -453,7 +461,7 @@ async fn identifier_taken(
     method: &str,
     traits: &Value,
     key: &str,
-) -> Result<Option<Value>, ApiError> {
+) -> Result<Option<Value>, DomainError> {
     for other in &app.factors.current().all {
         if other.id() == method {
             continue;
@@ -491,7 +499,7 @@ async fn link(
     subject: ExternalSubject,
     credential: Option<Credential>,
     active: &ActiveSession,
-) -> Result<Completed, ApiError> {
+) -> Result<Completed, DomainError> {
     let method = factor.id().to_string();
     let identity_id = active.identity.id;
     let (m, identifier) = (method.clone(), subject.identifier.clone());

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::aal;
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::host_aal;
 use crate::flows::outcome::Submitted;
@@ -49,7 +50,7 @@ pub async fn submit(
     input: Map<String, Value>,
     client: &ClientInfo,
     current: Option<ActiveSession>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     let factor = factor_for(app, &flow, &input)?;
     if flow.requested_aal == Aal::Aal2 {
         let active = current
@@ -79,7 +80,7 @@ async fn verdict(
     input: &Map<String, Value>,
     outcome: Result<SubmitOutcome, crate::plugin::types::Rejection>,
     given: Option<&Credential>,
-) -> Result<Verdict, ApiError> {
+) -> Result<Verdict, DomainError> {
     match outcome {
         Ok(SubmitOutcome::Authenticated(auth)) => {
             Ok(Verdict::Accepted(Box::new(flow), auth.credential_update))
@@ -87,7 +88,8 @@ async fn verdict(
         Ok(_) => Err(ApiError::internal(format!(
             "plugin `{}` answered a login with an outcome login does not support",
             factor.name()
-        ))),
+        ))
+        .into()),
         Err(mut rejection) => {
             keep_rejected_update(app, factor, given, rejection.credential_update.take()).await?;
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
@@ -120,7 +122,7 @@ async fn first_factor(
     factor: Arc<Factor>,
     client: &ClientInfo,
     current: Option<ActiveSession>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     let input_json = plugin_input(&input);
     let ctx = plugin_context(app, &flow, factor.id(), None, None);
     let mut outcome = match factor.submit(ctx, input_json.clone()).await? {
@@ -154,7 +156,8 @@ async fn first_factor(
             return Err(ApiError::internal(format!(
                 "plugin `{}` asked for a credential twice",
                 factor.name()
-            )));
+            ))
+            .into());
         }
     }
     let given = found.as_ref().map(|(_, c)| c);
@@ -166,10 +169,11 @@ async fn first_factor(
         return Err(ApiError::internal(format!(
             "plugin `{}` accepted a login without naming whose credential it checked",
             factor.name()
-        )));
+        ))
+        .into());
     };
     if identity.state != IdentityState::Active {
-        return Err(ApiError::identity_disabled());
+        return Err(ApiError::identity_disabled().into());
     }
     let now = app.now();
     let method_aal = host_aal(factor.info.aal);
@@ -198,7 +202,7 @@ async fn second_factor(
     input: Map<String, Value>,
     factor: Arc<Factor>,
     active: ActiveSession,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     let _turn = app
         .credential_turns
         .take(active.identity.id, factor.id())
@@ -224,7 +228,8 @@ async fn second_factor(
             return Err(ApiError::internal(format!(
                 "plugin `{}` updated a credential the identity does not have",
                 factor.name()
-            )));
+            ))
+            .into());
         }
         (None, _) => None,
     };
@@ -250,7 +255,7 @@ pub(super) async fn commit(
     identity: Identity,
     token: String,
     is_new: bool,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     let stored = session.clone();
     let mut flow = flow;
     flow.state = COMPLETED.into();

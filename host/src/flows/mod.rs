@@ -10,6 +10,7 @@ pub mod settings;
 pub mod turns;
 
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, Identity};
 use crate::plugin::Factor;
@@ -124,7 +125,7 @@ fn action_url(app: &App, flow: &Flow) -> String {
 }
 
 /// Creates a flow, asks every participating plugin for its nodes, and stores it.
-pub async fn create(app: &App, start: FlowStart) -> Result<Flow, ApiError> {
+pub async fn create(app: &App, start: FlowStart) -> Result<Flow, DomainError> {
     let now = app.now();
     let mut flow = Flow {
         id: Uuid::new_v4(),
@@ -163,7 +164,7 @@ pub async fn render(
     app: &App,
     flow: &mut Flow,
     identity: Option<&Identity>,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     let kind = wit_kind(flow.kind);
     let mut leading = Vec::new();
     let mut method_nodes = Vec::new();
@@ -260,7 +261,7 @@ pub fn keep_plugin_state(flow: &mut Flow, method: &str, state: Option<String>) {
 }
 
 /// The flow as Kratos serialises it; settings flows carry their identity.
-pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, ApiError> {
+pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, DomainError> {
     let mut json = base_flow_json(flow);
     if flow.kind == FlowKind::Settings
         && let Some(id) = flow.identity_id
@@ -295,17 +296,17 @@ fn base_flow_json(flow: &Flow) -> Value {
 }
 
 /// Finds a flow by id: unknown, malformed or of another kind → 404.
-pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, DomainError> {
     let not_found = || ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str()));
     let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
     app.read_now(|s| s.get_flow(uuid))?
         .filter(|f| f.kind == kind)
-        .ok_or_else(not_found)
+        .ok_or_else(|| not_found().into())
 }
 
 /// Passes a flow that has not expired; an expired one gives 410 with the id of a fresh flow
 /// to continue with.
-pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, ApiError> {
+pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, DomainError> {
     let now = app.now();
     if flow.expires_at > now {
         return Ok(flow);
@@ -330,24 +331,29 @@ pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, ApiError> {
         },
     )
     .await?;
-    Err(ApiError::flow_expired(fresh.id, flow.expires_at, now))
+    Err(DomainError::FlowExpired {
+        fresh: fresh.id,
+        expired_at: flow.expires_at,
+        now,
+    })
 }
 
 /// Loads a flow for a fetch: [`find`], then [`ensure_fresh`].
-pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, ApiError> {
+pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, DomainError> {
     let flow = find(app, id, kind).await?;
     ensure_fresh(app, flow).await
 }
 
 /// A flow about to be submitted must be fresh and not completed already.
-pub async fn ensure_submittable(app: &App, flow: Flow) -> Result<Flow, ApiError> {
+pub async fn ensure_submittable(app: &App, flow: Flow) -> Result<Flow, DomainError> {
     let flow = ensure_fresh(app, flow).await?;
     if flow.state == registration::COMPLETED {
         return Err(ApiError::bad_request(format!(
             "This {} flow was completed already; initialize a new one.",
             flow.kind.as_str()
         ))
-        .with_id("self_service_flow_completed"));
+        .with_id("self_service_flow_completed")
+        .into());
     }
     Ok(flow)
 }
@@ -360,7 +366,7 @@ pub async fn reject(
     input: &serde_json::Map<String, Value>,
     flow_messages: Vec<Value>,
     node_messages: Vec<(String, Value)>,
-) -> Result<Value, ApiError> {
+) -> Result<Value, DomainError> {
     ui::fill_values(&mut flow.ui, input);
     ui::set_messages(&mut flow.ui, flow_messages, node_messages);
     let stored = flow.clone();
@@ -388,7 +394,7 @@ pub async fn keep_rejected_update(
     factor: &Factor,
     given: Option<&Credential>,
     update: Option<wit::CredentialWrite>,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     let Some(write) = update else {
         return Ok(());
     };
@@ -421,11 +427,13 @@ pub async fn keep_rejected_update(
         Ok(()) => Ok(()),
         Err(StoreError::Conflict) => Err(ApiError::conflict(
             "The credential changed while this submission was checked; submit it again.",
-        )),
+        )
+        .into()),
         Err(_) => Err(ApiError::internal(format!(
             "plugin `{}` answered a rejection with identifiers another identity holds",
             factor.name()
-        ))),
+        ))
+        .into()),
     }
 }
 

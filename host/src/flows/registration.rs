@@ -4,6 +4,7 @@
 use super::external;
 use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, host_aal};
@@ -22,9 +23,9 @@ pub async fn submit(
     flow: Flow,
     input: Map<String, Value>,
     client: &ClientInfo,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     if !app.config.selfservice.flows.registration.enabled {
-        return Err(disabled());
+        return Err(disabled().into());
     }
     let factor = submitted_method(app, &input, FlowKind::Registration)?;
     if let Some(done) = external::finish_pending(app, flow.clone(), &input, &factor, client).await?
@@ -65,7 +66,7 @@ pub async fn submit(
             return Err(ApiError::internal(format!(
                 "plugin `{}` answered a registration with an outcome that does not create a credential",
                 factor.name()
-            )));
+            )).into());
         }
         Err(rejection) => {
             let (flow_msgs, node_msgs) = rejection_messages(&rejection);
@@ -112,7 +113,7 @@ pub async fn enrol(
     app: &App,
     enrolment: Enrolment,
     client: &ClientInfo,
-) -> Result<Option<Submitted>, ApiError> {
+) -> Result<Option<Submitted>, DomainError> {
     enrol_as(app, Uuid::new_v4(), enrolment, client).await
 }
 
@@ -121,7 +122,7 @@ async fn enrol_as(
     id: Uuid,
     enrolment: Enrolment,
     client: &ClientInfo,
-) -> Result<Option<Submitted>, ApiError> {
+) -> Result<Option<Submitted>, DomainError> {
     let now = app.now();
     let identity = Identity {
         id,
@@ -183,7 +184,7 @@ pub fn disabled() -> ApiError {
 }
 
 /// A completed flow stays readable but cannot be submitted again.
-pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), ApiError> {
+pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), DomainError> {
     flow.state = COMPLETED.into();
     app.db(move |s| s.update_flow(&flow)).await?;
     Ok(())

@@ -5,6 +5,7 @@
 use super::outcome::Submitted;
 use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::host_aal;
 use crate::flows::{flow_json, wit_kind};
@@ -85,12 +86,13 @@ pub async fn submit(
     mut flow: Flow,
     input: Map<String, Value>,
     active: &ActiveSession,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     if flow.identity_id != Some(active.identity.id) {
         return Err(ApiError::forbidden(
             "This settings flow belongs to another identity; initialize a new one.",
         )
-        .with_id("security_identity_mismatch"));
+        .with_id("security_identity_mismatch")
+        .into());
     }
     let method = input
         .get("method")
@@ -114,7 +116,7 @@ pub async fn submit(
     // (the default policy applies `privileged_session_max_age`); they were asked already.
     let policies_decide = app.policies.get().want(Hook::Settings);
     if !policies_decide && !is_privileged(app, active) {
-        return Err(refresh_required(app, &flow));
+        return Err(refresh_required(app, &flow).into());
     }
     let identity = &active.identity;
     let (identity_id, m) = (identity.id, method.clone());
@@ -167,7 +169,7 @@ pub async fn submit(
             return Err(ApiError::internal(format!(
                 "plugin `{}` answered a settings submission with an outcome settings does not support",
                 factor.name()
-            )));
+            )).into());
         }
         Err(mut rejection) => {
             let update = rejection.credential_update.take();
@@ -186,7 +188,7 @@ pub async fn show_saved(
     app: &App,
     mut flow: Flow,
     identity: &Identity,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     super::render(app, &mut flow, Some(identity)).await?;
     saved(&mut flow);
     let stored = flow.clone();
@@ -204,7 +206,7 @@ pub async fn replace_credential(
     method: &str,
     write: CredentialWrite,
     existing: Option<&Credential>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DomainError> {
     let now = app.now();
     let expected = existing.map(|c| c.version).unwrap_or(0);
     let new = Credential {
@@ -232,7 +234,7 @@ async fn has_other_first_factor(
     app: &App,
     identity_id: uuid::Uuid,
     method: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DomainError> {
     let credentials = app.db(move |s| s.credentials_of(identity_id)).await?;
     for credential in credentials.iter().filter(|c| c.method != method) {
         let Some(factor) = app.factors.get(&credential.method) else {
@@ -266,7 +268,7 @@ async fn update_profile(
     mut flow: Flow,
     input: Map<String, Value>,
     identity: &Identity,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, DomainError> {
     let schema = app
         .schemas
         .get(&identity.schema_id)

@@ -88,6 +88,7 @@ async fn callback(
             },
         )
         .await
+        .map_err(ApiError::from)
     }
     .await;
     let resp = match done {

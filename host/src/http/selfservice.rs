@@ -7,6 +7,7 @@ use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
 use crate::browser::{continuity, csrf, flow_access, return_to};
 use crate::config::RequiredAal;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
@@ -351,21 +352,21 @@ async fn submit_flow(
     let mut input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
     let flow = flows::find(app, &id, kind)
         .await
-        .map_err(|e| (e, request_mode))?;
+        .map_err(|e| (e.into(), request_mode))?;
     flows::infer_method(app, &flow, &mut input);
     let mode = match flow.variant {
         FlowVariant::Api => Mode::Api,
         FlowVariant::Browser => request_mode,
     };
-    let fail = |e: ApiError| (e, mode);
+    let fail = |e: DomainError| (ApiError::from(e), mode);
     let flow = flows::ensure_submittable(app, flow).await.map_err(fail)?;
     match flow.variant {
-        FlowVariant::Api => reject_browser_signals(headers).map_err(fail)?,
+        FlowVariant::Api => reject_browser_signals(headers).map_err(|e| fail(e.into()))?,
         FlowVariant::Browser => {
             let cookie = csrf::from_cookie(headers, &app.cookies);
             let submitted = input.get("csrf_token").and_then(Value::as_str);
             if !csrf::matches(submitted, flow.csrf_token.as_deref(), cookie.as_deref()) {
-                return Err(fail(csrf::violation()));
+                return Err(fail(csrf::violation().into()));
             }
         }
     }
@@ -407,7 +408,7 @@ async fn submit_flow(
     );
     let step_up = step_up_url(app, &outcome, kind, return_to.as_deref(), &facts)
         .await
-        .map_err(fail)?;
+        .map_err(|e| fail(e.into()))?;
     Ok(respond(
         app,
         outcome,

@@ -158,6 +158,7 @@ async fn step_up(
     let Err(err) = policy::check(app, Hook::Whoami, active, &facts, required, None).await else {
         return Ok(None);
     };
+    let err = ApiError::from(err);
     let Some(url) = err.extra.get("redirect_browser_to").and_then(Value::as_str) else {
         // A denial has nothing to resolve it; the error page explains it.
         return Err(err);
@@ -182,7 +183,7 @@ pub async fn show(
     let active = match sessions::current(app, &headers).await {
         Ok(Some(active)) => active,
         Ok(None) => return see_other(&link(app, "/self-service/login/browser")),
-        Err(err) => return super::error_page::render_error(&state, &err),
+        Err(err) => return super::error_page::render_error(&state, &err.into()),
     };
     let step_up = match step_up(app, &active, ip, &headers).await {
         Ok(step_up) => step_up,

@@ -9,6 +9,7 @@ pub mod route_check;
 pub use input::RequestFacts;
 
 use crate::app::App;
+use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::Aal;
 use crate::plugin::Policy;
@@ -59,7 +60,7 @@ pub async fn decide(
     hook: Hook,
     active: &ActiveSession,
     request: &RequestFacts,
-) -> Result<Option<Decision>, ApiError> {
+) -> Result<Option<Decision>, DomainError> {
     let set = app.policies.get();
     let policies: Vec<_> = set.for_hook(hook).cloned().collect();
     if policies.is_empty() {
@@ -84,10 +85,7 @@ pub async fn decide(
     let mut verdicts = Vec::with_capacity(policies.len());
     for policy in &policies {
         // A policy that fails cannot vouch for anything: the request fails closed.
-        let verdict = policy
-            .evaluate(input.clone())
-            .await
-            .map_err(ApiError::from)?;
+        let verdict = policy.evaluate(input.clone()).await?;
         let answer = match verdict.decision {
             WitDecision::Abstain => Answer::Abstain,
             WitDecision::Allow => Answer::Allow,
@@ -116,9 +114,9 @@ pub async fn check(
     facts: &RequestFacts,
     required: crate::config::RequiredAal,
     return_to: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     match decide(app, hook, active, facts).await? {
-        Some(decision) => enforce(app, &decision, active, return_to),
+        Some(decision) => Ok(enforce(app, &decision, active, return_to)?),
         None => crate::aal::require(app, active, required, return_to).await,
     }
 }
