@@ -46,7 +46,7 @@ pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, DomainError>
 }
 
 async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
-    let credentials = app.read_now(|s| s.credentials_of(identity_id))?;
+    let credentials = app.store.credentials_of(identity_id).await?;
     let mut best = Aal::Aal1;
     for credential in &credentials {
         let Some(factor) = app.factors.get(&credential.method) else {

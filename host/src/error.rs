@@ -2,6 +2,7 @@
 //! [`DomainError`] becomes one of them.
 
 use crate::domain_error::DomainError;
+use crate::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -233,6 +234,13 @@ impl From<DomainError> for ApiError {
             } => ApiError::flow_expired(fresh, expired_at, now),
             DomainError::Refused(err) => err,
         }
+    }
+}
+
+/// A storage failure at the edge takes the same way.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> ApiError {
+        DomainError::from(err).into()
     }
 }
 

@@ -48,13 +48,7 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
     let found = match app.hot.sessions.get(&hash, generation) {
         Some(found) => found,
         None => {
-            let found = app.read_now(|s| {
-                let Some(session) = s.session_by_token_hash(&hash)? else {
-                    return Ok(None);
-                };
-                let identity = s.get_identity(session.identity_id)?;
-                Ok(identity.map(|identity| (session, identity)))
-            })?;
+            let found = app.store.session_with_identity_by_token_hash(&hash).await?;
             app.hot.sessions.put(hash, generation, found.clone());
             found
         }

@@ -18,7 +18,7 @@ async fn alive() -> Json<Value> {
 
 /// Ready means the database answers, not just that the process runs.
 async fn ready(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
-    app.db(|s| s.ping()).await?;
+    app.store.ping().await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 

@@ -453,7 +453,7 @@ pub(super) async fn step_up_url(
         Some(policy::combine::Decision::Require(needs)) => needs.aal == Some(Aal::Aal2),
         Some(denied @ policy::combine::Decision::Deny { .. }) => {
             let id = session.id;
-            app.db(move |s| s.deactivate_session(id)).await?;
+            app.store.deactivate_session(id).await?;
             return Err(policy::enforce(app, &denied, &completed, return_to)
                 .expect_err("a denial is an error"));
         }

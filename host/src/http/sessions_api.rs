@@ -67,7 +67,7 @@ async fn list_mine(
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
     let identity_id = active.identity.id;
-    let all = app.db(move |s| s.sessions_of(identity_id)).await?;
+    let all = app.store.sessions_of(identity_id).await?;
     let now = app.now();
     let others: Vec<Value> = all
         .iter()
@@ -83,17 +83,12 @@ async fn revoke_others(
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
     let (identity_id, keep) = (active.identity.id, active.session.id);
-    let count = app
-        .db(move |s| {
-            let mut count = 0;
-            for session in s.sessions_of(identity_id)? {
-                if session.id != keep && s.deactivate_session(session.id)? {
-                    count += 1;
-                }
-            }
-            Ok(count)
-        })
-        .await?;
+    let mut count = 0;
+    for session in app.store.sessions_of(identity_id).await? {
+        if session.id != keep && app.store.deactivate_session(session.id).await? {
+            count += 1;
+        }
+    }
     Ok(Json(json!({ "count": count })))
 }
 
@@ -111,12 +106,12 @@ async fn revoke_one(
         ));
     }
     let identity_id = active.identity.id;
-    let revoked = app
-        .db(move |s| match s.get_session(id)? {
-            Some(session) if session.identity_id == identity_id => s.deactivate_session(id),
-            _ => Ok(false),
-        })
-        .await?;
+    let revoked = match app.store.get_session(id).await? {
+        Some(session) if session.identity_id == identity_id => {
+            app.store.deactivate_session(id).await?
+        }
+        _ => false,
+    };
     if revoked {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -137,12 +132,10 @@ async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<Status
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::bad_request("`session_token` is required"))?;
     let hash = session_token::hash(&token);
-    let revoked = app
-        .db(move |s| match s.session_by_token_hash(&hash)? {
-            Some(session) if session.active => s.deactivate_session(session.id),
-            _ => Ok(false),
-        })
-        .await?;
+    let revoked = match app.store.session_by_token_hash(&hash).await? {
+        Some(session) if session.active => app.store.deactivate_session(session.id).await?,
+        _ => false,
+    };
     if revoked {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -214,7 +207,7 @@ async fn logout(
         ))
         .with_id("self_service_flow_return_to_forbidden"));
     }
-    app.db(move |s| s.deactivate_session(session_id)).await?;
+    app.store.deactivate_session(session_id).await?;
     let clear = client::session_cookie(&app).clear();
     let resp = if client::browser_mode(&headers) == client::Mode::Spa {
         StatusCode::NO_CONTENT.into_response()

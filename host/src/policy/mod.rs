@@ -69,7 +69,9 @@ pub async fn decide(
     let identity_id = active.identity.id;
     let available = crate::aal::available(app, identity_id).await?;
     let mut types: Vec<String> = app
-        .read_now(|s| s.credentials_of(identity_id))?
+        .store
+        .credentials_of(identity_id)
+        .await?
         .into_iter()
         .map(|c| c.method)
         .collect();
