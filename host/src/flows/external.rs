@@ -87,8 +87,7 @@ pub async fn redirect(
         .into());
     }
     keep_plugin_state(&mut flow, factor.id(), Some(redirect.plugin_state));
-    let stored = flow.clone();
-    app.db(move |s| s.update_flow(&stored)).await?;
+    app.store.update_flow(&flow).await?;
     Ok(Submitted::Redirect {
         to: target.to_string(),
         flow_id: flow.id,
@@ -119,12 +118,14 @@ pub struct Completed {
 }
 
 /// An expired flow sends the browser on to the fresh flow the error names.
-fn to_fresh_flow(app: &App, kind: FlowKind, err: DomainError) -> DomainError {
+async fn to_fresh_flow(app: &App, kind: FlowKind, err: DomainError) -> DomainError {
     let DomainError::FlowExpired { fresh, .. } = &err else {
         return err;
     };
     let fresh = app
-        .read_now(|s| s.get_flow(*fresh))
+        .store
+        .get_flow(*fresh)
+        .await
         .ok()
         .flatten()
         .filter(|f| f.kind == kind);
@@ -150,7 +151,9 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, DomainEr
     let method = cb.factor.id().to_string();
     let flow_id = cb.flow_id.ok_or_else(no_flow)?;
     let flow = app
-        .read_now(|s| s.get_flow(flow_id))?
+        .store
+        .get_flow(flow_id)
+        .await?
         .filter(|f| f.variant == FlowVariant::Browser)
         .filter(|f| {
             let cookie = cb.csrf_cookie.as_deref();
@@ -160,12 +163,11 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, DomainEr
     let kind = flow.kind;
     let mut flow = match flows::ensure_submittable(app, flow).await {
         Ok(flow) => flow,
-        Err(err) => return Err(to_fresh_flow(app, kind, err)),
+        Err(err) => return Err(to_fresh_flow(app, kind, err).await),
     };
     // The state is spent by this callback whatever it leads to: a replay finds none.
     let state = flow.plugin_state.remove(&method);
-    let stored = flow.clone();
-    app.db(move |s| s.update_flow(&stored)).await?;
+    app.store.update_flow(&flow).await?;
 
     let active = match flow.kind {
         FlowKind::Settings => {
@@ -183,10 +185,7 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, DomainEr
     };
     let identity = active.as_ref().map(|a| a.identity.clone());
     let credential = match &identity {
-        Some(i) => {
-            let (id, m) = (i.id, method.clone());
-            app.db(move |s| s.credential(id, &m)).await?
-        }
+        Some(i) => app.store.credential(i.id, &method).await?,
         None => None,
     };
     let mut ctx = plugin_context(app, &flow, &method, identity.as_ref(), credential.as_ref());
@@ -244,7 +243,10 @@ async fn sign_in_or_up(
     subject: ExternalSubject,
 ) -> Result<Completed, DomainError> {
     let method = cb.factor.id();
-    let known = app.read_now(|s| s.find_by_identifier(method, &subject.identifier))?;
+    let known = app
+        .store
+        .find_by_identifier(method, &subject.identifier)
+        .await?;
     let Some((identity, _)) = known else {
         return sign_up(app, flow, cb, subject).await;
     };
@@ -470,9 +472,10 @@ async fn identifier_taken(
             if kind != "identifier" {
                 continue;
             }
-            let (m, v) = (other.id().to_string(), value.trim().to_lowercase());
+            let identifier = value.trim().to_lowercase();
             if app
-                .db(move |s| s.find_by_identifier(&m, &v))
+                .store
+                .find_by_identifier(other.id(), &identifier)
                 .await?
                 .is_some()
             {
@@ -502,9 +505,9 @@ async fn link(
 ) -> Result<Completed, DomainError> {
     let method = factor.id().to_string();
     let identity_id = active.identity.id;
-    let (m, identifier) = (method.clone(), subject.identifier.clone());
     let owner = app
-        .db(move |s| s.find_by_identifier(&m, &identifier))
+        .store
+        .find_by_identifier(&method, &subject.identifier)
         .await?;
     if owner.is_some_and(|(i, _)| i.id != identity_id) {
         let message = ui::message(

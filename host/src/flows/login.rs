@@ -134,13 +134,18 @@ async fn first_factor(
     let mut found = None;
     let mut _turn = None;
     if let Ok(SubmitOutcome::NeedCredential(identifier)) = &outcome {
-        found = app.read_now(|s| s.find_by_identifier(factor.id(), identifier))?;
+        found = app
+            .store
+            .find_by_identifier(factor.id(), identifier)
+            .await?;
         if let Some((identity, _)) = found.take() {
             // The credential is read again in its turn: the one before may have changed it.
             _turn = Some(app.credential_turns.take(identity.id, factor.id()).await);
             let id = identity.id;
             found = app
-                .read_now(|s| s.credential(id, factor.id()))?
+                .store
+                .credential(id, factor.id())
+                .await?
                 .map(|credential| (identity, credential));
         }
         let mut ctx = plugin_context(
@@ -207,7 +212,10 @@ async fn second_factor(
         .credential_turns
         .take(active.identity.id, factor.id())
         .await;
-    let credential = app.read_now(|s| s.credential(active.identity.id, factor.id()))?;
+    let credential = app
+        .store
+        .credential(active.identity.id, factor.id())
+        .await?;
     let ctx = plugin_context(
         app,
         &flow,
@@ -256,14 +264,12 @@ pub(super) async fn commit(
     token: String,
     is_new: bool,
 ) -> Result<Submitted, DomainError> {
-    let stored = session.clone();
     let mut flow = flow;
     flow.state = COMPLETED.into();
+    let update = update.as_ref().map(|(c, v)| (c, *v));
     let session = app
-        .db(move |s| {
-            let update = update.as_ref().map(|(c, v)| (c, *v));
-            s.commit_authentication(update, &stored, is_new, Some(&flow))
-        })
+        .store
+        .commit_authentication(update, &session, is_new, Some(&flow))
         .await?;
     let body = json!({ "session": session_json(&session, &identity, &app.public_base, app.now()) });
     Ok(Submitted::SessionStarted {

@@ -146,8 +146,7 @@ pub async fn create(app: &App, start: FlowStart) -> Result<Flow, DomainError> {
         schema_id: start.schema_id,
     };
     render(app, &mut flow, start.identity.as_ref()).await?;
-    let stored = flow.clone();
-    app.db(move |s| s.insert_flow(&stored)).await?;
+    app.store.insert_flow(&flow).await?;
     Ok(flow)
 }
 
@@ -170,7 +169,7 @@ pub async fn render(
     let mut method_nodes = Vec::new();
     for factor in app.factors.for_flow(kind, role_for(flow)) {
         let credential = match identity {
-            Some(i) => app.read_now(|s| s.credential(i.id, factor.id()))?,
+            Some(i) => app.store.credential(i.id, factor.id()).await?,
             None => None,
         };
         let ctx = plugin_context(app, flow, factor.id(), identity, credential.as_ref());
@@ -265,7 +264,7 @@ pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, DomainError> {
     let mut json = base_flow_json(flow);
     if flow.kind == FlowKind::Settings
         && let Some(id) = flow.identity_id
-        && let Some(identity) = app.db(move |s| s.get_identity(id)).await?
+        && let Some(identity) = app.store.get_identity(id).await?
     {
         json["identity"] = crate::identity::wire::identity_json(&identity, &app.public_base);
     }
@@ -299,7 +298,9 @@ fn base_flow_json(flow: &Flow) -> Value {
 pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, DomainError> {
     let not_found = || ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str()));
     let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
-    app.read_now(|s| s.get_flow(uuid))?
+    app.store
+        .get_flow(uuid)
+        .await?
         .filter(|f| f.kind == kind)
         .ok_or_else(|| not_found().into())
 }
@@ -312,7 +313,7 @@ pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, DomainError> {
         return Ok(flow);
     }
     let identity = match flow.identity_id {
-        Some(id) => app.db(move |s| s.get_identity(id)).await?,
+        Some(id) => app.store.get_identity(id).await?,
         None => None,
     };
     let fresh = create(
@@ -369,8 +370,7 @@ pub async fn reject(
 ) -> Result<Value, DomainError> {
     ui::fill_values(&mut flow.ui, input);
     ui::set_messages(&mut flow.ui, flow_messages, node_messages);
-    let stored = flow.clone();
-    app.db(move |s| s.update_flow(&stored)).await?;
+    app.store.update_flow(&flow).await?;
     flow_json(app, &flow).await
 }
 
@@ -412,28 +412,18 @@ pub async fn keep_rejected_update(
         updated_at: app.now(),
         ..given.clone()
     };
-    let stored = app
-        .db(
-            move |s| match s.put_credential(&credential, Some(expected)) {
-                Ok(_) => Ok(Ok(())),
-                Err(e @ (StoreError::Conflict | StoreError::DuplicateIdentifier { .. })) => {
-                    Ok(Err(e))
-                }
-                Err(e) => Err(e),
-            },
-        )
-        .await?;
-    match stored {
-        Ok(()) => Ok(()),
+    match app.store.put_credential(&credential, Some(expected)).await {
+        Ok(_) => Ok(()),
         Err(StoreError::Conflict) => Err(ApiError::conflict(
             "The credential changed while this submission was checked; submit it again.",
         )
         .into()),
-        Err(_) => Err(ApiError::internal(format!(
+        Err(StoreError::DuplicateIdentifier { .. }) => Err(ApiError::internal(format!(
             "plugin `{}` answered a rejection with identifiers another identity holds",
             factor.name()
         ))
         .into()),
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -148,22 +148,12 @@ async fn enrol_as(
     if let Some(method) = session.methods.last_mut() {
         method.provider = enrolment.provider;
     }
-    let stored = (identity.clone(), credential, session.clone());
-    let created = app
-        .db(move |s| {
-            let (identity, credential, session) = stored;
-            match s.create_identity(&identity, &[credential]) {
-                Ok(()) => {}
-                Err(StoreError::DuplicateIdentifier { .. }) => return Ok(false),
-                Err(e) => return Err(e),
-            }
-            s.create_session(&session)?;
-            Ok(true)
-        })
-        .await?;
-    if !created {
-        return Ok(None);
+    match app.store.create_identity(&identity, &[credential]).await {
+        Ok(()) => {}
+        Err(StoreError::DuplicateIdentifier { .. }) => return Ok(None),
+        Err(err) => return Err(err.into()),
     }
+    app.store.create_session(&session).await?;
     let public = &app.public_base;
     let body = json!({
         "identity": identity_json(&identity, public),
@@ -186,7 +176,7 @@ pub fn disabled() -> ApiError {
 /// A completed flow stays readable but cannot be submitted again.
 pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), DomainError> {
     flow.state = COMPLETED.into();
-    app.db(move |s| s.update_flow(&flow)).await?;
+    app.store.update_flow(&flow).await?;
     Ok(())
 }
 

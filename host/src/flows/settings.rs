@@ -119,9 +119,9 @@ pub async fn submit(
         return Err(refresh_required(app, &flow).into());
     }
     let identity = &active.identity;
-    let (identity_id, m) = (identity.id, method.clone());
+    let identity_id = identity.id;
     let _turn = app.credential_turns.take(identity_id, &method).await;
-    let credential = app.db(move |s| s.credential(identity_id, &m)).await?;
+    let credential = app.store.credential(identity_id, &method).await?;
     let ctx = plugin_context(app, &flow, factor.id(), Some(identity), credential.as_ref());
     match factor.submit(ctx, plugin_input(&input)).await? {
         Ok(SubmitOutcome::CredentialSet(write)) => {
@@ -136,7 +136,7 @@ pub async fn submit(
             if factor.info.role == FactorRole::Second {
                 let mut session = active.session.clone();
                 crate::aal::record(&mut session, &method, host_aal(factor.info.aal), app.now());
-                app.db(move |s| s.update_session(&session)).await?;
+                app.store.update_session(&session).await?;
             }
         }
         Ok(SubmitOutcome::Redirect(to)) => {
@@ -150,17 +150,14 @@ pub async fn submit(
                     flow: reject(app, flow, &input, vec![last_sign_in_method()], vec![]).await?,
                 });
             }
-            let m = method.clone();
-            app.db(move |s| s.delete_credential(identity_id, &m))
-                .await?;
+            app.store.delete_credential(identity_id, &method).await?;
         }
         Ok(SubmitOutcome::Rerender(rendering)) => {
             // The plugin moved to its next step (codes to confirm, a pending secret): the form
             // is rebuilt from every plugin so its nodes show that step.
             super::keep_plugin_state(&mut flow, &method, rendering.plugin_state);
             super::render(app, &mut flow, Some(identity)).await?;
-            let stored = flow.clone();
-            app.db(move |s| s.update_flow(&stored)).await?;
+            app.store.update_flow(&flow).await?;
             return Ok(Submitted::FlowUpdated {
                 flow: flow_json(app, &flow).await?,
             });
@@ -191,8 +188,7 @@ pub async fn show_saved(
 ) -> Result<Submitted, DomainError> {
     super::render(app, &mut flow, Some(identity)).await?;
     saved(&mut flow);
-    let stored = flow.clone();
-    app.db(move |s| s.update_flow(&stored)).await?;
+    app.store.update_flow(&flow).await?;
     Ok(Submitted::FlowUpdated {
         flow: flow_json(app, &flow).await?,
     })
@@ -218,14 +214,11 @@ pub async fn replace_credential(
         created_at: existing.map(|c| c.created_at).unwrap_or(now),
         updated_at: now,
     };
-    let stored = app
-        .db(move |s| match s.put_credential(&new, Some(expected)) {
-            Ok(_) => Ok(true),
-            Err(StoreError::DuplicateIdentifier { .. }) => Ok(false),
-            Err(e) => Err(e),
-        })
-        .await?;
-    Ok(stored)
+    match app.store.put_credential(&new, Some(expected)).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::DuplicateIdentifier { .. }) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Whether the identity keeps a usable way to sign in without its `method` credential: a
@@ -235,7 +228,7 @@ async fn has_other_first_factor(
     identity_id: uuid::Uuid,
     method: &str,
 ) -> Result<bool, DomainError> {
-    let credentials = app.db(move |s| s.credentials_of(identity_id)).await?;
+    let credentials = app.store.credentials_of(identity_id).await?;
     for credential in credentials.iter().filter(|c| c.method != method) {
         let Some(factor) = app.factors.get(&credential.method) else {
             continue;
@@ -299,30 +292,7 @@ async fn update_profile(
             (f.id().to_string(), ids)
         })
         .collect();
-    let to_store = updated.clone();
-    let clash = app
-        .db(move |s| {
-            for (method, ids) in identifiers_by_method {
-                let Some(mut c) = s.credential(to_store.id, &method)? else {
-                    continue;
-                };
-                if c.identifiers.is_empty() || c.identifiers == ids {
-                    continue;
-                }
-                let expected = c.version;
-                c.identifiers = ids;
-                match s.put_credential(&c, Some(expected)) {
-                    Ok(_) => {}
-                    Err(StoreError::DuplicateIdentifier { identifier, .. }) => {
-                        return Ok(Some(identifier));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            s.update_identity(&to_store)?;
-            Ok(None)
-        })
-        .await?;
+    let clash = save_profile(app, &updated, identifiers_by_method).await?;
     if clash.is_some() {
         return Ok(Submitted::Rejected {
             flow: reject(app, flow, &input, vec![ui::duplicate_identifier()], vec![]).await?,
@@ -330,9 +300,36 @@ async fn update_profile(
     }
     super::render(app, &mut flow, Some(&updated)).await?;
     saved(&mut flow);
-    let stored = flow.clone();
-    app.db(move |s| s.update_flow(&stored)).await?;
+    app.store.update_flow(&flow).await?;
     Ok(Submitted::FlowUpdated {
         flow: flow_json(app, &flow).await?,
     })
+}
+
+/// Moves each credential's login identifiers to the new traits, then stores the identity.
+/// An identifier another identity holds stops it, and is returned.
+async fn save_profile(
+    app: &App,
+    updated: &Identity,
+    identifiers_by_method: Vec<(String, Vec<String>)>,
+) -> Result<Option<String>, StoreError> {
+    for (method, ids) in identifiers_by_method {
+        let Some(mut c) = app.store.credential(updated.id, &method).await? else {
+            continue;
+        };
+        if c.identifiers.is_empty() || c.identifiers == ids {
+            continue;
+        }
+        let expected = c.version;
+        c.identifiers = ids;
+        match app.store.put_credential(&c, Some(expected)).await {
+            Ok(_) => {}
+            Err(StoreError::DuplicateIdentifier { identifier, .. }) => {
+                return Ok(Some(identifier));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    app.store.update_identity(updated).await?;
+    Ok(None)
 }
