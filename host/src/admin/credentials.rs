@@ -33,19 +33,10 @@ pub async fn delete(
     kind: &str,
     identifier: Option<&str>,
 ) -> Result<(), DomainError> {
-    let (identity, credentials) = app
-        .db(move |s| {
-            let identity = s.get_identity(identity_id)?;
-            let credentials = match identity {
-                Some(_) => s.credentials_of(identity_id)?,
-                None => Vec::new(),
-            };
-            Ok((identity, credentials))
-        })
-        .await?;
-    if identity.is_none() {
+    if app.store.get_identity(identity_id).await?.is_none() {
         return Err(identity_not_found(identity_id).into());
     }
+    let credentials = app.store.credentials_of(identity_id).await?;
     let no_such = || {
         ApiError::not_found(format!(
             "The identity `{identity_id}` has no {kind} credential."
@@ -96,9 +87,9 @@ pub async fn delete(
             return Err(last_first_factor(kind).into());
         }
     }
-    let method = kind.to_string();
     match app
-        .db(move |s| s.delete_credential_keeping(identity_id, &method, &keep))
+        .store
+        .delete_credential_keeping(identity_id, kind, &keep)
         .await?
     {
         CredentialDeletion::Deleted => Ok(()),

@@ -257,13 +257,11 @@ pub async fn create(app: &App, body: Value) -> Result<IdentityView, DomainError>
     };
     let credentials =
         import_credentials(app, schema, &identity, body.credentials.unwrap_or_default()).await?;
-    let stored = (identity.clone(), credentials.clone());
-    app.db(move |s| match s.create_identity(&stored.0, &stored.1) {
-        Ok(()) => Ok(Ok(())),
-        Err(StoreError::DuplicateIdentifier { .. }) => Ok(Err(conflict())),
-        Err(e) => Err(e),
-    })
-    .await??;
+    match app.store.create_identity(&identity, &credentials).await {
+        Ok(()) => {}
+        Err(StoreError::DuplicateIdentifier { .. }) => return Err(conflict().into()),
+        Err(err) => return Err(err.into()),
+    }
     Ok(IdentityView {
         identity,
         credentials: Some(credentials),
@@ -272,19 +270,14 @@ pub async fn create(app: &App, body: Value) -> Result<IdentityView, DomainError>
 
 /// One identity with all its credentials; 404 when there is none.
 pub async fn get(app: &App, id: Uuid) -> Result<IdentityView, DomainError> {
-    let found = app
-        .db(move |s| {
-            let Some(identity) = s.get_identity(id)? else {
-                return Ok(None);
-            };
-            let credentials = s.credentials_of(id)?;
-            Ok(Some(IdentityView {
-                identity,
-                credentials: Some(credentials),
-            }))
-        })
-        .await?;
-    found.ok_or_else(|| identity_not_found(id).into())
+    let Some(identity) = app.store.get_identity(id).await? else {
+        return Err(identity_not_found(id).into());
+    };
+    let credentials = app.store.credentials_of(id).await?;
+    Ok(IdentityView {
+        identity,
+        credentials: Some(credentials),
+    })
 }
 
 /// A page of identities, and the id the next page starts after. `credentials_identifier`
@@ -302,53 +295,50 @@ pub async fn list(
         .filter_map(|s| Uuid::parse_str(s).ok())
         .collect();
     let selected = identifier.is_some() || !query.list("ids").is_empty();
-    let (identities, next) = app
-        .db(move |s| {
-            let identities = if let Some(identifier) = identifier {
-                let lowered = identifier.trim().to_lowercase();
-                let mut found = s.identities_by_identifier(&lowered)?;
-                if lowered != identifier {
-                    for extra in s.identities_by_identifier(&identifier)? {
-                        if !found.iter().any(|i| i.id == extra.id) {
-                            found.push(extra);
-                        }
-                    }
+    let identities = if let Some(identifier) = identifier {
+        let lowered = identifier.trim().to_lowercase();
+        let mut found = app.store.identities_by_identifier(&lowered).await?;
+        if lowered != identifier {
+            for extra in app.store.identities_by_identifier(&identifier).await? {
+                if !found.iter().any(|i| i.id == extra.id) {
+                    found.push(extra);
                 }
-                found
-            } else if selected {
-                let mut found = Vec::new();
-                for id in ids {
-                    if let Some(identity) = s.get_identity(id)?
-                        && !found.iter().any(|i: &Identity| i.id == identity.id)
-                    {
-                        found.push(identity);
-                    }
-                }
-                found
-            } else {
-                s.list_identities(page.fetch_size(), page.after)?
-            };
-            let (identities, next) = if selected {
-                (identities, None)
-            } else {
-                page.cut(identities, |i| i.id)
-            };
-            let mut views = Vec::with_capacity(identities.len());
-            for identity in identities {
-                let credentials = if with_credentials {
-                    Some(s.credentials_of(identity.id)?)
-                } else {
-                    None
-                };
-                views.push(IdentityView {
-                    identity,
-                    credentials,
-                });
             }
-            Ok((views, next))
-        })
-        .await?;
-    Ok((identities, next))
+        }
+        found
+    } else if selected {
+        let mut found = Vec::new();
+        for id in ids {
+            if let Some(identity) = app.store.get_identity(id).await?
+                && !found.iter().any(|i: &Identity| i.id == identity.id)
+            {
+                found.push(identity);
+            }
+        }
+        found
+    } else {
+        app.store
+            .list_identities(page.fetch_size(), page.after)
+            .await?
+    };
+    let (identities, next) = if selected {
+        (identities, None)
+    } else {
+        page.cut(identities, |i| i.id)
+    };
+    let mut views = Vec::with_capacity(identities.len());
+    for identity in identities {
+        let credentials = if with_credentials {
+            Some(app.store.credentials_of(identity.id).await?)
+        } else {
+            None
+        };
+        views.push(IdentityView {
+            identity,
+            credentials,
+        });
+    }
+    Ok((views, next))
 }
 
 /// The fields an update sets; everything else is kept.
@@ -485,7 +475,8 @@ pub async fn patch(app: &App, id: Uuid, body: Value) -> Result<IdentityView, Dom
 }
 
 async fn load(app: &App, id: Uuid) -> Result<Identity, DomainError> {
-    app.db(move |s| s.get_identity(id))
+    app.store
+        .get_identity(id)
         .await?
         .ok_or_else(|| identity_not_found(id).into())
 }
@@ -550,7 +541,7 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
         ..existing
     };
     let id = updated.id;
-    let credentials = app.db(move |s| s.credentials_of(id)).await?;
+    let credentials = app.store.credentials_of(id).await?;
     let mut moved = Vec::new();
     for credential in &credentials {
         let method = credential.method.as_str();
@@ -576,20 +567,19 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
             ));
         }
     }
-    let to_store = updated.clone();
-    let credentials = app
-        .db(move |s| {
-            match s.update_identity_with_credentials(&to_store, &moved) {
-                Ok(()) => {}
-                Err(StoreError::DuplicateIdentifier { .. } | StoreError::Conflict) => {
-                    return Ok(Err(conflict()));
-                }
-                Err(StoreError::NotFound) => return Ok(Err(identity_not_found(to_store.id))),
-                Err(e) => return Err(e),
-            }
-            Ok(Ok(s.credentials_of(to_store.id)?))
-        })
-        .await??;
+    match app
+        .store
+        .update_identity_with_credentials(&updated, &moved)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::DuplicateIdentifier { .. } | StoreError::Conflict) => {
+            return Err(conflict().into());
+        }
+        Err(StoreError::NotFound) => return Err(identity_not_found(updated.id).into()),
+        Err(err) => return Err(err.into()),
+    }
+    let credentials = app.store.credentials_of(updated.id).await?;
     Ok(IdentityView {
         identity: updated,
         credentials: Some(credentials),
@@ -598,7 +588,7 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
 
 /// `DELETE /admin/identities/{id}`: the identity, its credentials and its sessions.
 pub async fn delete(app: &App, id: Uuid) -> Result<(), DomainError> {
-    if app.db(move |s| s.delete_identity(id)).await? {
+    if app.store.delete_identity(id).await? {
         Ok(())
     } else {
         Err(identity_not_found(id).into())

@@ -75,29 +75,24 @@ pub async fn list(
         active: query.bool("active")?,
         now: app.now(),
     };
-    let found = app
-        .db(move |s| {
-            if let Some(id) = identity_id
-                && s.get_identity(id)?.is_none()
-            {
-                return Ok(None);
-            }
-            let sessions = s.list_sessions(&filter, page.fetch_size(), page.after)?;
-            let (sessions, next) = page.cut(sessions, |s| s.id);
-            let mut identities: HashMap<Uuid, Identity> = HashMap::new();
-            for session in &sessions {
-                if !identities.contains_key(&session.identity_id)
-                    && let Some(identity) = s.get_identity(session.identity_id)?
-                {
-                    identities.insert(identity.id, identity);
-                }
-            }
-            Ok(Some((sessions, identities, next)))
-        })
+    if let Some(id) = identity_id
+        && app.store.get_identity(id).await?.is_none()
+    {
+        return Err(identity_not_found(id).into());
+    }
+    let sessions = app
+        .store
+        .list_sessions(&filter, page.fetch_size(), page.after)
         .await?;
-    let Some((sessions, identities, next)) = found else {
-        return Err(identity_not_found(identity_id.unwrap_or_default()).into());
-    };
+    let (sessions, next) = page.cut(sessions, |s| s.id);
+    let mut identities: HashMap<Uuid, Identity> = HashMap::new();
+    for session in &sessions {
+        if !identities.contains_key(&session.identity_id)
+            && let Some(identity) = app.store.get_identity(session.identity_id).await?
+        {
+            identities.insert(identity.id, identity);
+        }
+    }
     let views = sessions
         .iter()
         .filter_map(|s| {
@@ -110,15 +105,10 @@ pub async fn list(
 }
 
 async fn load(app: &App, id: Uuid) -> Result<(Session, Identity), DomainError> {
-    app.db(move |s| {
-        let Some(session) = s.get_session(id)? else {
-            return Ok(None);
-        };
-        Ok(s.get_identity(session.identity_id)?
-            .map(|identity| (session, identity)))
-    })
-    .await?
-    .ok_or_else(|| session_not_found(id).into())
+    app.store
+        .session_with_identity(id)
+        .await?
+        .ok_or_else(|| session_not_found(id).into())
 }
 
 pub async fn get(app: &App, id: Uuid, expand: Expand) -> Result<Value, DomainError> {
@@ -129,20 +119,11 @@ pub async fn get(app: &App, id: Uuid, expand: Expand) -> Result<Value, DomainErr
 /// `DELETE /admin/sessions/{id}`: the session stops working; its record stays. Disabling an
 /// already disabled session succeeds.
 pub async fn disable(app: &App, id: Uuid) -> Result<(), DomainError> {
-    let existed = app
-        .db(move |s| {
-            if s.get_session(id)?.is_none() {
-                return Ok(false);
-            }
-            s.deactivate_session(id)?;
-            Ok(true)
-        })
-        .await?;
-    if existed {
-        Ok(())
-    } else {
-        Err(session_not_found(id).into())
+    if app.store.get_session(id).await?.is_none() {
+        return Err(session_not_found(id).into());
     }
+    app.store.deactivate_session(id).await?;
+    Ok(())
 }
 
 /// `PATCH /admin/sessions/{id}/extend`: the session now expires `session.lifespan` from now.
@@ -152,7 +133,7 @@ pub async fn extend(app: &App, id: Uuid) -> Result<Value, DomainError> {
     let lifespan = chrono::Duration::from_std(app.config.session.lifespan)
         .unwrap_or_else(|_| chrono::Duration::hours(24));
     let expires_at = app.now() + lifespan;
-    if !app.db(move |s| s.extend_session(id, expires_at)).await? {
+    if !app.store.extend_session(id, expires_at).await? {
         return Err(
             ApiError::not_found(format!("There is no active session `{id}` to extend.")).into(),
         );
@@ -163,20 +144,11 @@ pub async fn extend(app: &App, id: Uuid) -> Result<Value, DomainError> {
 
 /// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity.
 pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), DomainError> {
-    let existed = app
-        .db(move |s| {
-            if s.get_identity(identity_id)?.is_none() {
-                return Ok(false);
-            }
-            s.delete_sessions_of(identity_id)?;
-            Ok(true)
-        })
-        .await?;
-    if existed {
-        Ok(())
-    } else {
-        Err(identity_not_found(identity_id).into())
+    if app.store.get_identity(identity_id).await?.is_none() {
+        return Err(identity_not_found(identity_id).into());
     }
+    app.store.delete_sessions_of(identity_id).await?;
+    Ok(())
 }
 
 #[cfg(test)]
