@@ -2,15 +2,13 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain_error::DomainError;
-use crate::error::ApiError;
 use crate::identity::schema::Schemas;
 use crate::model::{Aal, Identity, Session};
 use crate::plugin::Factor;
 use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
 use crate::read_cache::ReadCache;
-use crate::store::sqlite::{Database, SqliteStore};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
 use std::sync::Arc;
 use url::Url;
 use uuid::Uuid;
@@ -19,7 +17,7 @@ pub struct App {
     pub config: Config,
     pub cookies: crate::browser::cookies::CookieSigner,
     pub store: Arc<dyn Store>,
-    /// The same database as `store`, for the calls that predate the storage port.
+    /// The same database as `store`, for its write counter.
     pub sqlite: SqliteStore,
     /// Swapped whole by a reload; see [`FactorSlot`].
     pub factors: FactorSlot,
@@ -45,30 +43,6 @@ pub struct HotReads {
 pub type SharedApp = Arc<App>;
 
 impl App {
-    /// Runs a storage call on the blocking pool: SQLite calls block, and a slow disk must not
-    /// stall the async workers.
-    pub async fn db<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Database) -> Result<R, StoreError> + Send + 'static,
-    ) -> Result<R, DomainError> {
-        let store = self.sqlite.clone();
-        tokio::task::spawn_blocking(move || f(store.database()))
-            .await
-            .map_err(|_| ApiError::internal("storage task was cancelled"))?
-            .map_err(DomainError::from)
-    }
-
-    /// Runs an indexed point read on the calling task's thread. Readers never wait for the
-    /// writer in WAL mode and such a query takes microseconds, less than the hop to a
-    /// blocking thread that [`App::db`] makes; the hot paths (the session of a request, its
-    /// available AAL) use this. Anything that writes or scans goes through [`App::db`].
-    pub fn read_now<R>(
-        &self,
-        f: impl FnOnce(&Database) -> Result<R, StoreError>,
-    ) -> Result<R, DomainError> {
-        f(self.sqlite.database()).map_err(DomainError::from)
-    }
-
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }

@@ -139,9 +139,14 @@ fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|_| "`-e` was given but DSN is not set".to_string())?,
                 (None, false) => config.dsn.clone(),
             };
-            let store =
-                latchkey::store::sqlite::SqliteStore::open(&dsn).map_err(|e| e.to_string())?;
-            let applied = store.database().migrate().map_err(|e| e.to_string())?;
+            let store = latchkey::store::open(&dsn).map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let applied = runtime
+                .block_on(store.migrate())
+                .map_err(|e| e.to_string())?;
             if applied.is_empty() {
                 println!("The database is up to date.");
             }

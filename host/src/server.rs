@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::{IdentitySchema, Schemas};
 use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
+use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -211,15 +212,21 @@ pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
     })
 }
 
-pub fn build_app(config: Config) -> anyhow::Result<App> {
+/// Opens and migrates the database, then loads the plugins, policies and identity schemas.
+pub async fn build_app(config: Config) -> anyhow::Result<App> {
     let sqlite = SqliteStore::open(&config.dsn).context("opening the database")?;
     let applied = sqlite
-        .database()
         .migrate()
+        .await
         .context("applying database migrations")?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
+    // Compiling plugins blocks for a while.
+    tokio::task::block_in_place(|| assemble(config, sqlite))
+}
+
+fn assemble(config: Config, sqlite: SqliteStore) -> anyhow::Result<App> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = Arc::new(plugin_runtime(&config, clock.clone())?);
     let factors = load_factors(&config, &runtime)?;
@@ -253,7 +260,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let public_addr = format!("{}:{}", config.serve.public.host, config.serve.public.port);
     let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
-    let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
+    let app = Arc::new(build_app(config).await?);
     let pages = crate::pages::load(&app.config)?;
     return_freed_memory();
     crate::policy::reload::on_sighup(app.clone());

@@ -69,12 +69,14 @@ pub fn run(config: Config, file: &Path) -> anyhow::Result<(usize, usize)> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let records = parse_records(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let app = crate::server::build_app(config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let outcomes = runtime.block_on(import_records(&app, records));
+    let outcomes = runtime.block_on(async {
+        let app = crate::server::build_app(config).await?;
+        anyhow::Ok(import_records(&app, records).await)
+    })?;
     let mut failed = 0;
     for (index, outcome) in outcomes.iter().enumerate() {
         match outcome {
