@@ -36,12 +36,12 @@ pub fn record(session: &mut Session, method: &str, aal: Aal, now: chrono::DateTi
 
 /// The highest AAL the identity could reach with the credentials it holds.
 pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
-    let generation = app.sqlite.database().generation();
-    if let Some(aal) = app.hot.available_aal.get(&identity_id, generation) {
+    let ticket = app.hot.available_aal.ticket();
+    if let Some(aal) = app.hot.available_aal.get(&identity_id) {
         return Ok(aal);
     }
     let aal = available_uncached(app, identity_id).await?;
-    app.hot.available_aal.put(identity_id, generation, aal);
+    app.hot.available_aal.put(identity_id, ticket, aal);
     Ok(aal)
 }
 

@@ -7,8 +7,7 @@ use crate::model::{Aal, Identity, Session};
 use crate::plugin::Factor;
 use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
 use crate::read_cache::ReadCache;
-use crate::store::Store;
-use crate::store::sqlite::SqliteStore;
+use crate::store::{Invalidate, Store};
 use std::sync::Arc;
 use url::Url;
 use uuid::Uuid;
@@ -17,14 +16,13 @@ pub struct App {
     pub config: Config,
     pub cookies: crate::browser::cookies::CookieSigner,
     pub store: Arc<dyn Store>,
-    /// The same database as `store`, for its write counter.
-    pub sqlite: SqliteStore,
     /// Swapped whole by a reload; see [`FactorSlot`].
     pub factors: FactorSlot,
     pub schemas: Schemas,
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
-    pub hot: HotReads,
+    /// Subscribed to `store`'s invalidations.
+    pub hot: Arc<HotReads>,
     /// Submissions that may write a credential evaluate it one at a time.
     pub credential_turns: crate::flows::turns::CredentialTurns,
     pub policies: crate::policy::reload::PolicySlot,
@@ -38,6 +36,13 @@ pub struct HotReads {
     /// Session token hash → the session and its identity (`None`: no such token).
     pub sessions: ReadCache<[u8; 32], Option<(Session, Identity)>>,
     pub available_aal: ReadCache<Uuid, Aal>,
+}
+
+impl Invalidate for HotReads {
+    fn invalidate(&self) {
+        self.sessions.invalidate();
+        self.available_aal.invalidate();
+    }
 }
 
 pub type SharedApp = Arc<App>;

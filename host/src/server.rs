@@ -1,13 +1,12 @@
 //! Start-up: storage, plugins and both listeners.
 
-use crate::app::{App, Factors};
+use crate::app::{App, Factors, HotReads};
 use crate::browser::cookies::CookieSigner;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::{IdentitySchema, Schemas};
 use crate::plugin::{CacheOutcome, CallLimits, CompileCache, PluginRuntime};
 use crate::store::Store;
-use crate::store::sqlite::SqliteStore;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use serde_json::{Value, json};
@@ -214,8 +213,8 @@ pub fn load_schemas(config: &Config) -> anyhow::Result<Schemas> {
 
 /// Opens and migrates the database, then loads the plugins, policies and identity schemas.
 pub async fn build_app(config: Config) -> anyhow::Result<App> {
-    let sqlite = SqliteStore::open(&config.dsn).context("opening the database")?;
-    let applied = sqlite
+    let store = crate::store::open(&config.dsn).context("opening the database")?;
+    let applied = store
         .migrate()
         .await
         .context("applying database migrations")?;
@@ -223,10 +222,10 @@ pub async fn build_app(config: Config) -> anyhow::Result<App> {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
     // Compiling plugins blocks for a while.
-    tokio::task::block_in_place(|| assemble(config, sqlite))
+    tokio::task::block_in_place(|| assemble(config, store))
 }
 
-fn assemble(config: Config, sqlite: SqliteStore) -> anyhow::Result<App> {
+fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = Arc::new(plugin_runtime(&config, clock.clone())?);
     let factors = load_factors(&config, &runtime)?;
@@ -240,16 +239,17 @@ fn assemble(config: Config, sqlite: SqliteStore) -> anyhow::Result<App> {
         );
     }
     let cookies = CookieSigner::new(&secrets);
+    let hot = Arc::new(HotReads::default());
+    store.subscribe(hot.clone());
     Ok(App {
         cookies,
         config,
-        store: Arc::new(sqlite.clone()),
-        sqlite,
+        store,
         factors: crate::app::FactorSlot::new(factors),
         schemas,
         clock,
         public_base,
-        hot: Default::default(),
+        hot,
         credential_turns: Default::default(),
         policies: crate::policy::reload::PolicySlot::new(policies),
         runtime,

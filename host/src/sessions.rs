@@ -44,12 +44,12 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
         return Ok(None);
     };
     let hash = session_token::hash(&token);
-    let generation = app.sqlite.database().generation();
-    let found = match app.hot.sessions.get(&hash, generation) {
+    let ticket = app.hot.sessions.ticket();
+    let found = match app.hot.sessions.get(&hash) {
         Some(found) => found,
         None => {
             let found = app.store.session_with_identity_by_token_hash(&hash).await?;
-            app.hot.sessions.put(hash, generation, found.clone());
+            app.hot.sessions.put(hash, ticket, found.clone());
             found
         }
     };

@@ -2,10 +2,12 @@
 //! on itself (the SQLite adapter in `store/sqlite/mod.rs`).
 
 use super::fixtures::*;
-use super::{Store, StoreError};
+use super::{Invalidate, Store, StoreError};
 use crate::model::{Aal, Identity};
 use chrono::Duration;
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
 
 async fn with_password(store: &dyn Store, email: &str) -> (Identity, crate::model::Credential) {
@@ -285,4 +287,56 @@ pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
     assert_eq!(store.delete_expired_flows(cutoff).await.unwrap(), 1);
     assert_eq!(store.get_flow(expired.id).await.unwrap(), None);
     assert!(store.get_flow(fresh.id).await.unwrap().is_some());
+}
+
+/// Counts the invalidations it is told of.
+#[derive(Default)]
+struct Notices(AtomicUsize);
+
+impl Invalidate for Notices {
+    fn invalidate(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub(super) async fn every_write_is_published_before_it_returns(store: &dyn Store) {
+    let notices = Arc::new(Notices::default());
+    store.subscribe(notices.clone());
+    let mut told = 0;
+    let mut published = |what: &str| {
+        let now = notices.0.load(Ordering::SeqCst);
+        assert!(now > told, "{what} was not published");
+        told = now;
+    };
+
+    let (ada, password) = with_password(store, "a@example.com").await;
+    published("creating an identity");
+    let mut renamed = ada.clone();
+    renamed.traits = json!({ "email": "ada@example.com" });
+    store.update_identity(&renamed).await.unwrap();
+    published("updating an identity");
+    store.put_credential(&password, Some(1)).await.unwrap();
+    published("writing a credential");
+    let session = session(ada.id);
+    store.create_session(&session).await.unwrap();
+    published("creating a session");
+    store
+        .extend_session(session.id, session.expires_at + Duration::hours(1))
+        .await
+        .unwrap();
+    published("extending a session");
+    let flow = flow(at(600));
+    store.insert_flow(&flow).await.unwrap();
+    published("storing a flow");
+    store
+        .commit_authentication(None, &session, false, Some(&flow))
+        .await
+        .unwrap();
+    published("committing an authentication");
+    store.deactivate_session(session.id).await.unwrap();
+    published("revoking a session");
+    store.delete_credential(ada.id, "password").await.unwrap();
+    published("deleting a credential");
+    store.delete_identity(ada.id).await.unwrap();
+    published("deleting an identity");
 }

@@ -2,8 +2,9 @@
 //!
 //! `store/` defines the port: one repository trait per table group ([`IdentityRepository`],
 //! [`CredentialRepository`], [`SessionRepository`], [`FlowRepository`]), [`Store`], which
-//! gathers them with what every backend provides besides (a health check, migrations), the
-//! records they exchange that the model does not define, and [`StoreError`]. `store/sqlite/`
+//! gathers them with what every backend provides besides (a health check, migrations, cache
+//! invalidation), the records they exchange that the model does not define, and
+//! [`StoreError`]. `store/sqlite/`
 //! implements the port; nothing outside it names SQL, rusqlite, a connection or a thread pool.
 //!
 //! # Calls are transactions
@@ -30,6 +31,16 @@
 //! microseconds at best. Where a call runs is the adapter's business: SQLite's indexed point
 //! reads run inline on the calling task, everything else on the blocking pool (see
 //! [`sqlite`]).
+//!
+//! # What a backend serving several processes must provide
+//!
+//! SQLite is one process serving one file; PostgreSQL would be several processes serving one
+//! database, and the port asks nothing that only holds within one process:
+//!
+//! - Cache invalidation. Caches above the store subscribe ([`Store::subscribe`]) and are told
+//!   after every write that may have changed what they hold, other processes' writes
+//!   included; the [`invalidation`] module states the guarantees and how SQLite and
+//!   PostgreSQL meet them.
 //!
 //! # Adding a repository
 //!
@@ -71,6 +82,7 @@ mod error;
 mod fixtures;
 mod flows;
 mod identities;
+pub mod invalidation;
 mod sessions;
 pub mod sqlite;
 
@@ -78,6 +90,7 @@ pub use credentials::{CredentialDeletion, CredentialRepository};
 pub use error::StoreError;
 pub use flows::FlowRepository;
 pub use identities::IdentityRepository;
+pub use invalidation::{Invalidate, Invalidations};
 pub use sessions::{SessionFilter, SessionRepository};
 
 use async_trait::async_trait;
@@ -103,6 +116,11 @@ pub trait Store:
     /// an up-to-date database yields an empty list. A database migrated by a newer build
     /// fails with [`StoreError::SchemaTooNew`].
     async fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError>;
+
+    /// Tells `subscriber` from now on whenever a write may have changed stored data, with the
+    /// guarantees [`invalidation`] lists; a backend serving several processes must relay the
+    /// other processes' writes too.
+    fn subscribe(&self, subscriber: Arc<dyn Invalidate>);
 }
 
 /// A migration that [`Store::migrate`] has just applied.

@@ -1,7 +1,7 @@
 //! Versioned schema migrations, each applied in its own transaction and recorded in
 //! `schema_migrations`.
 
-use super::codec::{parse_timestamp, timestamp};
+use super::codec::timestamp;
 use super::error::SqliteFailure;
 use super::{AppliedMigration, Database, StoreError};
 use chrono::Utc;
@@ -99,6 +99,7 @@ CREATE INDEX flows_expires_at ON flows (expires_at);
 "#;
 
 /// A migration this build knows that the database does not have yet.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingMigration {
     pub version: u32,
@@ -125,6 +126,7 @@ impl Database {
     }
 
     /// The migrations [`Database::migrate`] would apply, in order.
+    #[cfg(test)]
     pub fn pending_migrations(&self) -> Result<Vec<PendingMigration>, StoreError> {
         let applied = self.read(applied_versions)?;
         Ok(MIGRATIONS
@@ -138,6 +140,7 @@ impl Database {
     }
 
     /// Every migration recorded in the database, oldest first.
+    #[cfg(test)]
     pub fn applied_migrations(&self) -> Result<Vec<AppliedMigration>, StoreError> {
         self.read(|conn| {
             if !bookkeeping_exists(conn)? {
@@ -158,7 +161,10 @@ impl Database {
                 Ok(AppliedMigration {
                     version,
                     name,
-                    applied_at: parse_timestamp("schema_migrations.applied_at", &applied_at)?,
+                    applied_at: super::codec::parse_timestamp(
+                        "schema_migrations.applied_at",
+                        &applied_at,
+                    )?,
                 })
             })
             .collect()

@@ -20,16 +20,13 @@ mod sessions;
 #[cfg(test)]
 mod testing;
 
-pub use migrations::PendingMigration;
-
-use super::{AppliedMigration, Store, StoreError};
+use super::{AppliedMigration, Invalidate, Invalidations, Store, StoreError};
 use async_trait::async_trait;
 use connections::ReaderPool;
 use dsn::Location;
 use error::SqliteFailure;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Enough for concurrent session lookups on a small machine without hoarding file handles.
@@ -48,11 +45,6 @@ impl SqliteStore {
         Ok(SqliteStore {
             db: Arc::new(Database::open(dsn)?),
         })
-    }
-
-    /// The blocking database under the port, for code that predates it.
-    pub fn database(&self) -> &Database {
-        &self.db
     }
 
     /// Runs a storage call on the blocking pool: SQLite calls block, and a slow disk must not
@@ -89,6 +81,10 @@ impl Store for SqliteStore {
     async fn migrate(&self) -> Result<Vec<AppliedMigration>, StoreError> {
         self.blocking(|db| db.migrate()).await
     }
+
+    fn subscribe(&self, subscriber: Arc<dyn Invalidate>) {
+        self.db.invalidations.subscribe(subscriber);
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -98,14 +94,14 @@ impl fmt::Debug for SqliteStore {
 }
 
 /// One SQLite database and its connections; every method blocks.
-pub struct Database {
+struct Database {
     writer: Mutex<Connection>,
     /// `None` for in-memory databases: a second connection would open a different, empty
     /// database, so reads share the writer's connection.
     readers: Option<ReaderPool>,
     location: Location,
-    /// Bumped by every write transaction, committed or not; see [`Database::generation`].
-    generation: AtomicU64,
+    /// Told after every write transaction, committed or not.
+    invalidations: Invalidations,
 }
 
 impl Database {
@@ -124,15 +120,8 @@ impl Database {
             writer: Mutex::new(writer),
             readers,
             location,
-            generation: AtomicU64::new(0),
+            invalidations: Invalidations::default(),
         })
-    }
-
-    /// A number that changes whenever this process may have written to the database. A value
-    /// read before a query and unchanged later proves that the query's answer still holds,
-    /// which is what the in-memory read caches rely on.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
     }
 
     /// Succeeds when the database answers a query.
@@ -159,16 +148,19 @@ impl Database {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut conn = connections::lock(&self.writer);
-        let outcome = Transaction::new(&mut conn, TransactionBehavior::Immediate)
-            .map_err(StoreError::from)
-            .and_then(|tx| {
-                let result = f(&tx)?;
-                tx.commit()?;
-                Ok(result)
-            });
-        // After the commit: a reader that sees the new generation also sees the new data.
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let outcome = {
+            let mut conn = connections::lock(&self.writer);
+            Transaction::new(&mut conn, TransactionBehavior::Immediate)
+                .map_err(StoreError::from)
+                .and_then(|tx| {
+                    let result = f(&tx)?;
+                    tx.commit()?;
+                    Ok(result)
+                })
+        };
+        // After the commit: a cache that reads again once told reads the new data. One process
+        // serves the file, so telling this process's subscribers tells them all.
+        self.invalidations.publish();
         outcome
     }
 }
@@ -351,5 +343,6 @@ mod tests {
         session_reads_with_its_identity,
         deleting_an_identity_takes_its_credentials_and_sessions,
         flows_round_trip_and_expire,
+        every_write_is_published_before_it_returns,
     );
 }
