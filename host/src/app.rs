@@ -23,8 +23,6 @@ pub struct App {
     pub public_base: Url,
     /// Subscribed to `store`'s invalidations.
     pub hot: Arc<HotReads>,
-    /// Submissions that may write a credential evaluate it one at a time.
-    pub credential_turns: crate::flows::turns::CredentialTurns,
     pub policies: crate::policy::reload::PolicySlot,
     /// Kept for reloading policies.
     pub runtime: Arc<crate::plugin::PluginRuntime>,

@@ -250,7 +250,6 @@ fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
         clock,
         public_base,
         hot,
-        credential_turns: Default::default(),
         policies: crate::policy::reload::PolicySlot::new(policies),
         runtime,
     })

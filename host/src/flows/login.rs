@@ -3,7 +3,8 @@
 //! `aal=aal2`) proves more about the session's own identity and upgrades that same session.
 //! Any credential update the plugin returns is stored in the same write as the session; one
 //! that comes with a rejection (a failed-attempt counter) is stored on its own. Attempts on one
-//! credential are evaluated one at a time (see [`super::turns`]).
+//! credential are evaluated one at a time (see
+//! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
 use super::registration::COMPLETED;
 use super::{
@@ -140,7 +141,7 @@ async fn first_factor(
             .await?;
         if let Some((identity, _)) = found.take() {
             // The credential is read again in its turn: the one before may have changed it.
-            _turn = Some(app.credential_turns.take(identity.id, factor.id()).await);
+            _turn = Some(app.store.lock_credential(identity.id, factor.id()).await?);
             let id = identity.id;
             found = app
                 .store
@@ -209,9 +210,9 @@ async fn second_factor(
     active: ActiveSession,
 ) -> Result<Submitted, DomainError> {
     let _turn = app
-        .credential_turns
-        .take(active.identity.id, factor.id())
-        .await;
+        .store
+        .lock_credential(active.identity.id, factor.id())
+        .await?;
     let credential = app
         .store
         .credential(active.identity.id, factor.id())

@@ -7,7 +7,6 @@ pub mod login;
 pub mod outcome;
 pub mod registration;
 pub mod settings;
-pub mod turns;
 
 use crate::app::App;
 use crate::domain_error::DomainError;

@@ -1,6 +1,7 @@
 //! Settings: `method=profile` changes traits; any other method hands the submission to its
 //! plugin (a new password, a TOTP device…). Credential changes need a privileged session, and
-//! submissions for one credential are evaluated one at a time (see [`super::turns`]).
+//! submissions for one credential are evaluated one at a time (see
+//! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
 use super::outcome::Submitted;
 use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
@@ -120,7 +121,7 @@ pub async fn submit(
     }
     let identity = &active.identity;
     let identity_id = identity.id;
-    let _turn = app.credential_turns.take(identity_id, &method).await;
+    let _turn = app.store.lock_credential(identity_id, &method).await?;
     let credential = app.store.credential(identity_id, &method).await?;
     let ctx = plugin_context(app, &flow, factor.id(), Some(identity), credential.as_ref());
     match factor.submit(ctx, plugin_input(&input)).await? {

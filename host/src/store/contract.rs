@@ -340,3 +340,23 @@ pub(super) async fn every_write_is_published_before_it_returns(store: &dyn Store
     store.delete_identity(ada.id).await.unwrap();
     published("deleting an identity");
 }
+
+pub(super) async fn a_credential_lock_has_one_holder_at_a_time(store: &dyn Store) {
+    let identity = Uuid::new_v4();
+    let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let attempt = || async {
+        let _lock = store.lock_credential(identity, "pin").await.unwrap();
+        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(now, Ordering::SeqCst);
+        // Lets the other attempts run: without the lock, one would come in now.
+        tokio::task::yield_now().await;
+        inside.fetch_sub(1, Ordering::SeqCst);
+    };
+    tokio::join!(attempt(), attempt(), attempt(), attempt());
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+
+    // Held, it keeps only its own credential: these would wait for ever otherwise.
+    let _pin = store.lock_credential(identity, "pin").await.unwrap();
+    let _totp = store.lock_credential(identity, "totp").await.unwrap();
+    let _other = store.lock_credential(Uuid::new_v4(), "pin").await.unwrap();
+}

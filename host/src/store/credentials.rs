@@ -20,6 +20,23 @@ pub enum CredentialDeletion {
     WouldLeaveNone,
 }
 
+/// The right to evaluate and write one credential, held until dropped; see
+/// [`CredentialRepository::lock_credential`].
+#[must_use = "the credential is released as soon as its lock is dropped"]
+pub struct CredentialLock {
+    _held: Box<dyn Send + Sync>,
+}
+
+impl CredentialLock {
+    /// Wraps what keeps a backend's lock held (a mutex guard, a connection holding an
+    /// advisory lock); dropping it must release the lock.
+    pub fn new(held: impl Send + Sync + 'static) -> CredentialLock {
+        CredentialLock {
+            _held: Box::new(held),
+        }
+    }
+}
+
 #[async_trait]
 pub trait CredentialRepository: Send + Sync {
     /// The identity's credentials, ordered by method.
@@ -68,4 +85,26 @@ pub trait CredentialRepository: Send + Sync {
 
     /// Deletes the credential and its identifiers. Returns whether it existed.
     async fn delete_credential(&self, identity_id: Uuid, method: &str) -> Result<bool, StoreError>;
+
+    /// Waits until no other holder has the identity's `method` credential, and holds it until
+    /// the returned lock is dropped; other credentials do not wait.
+    ///
+    /// Submissions that may write one credential take turns. A plugin reads the credential,
+    /// decides, and the host stores what it answers under a version check. Evaluated side by
+    /// side, parallel guesses would all read the same failed-attempt counter: the version
+    /// check would store one and refuse the rest, whose senders would still have learned that
+    /// their guess was wrong without it being counted. Taking turns, every guess sees the one
+    /// before it. The version check still guards against writers that do not take turns (the
+    /// admin API).
+    ///
+    /// The lock must exclude holders in every process that serves the database, and a holder
+    /// that dies must not keep it: SQLite's one process keeps a lock per credential in memory;
+    /// PostgreSQL would take a session-level advisory lock (`pg_advisory_lock` on a hash of
+    /// identity and method) on a connection kept for the lock's life, which closing that
+    /// connection releases.
+    async fn lock_credential(
+        &self,
+        identity_id: Uuid,
+        method: &str,
+    ) -> Result<CredentialLock, StoreError>;
 }

@@ -41,6 +41,9 @@
 //!   after every write that may have changed what they hold, other processes' writes
 //!   included; the [`invalidation`] module states the guarantees and how SQLite and
 //!   PostgreSQL meet them.
+//! - Per-credential serialisation. Submissions that may write a credential take turns on it
+//!   ([`CredentialRepository::lock_credential`]); the lock must hold across processes and die
+//!   with its holder.
 //!
 //! # Adding a repository
 //!
@@ -86,7 +89,7 @@ pub mod invalidation;
 mod sessions;
 pub mod sqlite;
 
-pub use credentials::{CredentialDeletion, CredentialRepository};
+pub use credentials::{CredentialDeletion, CredentialLock, CredentialRepository};
 pub use error::StoreError;
 pub use flows::FlowRepository;
 pub use identities::IdentityRepository;

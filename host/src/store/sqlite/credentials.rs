@@ -10,7 +10,7 @@ use super::codec::{
 use super::identities::{identity_exists, load_identity};
 use super::{Database, SqliteStore, StoreError};
 use crate::model::{Credential, Identity};
-use crate::store::{CredentialDeletion, CredentialRepository};
+use crate::store::{CredentialDeletion, CredentialLock, CredentialRepository};
 use async_trait::async_trait;
 use rusqlite::{Connection, Row, ffi, params};
 use uuid::Uuid;
@@ -391,6 +391,16 @@ impl CredentialRepository for SqliteStore {
         let method = method.to_string();
         self.blocking(move |db| db.delete_credential(identity_id, &method))
             .await
+    }
+
+    async fn lock_credential(
+        &self,
+        identity_id: Uuid,
+        method: &str,
+    ) -> Result<CredentialLock, StoreError> {
+        Ok(CredentialLock::new(
+            self.turns.take(identity_id, method).await,
+        ))
     }
 }
 

@@ -19,6 +19,7 @@ mod migrations;
 mod sessions;
 #[cfg(test)]
 mod testing;
+mod turns;
 
 use super::{AppliedMigration, Invalidate, Invalidations, Store, StoreError};
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ use error::SqliteFailure;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use turns::CredentialTurns;
 
 /// Enough for concurrent session lookups on a small machine without hoarding file handles.
 const READER_CONNECTIONS: usize = 4;
@@ -36,6 +38,7 @@ const READER_CONNECTIONS: usize = 4;
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Arc<Database>,
+    turns: Arc<CredentialTurns>,
 }
 
 impl SqliteStore {
@@ -44,6 +47,7 @@ impl SqliteStore {
     pub fn open(dsn: &str) -> Result<SqliteStore, StoreError> {
         Ok(SqliteStore {
             db: Arc::new(Database::open(dsn)?),
+            turns: Arc::default(),
         })
     }
 
@@ -344,5 +348,6 @@ mod tests {
         deleting_an_identity_takes_its_credentials_and_sessions,
         flows_round_trip_and_expire,
         every_write_is_published_before_it_returns,
+        a_credential_lock_has_one_holder_at_a_time,
     );
 }

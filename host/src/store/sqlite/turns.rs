@@ -1,8 +1,6 @@
-//! Submissions that may write one credential take turns. A plugin reads the credential,
-//! decides, and the host stores what it answers under a version check. Evaluated side by side,
-//! parallel guesses would all read the same failed-attempt counter: the version check would
-//! store one and refuse the rest, whose senders would still have learned that their guess was
-//! wrong without it being counted. Taking turns, every guess sees the one before it.
+//! Credential turns, SQLite's
+//! [`lock_credential`](crate::store::CredentialRepository::lock_credential): why submissions
+//! take turns on a credential is told there.
 //!
 //! One process serves the database, so an in-process lock per (identity, method) suffices; the
 //! version check still guards against writers that do not take turns (the admin API).
@@ -17,12 +15,12 @@ type Queues = Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>;
 
 /// The credentials being evaluated now; an entry lives as long as someone holds or awaits it.
 #[derive(Default)]
-pub struct CredentialTurns {
+pub(super) struct CredentialTurns {
     queues: Queues,
 }
 
 /// The right to evaluate and write one credential, until dropped.
-pub struct Turn {
+pub(super) struct Turn {
     key: Key,
     queues: Queues,
     guard: Option<OwnedMutexGuard<()>>,
@@ -30,7 +28,7 @@ pub struct Turn {
 
 impl CredentialTurns {
     /// Waits until no other submission holds the `method` credential of `identity`.
-    pub async fn take(&self, identity: Uuid, method: &str) -> Turn {
+    pub(super) async fn take(&self, identity: Uuid, method: &str) -> Turn {
         let key = (identity, method.to_string());
         let queue = lock(&self.queues).entry(key.clone()).or_default().clone();
         let guard = queue.lock_owned().await;
