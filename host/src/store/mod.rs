@@ -4,8 +4,8 @@
 //! [`CredentialRepository`], [`SessionRepository`], [`FlowRepository`]), [`Store`], which
 //! gathers them with what every backend provides besides (a health check, migrations, cache
 //! invalidation), the records they exchange that the model does not define, and
-//! [`StoreError`]. `store/sqlite/`
-//! implements the port; nothing outside it names SQL, rusqlite, a connection or a thread pool.
+//! [`StoreError`]. `store/sqlite/` implements the port; nothing outside it names SQL,
+//! rusqlite, a connection or a thread pool.
 //!
 //! # Calls are transactions
 //!
@@ -59,23 +59,28 @@
 //! 2. Add the trait to [`Store`]'s supertraits below.
 //! 3. `store/sqlite/migrations.rs`: append a migration creating the table (released
 //!    migrations never change).
-//! 4. `store/sqlite/<group>.rs`: the SQL as blocking methods on `sqlite::Database`, then
+//! 4. `store/sqlite/<group>.rs`: the SQL as blocking methods on `sqlite::Database` (writes go
+//!    through `Database::write`, which also tells the caches), then
 //!    `impl <Group>Repository for SqliteStore`, each method sending the blocking call through
 //!    `blocking` (writes, scans) or `inline` (indexed point reads), with the adapter's unit
 //!    tests. Declare the module in `store/sqlite/mod.rs`.
 //! 5. `store/contract.rs`: a test function taking `&dyn Store` that says what every backend
-//!    must do, and a line in `store/sqlite/mod.rs`'s contract tests that runs it on SQLite.
+//!    must do (sample values in `store/fixtures.rs`), and its name in the `contract_tests!`
+//!    list of `store/sqlite/mod.rs`, which runs it on SQLite in memory and on a file.
 //!
-//! Courier messages, for one, would be `store/courier.rs` with a `CourierRepository`
-//! (enqueue, claim the next due message, mark sent or failed, where claiming must be one
-//! method so that two senders never take the same message).
+//! Stored self-service errors (a table of errors with an id and an expiry, kept like flows)
+//! take these five steps as `store/errors.rs` with an `ErrorRepository`. Courier messages
+//! would be `store/courier.rs` with a `CourierRepository` (enqueue, claim the next due message,
+//! mark it sent or failed), where claiming must be one method so that two senders never take
+//! the same message.
 //!
 //! # Adding a backend
 //!
-//! `store/<backend>/` implements every repository trait and [`Store`] for its own type, with
-//! its migrations; [`open`] routes the backend's DSN scheme to it; the contract tests in
-//! `store/contract.rs` run against it as they do against SQLite. Nothing outside `store/`
-//! changes.
+//! `store/<backend>/` holds a type that implements every repository trait and [`Store`]: its
+//! migrations, and [`Store::subscribe`] and [`CredentialRepository::lock_credential`] as the
+//! multi-process contract above asks, with a `contract_tests!` runner like SQLite's that runs
+//! `store/contract.rs` against it. [`open`] routes the backend's DSN scheme to it, and its
+//! driver joins `host/Cargo.toml`. Nothing outside `store/` changes.
 
 #[cfg(test)]
 mod contract;
