@@ -56,6 +56,7 @@ pub fn attach(public: Router, app: SharedApp, pages: Option<Arc<Pages>>) -> Rout
         .with_state(state.clone());
     public
         .merge(routes)
+        .layer(axum::middleware::from_fn(crate::http::kratos_errors))
         .layer(axum::middleware::from_fn_with_state(
             state,
             error_page::in_place,
