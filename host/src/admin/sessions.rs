@@ -2,7 +2,7 @@
 
 use super::pagination::PageRequest;
 use super::query::QueryParams;
-use super::{identity_not_found, session_not_found};
+use super::session_not_found;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::identity::wire::session_json;
@@ -33,7 +33,7 @@ impl Expand {
                 "devices" => expand.devices = true,
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "`expand` must be `identity` or `devices`, got `{other}`"
+                        "Could not parse expand option: {other}"
                     )));
                 }
             }
@@ -61,7 +61,8 @@ pub fn session_view(app: &App, session: &Session, identity: &Identity, expand: E
 }
 
 /// A page of sessions (all, or one identity's), filtered by `active`, and the id the next
-/// page starts after.
+/// page starts after. An identity that does not exist has no sessions: Kratos lists by
+/// identity id without looking the identity up.
 pub async fn list(
     app: &App,
     query: &QueryParams,
@@ -76,11 +77,6 @@ pub async fn list(
     };
     let found = app
         .db(move |s| {
-            if let Some(id) = identity_id
-                && s.get_identity(id)?.is_none()
-            {
-                return Ok(None);
-            }
             let sessions = s.list_sessions(&filter, page.fetch_size(), page.after)?;
             let (sessions, next) = page.cut(sessions, |s| s.id);
             let mut identities: HashMap<Uuid, Identity> = HashMap::new();
@@ -91,12 +87,10 @@ pub async fn list(
                     identities.insert(identity.id, identity);
                 }
             }
-            Ok(Some((sessions, identities, next)))
+            Ok((sessions, identities, next))
         })
         .await?;
-    let Some((sessions, identities, next)) = found else {
-        return Err(identity_not_found(identity_id.unwrap_or_default()));
-    };
+    let (sessions, identities, next) = found;
     let views = sessions
         .iter()
         .filter_map(|s| {
@@ -160,21 +154,17 @@ pub async fn extend(app: &App, id: Uuid) -> Result<Value, ApiError> {
     Ok(session_view(app, &session, &identity, Expand::ALL))
 }
 
-/// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity.
+/// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity. Deleting
+/// none is a 404, as in Kratos (its `DeleteSessionsByIdentity` treats zero rows as not found),
+/// whether the identity is unknown or has no sessions.
 pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), ApiError> {
-    let existed = app
-        .db(move |s| {
-            if s.get_identity(identity_id)?.is_none() {
-                return Ok(false);
-            }
-            s.delete_sessions_of(identity_id)?;
-            Ok(true)
-        })
-        .await?;
-    if existed {
+    let deleted = app.db(move |s| s.delete_sessions_of(identity_id)).await?;
+    if deleted > 0 {
         Ok(())
     } else {
-        Err(identity_not_found(identity_id))
+        Err(ApiError::not_found(format!(
+            "The identity `{identity_id}` has no sessions."
+        )))
     }
 }
 
