@@ -294,24 +294,25 @@ fn browser_errors_are_pages_and_api_errors_stay_json() {
     let work = Workdir::new();
     let server = ui_server(&work, Options::default());
     let browser = Browser::new(&server);
+    // A logout link followed without the session it belongs to.
     let page = browser.visit_page("/self-service/logout?token=forged");
-    assert_eq!(page.status, 403);
+    assert_eq!(page.status, 401);
     assert_eq!(
         page.header("content-type"),
         Some("text/html; charset=utf-8")
     );
     let html = page.text();
     assert!(
-        html.contains("The provided logout token is invalid or expired."),
+        html.contains("No active session was found in this request."),
         "{html}"
     );
-    assert!(html.contains("self_service_logout_token_invalid"));
+    assert!(html.contains("session_inactive"));
 
     let spa = browser.fetch("/self-service/logout?token=forged");
-    assert_eq!(spa.status, 403);
-    assert_eq!(spa.body["error"]["id"], "self_service_logout_token_invalid");
+    assert_eq!(spa.status, 401);
+    assert_eq!(spa.body["error"]["id"], "session_inactive");
     let api = server.get("/self-service/logout?token=forged");
-    assert_kratos_error(&api, 403);
+    assert_kratos_error(&api, 401);
 
     // A JSON endpoint stays JSON even for a page load.
     let flows = browser.visit_page("/self-service/login/flows?id=nope");
@@ -395,10 +396,7 @@ fn without_the_built_in_ui_browsers_get_the_flow_json_and_no_pages() {
     assert_eq!(root.body["error"]["code"], 404);
     assert_eq!(browser.visit_page("/ui/login").status, 404);
     let error = browser.visit_page("/self-service/logout?token=forged");
-    assert_eq!(
-        error.body["error"]["id"],
-        "self_service_logout_token_invalid"
-    );
+    assert_eq!(error.body["error"]["id"], "session_inactive");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::browser::client::{self, see_other, with_cookies};
 use crate::browser::{logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
+use crate::http::query::Query;
 use crate::identity::wire::session_json;
 use crate::model::Session;
 use crate::plugin::policy_types::Hook;
@@ -13,7 +14,7 @@ use crate::policy::{self, RequestFacts, route_check};
 use crate::session_token;
 use crate::sessions::{self, ActiveSession};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get};
@@ -50,14 +51,44 @@ async fn whoami(
     State(app): State<SharedApp>,
     PeerIp(ip): PeerIp,
     headers: HeaderMap,
-    Query(q): Query<ReturnTo>,
+    Query(q): Query<WhoamiParams>,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
     let facts = RequestFacts::of(&app, "GET", "/sessions/whoami", ip, &headers);
     let required = app.config.session.whoami.required_aal;
     let return_to = q.return_to.as_deref();
     policy::check(&app, Hook::Whoami, &active, &facts, required, return_to).await?;
+    // Latchkey configures no tokenizer templates, so every template is unknown, as in
+    // Kratos without `session.whoami.tokenizer.templates` (driver/config TokenizeTemplate).
+    if let Some(template) = q.tokenize_as.as_deref().filter(|t| !t.is_empty()) {
+        return Err(ApiError::bad_request(format!(
+            "Unable to find tokenizer template \"{template}\"."
+        )));
+    }
     Ok(Json(to_json(&app, &active.session, &active)))
+}
+
+#[derive(Deserialize)]
+struct WhoamiParams {
+    return_to: Option<String>,
+    tokenize_as: Option<String>,
+}
+
+/// The caller's session for the `/sessions` endpoints, which Kratos answers with a 401
+/// without an id when there is none (session/handler.go listMySessions, deleteMySessions,
+/// deleteMySession).
+async fn my_session(app: &App, headers: &HeaderMap) -> Result<ActiveSession, ApiError> {
+    sessions::require(app, headers).await.map_err(|err| {
+        if err.id == Some("session_inactive") {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "The request could not be authorized",
+            )
+            .with_reason("No valid session cookie found.")
+        } else {
+            err
+        }
+    })
 }
 
 /// The identity's other active sessions (the current one is whoami's).
@@ -65,7 +96,7 @@ async fn list_mine(
     State(app): State<SharedApp>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
+    let active = my_session(&app, &headers).await?;
     let identity_id = active.identity.id;
     let all = app.db(move |s| s.sessions_of(identity_id)).await?;
     let now = app.now();
@@ -81,7 +112,7 @@ async fn revoke_others(
     State(app): State<SharedApp>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
+    let active = my_session(&app, &headers).await?;
     let (identity_id, keep) = (active.identity.id, active.session.id);
     let count = app
         .db(move |s| {
@@ -102,7 +133,7 @@ async fn revoke_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
+    let active = my_session(&app, &headers).await?;
     let id =
         Uuid::parse_str(&id).map_err(|_| ApiError::bad_request("the session id is not a UUID"))?;
     if id == active.session.id {
@@ -110,18 +141,16 @@ async fn revoke_one(
             "The current session can not be revoked here; use the logout flow.",
         ));
     }
+    // Someone else's session, or none, is left alone and still answers 204: Kratos revokes
+    // with `UPDATE … WHERE id = ? AND identity_id = ?` and reports no count, so the answer
+    // tells nobody which session ids exist.
     let identity_id = active.identity.id;
-    let revoked = app
-        .db(move |s| match s.get_session(id)? {
-            Some(session) if session.identity_id == identity_id => s.deactivate_session(id),
-            _ => Ok(false),
-        })
-        .await?;
-    if revoked {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("no such active session of yours"))
-    }
+    app.db(move |s| match s.get_session(id)? {
+        Some(session) if session.identity_id == identity_id => s.deactivate_session(id),
+        _ => Ok(false),
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -129,27 +158,24 @@ struct LogoutBody {
     session_token: Option<String>,
 }
 
+/// As Kratos' performNativeLogout: a token that names a session (revoked already or not)
+/// answers 204; a missing, empty or unknown one 403 without an id.
 async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<StatusCode, ApiError> {
     let body: LogoutBody = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad_request(format!("Unable to decode JSON payload: {e}")))?;
-    let token = body
-        .session_token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::bad_request("`session_token` is required"))?;
-    let hash = session_token::hash(&token);
-    let revoked = app
+    let hash = session_token::hash(body.session_token.as_deref().unwrap_or(""));
+    let found = app
         .db(move |s| match s.session_by_token_hash(&hash)? {
-            Some(session) if session.active => s.deactivate_session(session.id),
-            _ => Ok(false),
+            Some(session) => s.deactivate_session(session.id).map(|_| true),
+            None => Ok(false),
         })
         .await?;
-    if revoked {
+    if found {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(
-            ApiError::forbidden("The provided session token is not valid or already revoked.")
-                .with_id("session_inactive"),
-        )
+        Err(ApiError::forbidden(
+            "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
+        ))
     }
 }
 
@@ -189,18 +215,26 @@ struct LogoutParams {
     return_to: Option<String>,
 }
 
+/// Ends the browser's session, as Kratos' updateLogoutFlow: the token is required (400), the
+/// request must carry the session (its cookie; 401 otherwise), and the token must be that
+/// session's (403) — so a logout link alone ends nothing.
 async fn logout(
     State(app): State<SharedApp>,
     headers: HeaderMap,
     Query(q): Query<LogoutParams>,
 ) -> Result<Response, ApiError> {
-    let session_id = q
-        .token
-        .as_deref()
-        .and_then(|t| logout::session_of(&app, t))
+    let Some(token) = q.token.as_deref().filter(|t| !t.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "Please include a token in the URL query.",
+        ));
+    };
+    let active = sessions::require(&app, &headers).await?;
+    let session_id = logout::session_of(&app, token)
+        .filter(|id| *id == active.session.id)
         .ok_or_else(|| {
-            ApiError::forbidden("The provided logout token is invalid or expired.")
-                .with_id("self_service_logout_token_invalid")
+            ApiError::forbidden(
+                "Unable to log out because the logout token in the URL query does not match the session cookie.",
+            )
         })?;
     if let Some(rt) = q.return_to.as_deref()
         && !return_to::is_allowed(

@@ -5,11 +5,11 @@ import { assert, follow, pathOf, screenshot } from '../lib.mjs';
 
 export default async function ({ base, page }) {
   const resp = await page.goto(`${base}/self-service/logout?token=forged`);
-  assert.equal(resp.status(), 403);
+  assert.equal(resp.status(), 401);
   assert.equal(await page.locator('h1').innerText(), 'Something went wrong');
   const text = await page.locator('main').innerText();
-  assert.match(text, /The provided logout token is invalid or expired\./);
-  assert.match(text, /self_service_logout_token_invalid/);
+  assert.match(text, /No active session was found in this request\./);
+  assert.match(text, /session_inactive/);
   await screenshot(page, 'error');
   await follow(page, 'Start again');
   assert.equal(pathOf(page), '/ui/login');
