@@ -11,12 +11,13 @@ use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
 use crate::http::PeerIp;
+use crate::http::query::Query;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use crate::plugin::policy_types::Hook;
 use crate::policy::{self, RequestFacts};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -78,6 +79,7 @@ pub fn routes() -> Router<SharedApp> {
 #[derive(Deserialize)]
 pub struct InitParams {
     identity_schema: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::query::go_bool")]
     refresh: Option<bool>,
     aal: Option<String>,
     return_to: Option<String>,
@@ -187,6 +189,9 @@ async fn init_flow(
     if kind == FlowKind::Registration && !app.config.selfservice.flows.registration.enabled {
         return Err(registration::disabled());
     }
+    if kind != FlowKind::Settings && has_login_challenge(uri) {
+        return Err(login_challenge_unsupported());
+    }
     let requested_aal = parse_aal(params.aal.as_deref())?;
     let refresh = params.refresh.unwrap_or(false);
     check_return_to(app, params.return_to.as_deref())?;
@@ -272,6 +277,20 @@ async fn init_flow(
     Ok(with_cookies(resp, &cookies))
 }
 
+/// `login_challenge` hands a login over from an OAuth2 provider (Ory Hydra). Latchkey has
+/// none, so it answers as Kratos does without `oauth2_provider.url`: whenever the parameter
+/// is present, even empty (hydra/hydra.go GetLoginChallengeID).
+fn has_login_challenge(uri: &Uri) -> bool {
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .any(|(name, _)| name == "login_challenge")
+}
+
+fn login_challenge_unsupported() -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Invalid configuration")
+        .with_id("invalid_configuration")
+        .with_reason("refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset")
+}
+
 /// Kratos refuses API-flow submissions that look like they come from a browser, so a
 /// cross-site page cannot ride an API flow past CSRF protection.
 fn reject_browser_signals(headers: &HeaderMap) -> Result<(), ApiError> {
@@ -342,12 +361,26 @@ async fn submit_flow(
     client_info: &ClientInfo,
 ) -> Result<Response, (ApiError, Mode)> {
     let request_mode = client::browser_mode(headers);
-    let id = q.flow.filter(|s| !s.is_empty()).ok_or_else(|| {
-        (
-            ApiError::bad_request("the `flow` query parameter is required"),
-            request_mode,
-        )
-    })?;
+    // Settings need a session before anything else is looked at (Kratos wraps the handler
+    // in `IsAuthenticated`, whose JSON answer is a 401 without an id).
+    if kind == FlowKind::Settings {
+        settings_session(app, headers)
+            .await
+            .map_err(|e| (e, request_mode))?;
+    }
+    // selfservice/flow/flow.go GetFlowID: a missing, malformed or nil id is a 400.
+    let id = q
+        .flow
+        .as_deref()
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .filter(|id| !id.is_nil())
+        .ok_or_else(|| {
+            (
+                ApiError::bad_request("The flow query parameter is missing or malformed."),
+                request_mode,
+            )
+        })?
+        .to_string();
     let mut input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
     let flow = flows::find(app, &id, kind)
         .await
@@ -547,16 +580,34 @@ pub(super) fn respond(
 }
 
 /// Fetching a browser flow needs the browser's CSRF cookie, and a settings flow the session
-/// of its identity, as in Kratos: a flow id alone reveals nothing.
+/// of its identity, as in Kratos: a flow id alone reveals nothing. A missing id names no
+/// flow: 404, as Kratos' `x.ParseUUID` makes it the nil id.
 async fn fetch(
     State(app): State<SharedApp>,
     headers: HeaderMap,
     Query(q): Query<IdParam>,
     kind: FlowKind,
 ) -> Result<Json<Value>, ApiError> {
-    let id =
-        q.id.filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::bad_request("the `id` query parameter is required"))?;
+    if kind == FlowKind::Settings {
+        settings_session(&app, &headers).await?;
+    }
+    let id = q.id.unwrap_or_default();
     let flow = flow_access::readable(&app, &headers, &id, kind).await?;
     Ok(Json(flows::flow_json(&app, &flow).await?))
+}
+
+/// The session a settings flow is fetched or submitted with; without one, the 401 Kratos'
+/// `OnUnauthenticated` gives a JSON request (flow/settings/strategy_helper.go).
+async fn settings_session(app: &App, headers: &HeaderMap) -> Result<ActiveSession, ApiError> {
+    sessions::require(app, headers).await.map_err(|err| {
+        if err.id == Some("session_inactive") {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "The request could not be authorized",
+            )
+            .with_reason("A valid Ory Session Cookie or Ory Session Token is missing.")
+        } else {
+            err
+        }
+    })
 }
