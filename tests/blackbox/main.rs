@@ -20,5 +20,6 @@ mod pin_factor;
 mod policies;
 mod scripted_policies;
 mod second_factors;
+mod spec_sweep;
 mod step_up;
 mod ui_pages;
