@@ -1,49 +1,50 @@
-//! Query strings read as Kratos reads them (Go's `url.Values`): a repeated parameter counts
-//! with its first value, and a query that does not decode is a Kratos error, not the
-//! framework's text.
+//! Query parameters read the way Kratos reads them (Go's `url.Values.Get`): the first value of
+//! a name counts, an empty value is the same as none, and no parameter — malformed, repeated or
+//! unknown — fails the request. Real UIs build their URLs from every parameter they know, empty
+//! or not (`?aal=&refresh=&return_to=`), and must get the same answer as without them.
 
-use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use std::convert::Infallible;
 
-/// `Query<T>` for handlers: `T` is deserialized from the query with each name's first value.
-pub struct Query<T>(pub T);
+#[derive(Debug, Default, Clone)]
+pub struct QueryParams(Vec<(String, String)>);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
-    type Rejection = ApiError;
+impl QueryParams {
+    pub fn parse(query: Option<&str>) -> QueryParams {
+        QueryParams(
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parse(parts.uri.query().unwrap_or("")).map(Query)
+    /// The first value of `name`, unless it is empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether `name` is there at all, empty or not (Go's `Query().Has`).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    pub fn get_owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+
+    /// Kratos' `strconv.ParseBool` with the error ignored: `1`, `t`, `T`, `TRUE`, `true` and
+    /// `True` are true; anything else, garbage included, is false.
+    pub fn flag(&self, name: &str) -> bool {
+        self.get(name).and_then(parse_bool) == Some(true)
     }
 }
 
-fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    let mut first: Vec<(String, String)> = Vec::new();
-    for (name, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-        if !first.iter().any(|(n, _)| *n == name) {
-            first.push((name.into_owned(), value.into_owned()));
-        }
-    }
-    let encoded = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&first)
-        .finish();
-    serde_urlencoded::from_str(&encoded).map_err(|e| {
-        ApiError::bad_request(format!("Unable to parse the URL query parameters: {e}"))
-    })
-}
-
-/// A boolean as Go's `strconv.ParseBool` reads it, with the error dropped as Kratos drops it
-/// (`refresh`, `return_session_token_exchange_code`): `1 t T TRUE true True` and
-/// `0 f F FALSE false False`; anything else, the empty string included, is no value.
-pub fn go_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .as_deref()
-        .and_then(parse_bool))
-}
-
-/// Go's `strconv.ParseBool`.
+/// Go's `strconv.ParseBool`: `None` for anything it refuses.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
@@ -52,48 +53,49 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(QueryParams::parse(parts.uri.query()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Deserialize, Debug, PartialEq)]
-    struct Params {
-        id: Option<String>,
-        #[serde(default, deserialize_with = "go_bool")]
-        refresh: Option<bool>,
+    #[test]
+    fn empty_values_are_absent_and_the_first_value_counts() {
+        let q = QueryParams::parse(Some(
+            "aal=&refresh=&return_to=&organization=&via=&flow=a&flow=b&x=%2Fy+z",
+        ));
+        assert_eq!(q.get("aal"), None);
+        assert_eq!(q.get("return_to"), None);
+        assert_eq!(q.get("missing"), None);
+        assert_eq!(q.get("flow"), Some("a"));
+        assert_eq!(q.get("x"), Some("/y z"));
+        assert!(!q.flag("refresh"));
     }
 
     #[test]
-    fn the_first_of_repeated_values_counts_and_unknown_names_are_ignored() {
-        let p: Params = parse("id=a&id=b&other=1&refresh=true&refresh=no").unwrap();
-        assert_eq!(
-            p,
-            Params {
-                id: Some("a".into()),
-                refresh: Some(true)
-            }
-        );
-    }
-
-    #[test]
-    fn booleans_parse_as_go_parses_them_and_nonsense_is_no_value() {
-        for (raw, want) in [
-            ("refresh=T", Some(true)),
-            ("refresh=1", Some(true)),
-            ("refresh=False", Some(false)),
-            ("refresh=yes", None),
-            ("refresh=", None),
-            ("", None),
-        ] {
-            let p: Params = parse(raw).unwrap();
-            assert_eq!(p.refresh, want, "{raw}");
+    fn flags_parse_like_go_and_ignore_garbage() {
+        for yes in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert!(QueryParams::parse(Some(&format!("refresh={yes}"))).flag("refresh"));
         }
+        for no in ["0", "f", "false", "FALSE", "yes", "tRuE", "2", "%ZZ"] {
+            assert!(!QueryParams::parse(Some(&format!("refresh={no}"))).flag("refresh"));
+        }
+        assert!(!QueryParams::parse(None).flag("refresh"));
     }
 
     #[test]
-    fn values_are_percent_decoded() {
-        let p: Params = parse("id=a%2Bb%40c&refresh=%74rue").unwrap();
-        assert_eq!(p.id.as_deref(), Some("a+b@c"));
-        assert_eq!(p.refresh, Some(true));
+    fn booleans_parse_as_go_parses_them() {
+        assert_eq!(parse_bool("T"), Some(true));
+        assert_eq!(parse_bool("False"), Some(false));
+        assert_eq!(parse_bool("0"), Some(false));
+        for refused in ["", "yes", "tRuE", "2"] {
+            assert_eq!(parse_bool(refused), None, "{refused}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::browser::client::{self, see_other, with_cookies};
 use crate::browser::{logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
-use crate::http::query::Query;
+use crate::http::query::QueryParams;
 use crate::identity::wire::session_json;
 use crate::model::Session;
 use crate::plugin::policy_types::Hook;
@@ -51,27 +51,21 @@ async fn whoami(
     State(app): State<SharedApp>,
     PeerIp(ip): PeerIp,
     headers: HeaderMap,
-    Query(q): Query<WhoamiParams>,
+    q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
     let facts = RequestFacts::of(&app, "GET", "/sessions/whoami", ip, &headers);
     let required = app.config.session.whoami.required_aal;
-    let return_to = q.return_to.as_deref();
+    let return_to = q.get("return_to");
     policy::check(&app, Hook::Whoami, &active, &facts, required, return_to).await?;
     // Latchkey configures no tokenizer templates, so every template is unknown, as in
     // Kratos without `session.whoami.tokenizer.templates` (driver/config TokenizeTemplate).
-    if let Some(template) = q.tokenize_as.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(template) = q.get("tokenize_as") {
         return Err(ApiError::bad_request(format!(
             "Unable to find tokenizer template \"{template}\"."
         )));
     }
     Ok(Json(to_json(&app, &active.session, &active)))
-}
-
-#[derive(Deserialize)]
-struct WhoamiParams {
-    return_to: Option<String>,
-    tokenize_as: Option<String>,
 }
 
 /// The caller's session for the `/sessions` endpoints, which Kratos answers with a 401
@@ -184,10 +178,11 @@ async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<Status
 async fn logout_browser(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<ReturnTo>,
+    q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
-    if let Some(rt) = q.return_to.as_deref()
+    let return_to = q.get("return_to");
+    if let Some(rt) = return_to
         && !return_to::is_allowed(
             rt,
             &app.config.selfservice.allowed_return_urls,
@@ -200,19 +195,8 @@ async fn logout_browser(
         .with_id("self_service_flow_return_to_forbidden"));
     }
     let token = logout::token(&app, active.session.id);
-    let url = logout::url(&app, active.session.id, q.return_to.as_deref());
+    let url = logout::url(&app, active.session.id, return_to);
     Ok(Json(json!({ "logout_url": url, "logout_token": token })))
-}
-
-#[derive(Deserialize)]
-struct ReturnTo {
-    return_to: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct LogoutParams {
-    token: Option<String>,
-    return_to: Option<String>,
 }
 
 /// Ends the browser's session, as Kratos' updateLogoutFlow: the token is required (400), the
@@ -221,13 +205,11 @@ struct LogoutParams {
 async fn logout(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<LogoutParams>,
+    q: QueryParams,
 ) -> Result<Response, ApiError> {
-    let Some(token) = q.token.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(ApiError::bad_request(
-            "Please include a token in the URL query.",
-        ));
-    };
+    let token = q
+        .get("token")
+        .ok_or_else(|| ApiError::bad_request("Please include a token in the URL query."))?;
     let active = sessions::require(&app, &headers).await?;
     let session_id = logout::session_of(&app, token)
         .filter(|id| *id == active.session.id)
@@ -236,7 +218,8 @@ async fn logout(
                 "Unable to log out because the logout token in the URL query does not match the session cookie.",
             )
         })?;
-    if let Some(rt) = q.return_to.as_deref()
+    let return_to = q.get("return_to");
+    if let Some(rt) = return_to
         && !return_to::is_allowed(
             rt,
             &app.config.selfservice.allowed_return_urls,
@@ -253,9 +236,8 @@ async fn logout(
     let resp = if client::browser_mode(&headers) == client::Mode::Spa {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let after = q
-            .return_to
-            .clone()
+        let after = return_to
+            .map(str::to_owned)
             .or_else(|| {
                 app.config
                     .selfservice
