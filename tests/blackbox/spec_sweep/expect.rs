@@ -312,6 +312,11 @@ pub const TABLE: &[Row] = &[
     // session/handler.go whoami → session/tokenizer.go → config.go TokenizeTemplate: a
     // template that is not configured is a 400 "Unable to find tokenizer template".
     row(&["toSession"], Q("tokenize_as"), WrongType, without_id(400)),
+    // selfservice/errorx/handler.go: the error is `cmp.Or(Get("error"), Get("id"))`, read with
+    // `x.ParseUUID`; a missing, malformed or unknown one is the persister's 404.
+    row(&["getFlowError"], Q("id"), Absent, status(404)),
+    row(&["getFlowError"], Q("id"), WrongType, status(404)),
+    row(&["getFlowError"], Q("id"), Unknown, status(404)),
     // ---- Logout ------------------------------------------------------------------------------
     // logout/handler.go updateLogoutFlow: no token is a 400 "Please include a token in the URL
     // query."; a token that is not the session's is a 403.
@@ -478,6 +483,9 @@ pub fn expect(
         (Target::Query(_), Absent) if !required => Some(SAME),
         (Target::Query(_), Empty) => absent().or((!required).then_some(SAME)),
         (Target::Query(_), Sample | Repeated) => Some(SAME),
+        // x/redir/secure_redirect.go SecureRedirectTo: a relative `return_to` takes the scheme
+        // and host of the default return URL (here the public base URL, which is allowed).
+        (Target::Query(_), Relative) => Some(SAME),
         (Target::Query(_), WrongType) if !required => Some(SAME),
         (Target::UnknownQuery, _) => Some(SAME),
         (Target::Header(_), Unknown) if !in_baseline => Some(SAME),

@@ -39,6 +39,8 @@ pub enum Kind {
     /// A value of the right shape that names nothing (a random UUID, an unknown name), or a
     /// credential that is no credential.
     Unknown,
+    /// A relative URL where a URL is expected (`return_to=/path`).
+    Relative,
     /// Not JSON at all.
     NotJson,
     /// JSON of the wrong top-level type.
@@ -235,6 +237,16 @@ pub fn generate(spec: &Spec, op: &Operation, base: &Baseline, public: &str) -> V
                         target(),
                         Kind::Repeated,
                         repeated,
+                        in_baseline,
+                        param.required,
+                    );
+                }
+                if name == "return_to" {
+                    let relative = with("/sweep/return");
+                    push(
+                        target(),
+                        Kind::Relative,
+                        relative,
                         in_baseline,
                         param.required,
                     );
