@@ -2,6 +2,7 @@
 
 mod admin;
 mod callback;
+mod errors;
 mod health;
 pub mod query;
 mod selfservice;
@@ -14,6 +15,7 @@ use axum::Router;
 pub fn public_router(app: SharedApp) -> Router {
     selfservice::routes()
         .merge(callback::routes())
+        .merge(errors::routes())
         .merge(sessions_api::routes())
         .merge(health::routes())
         .fallback(not_found)

@@ -5,7 +5,7 @@
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
-use crate::browser::{continuity, csrf, flow_access, return_to};
+use crate::browser::{continuity, csrf, error_flow, flow_access, return_to};
 use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
@@ -150,16 +150,6 @@ fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Browser errors that carry `redirect_browser_to` become that redirect for page loads.
-pub(super) fn for_mode(err: ApiError, mode: Mode) -> Response {
-    if mode == Mode::Browser
-        && let Some(to) = err.extra.get("redirect_browser_to").and_then(Value::as_str)
-    {
-        return see_other(to);
-    }
-    err.into_response()
-}
-
 async fn init(
     State(app): State<SharedApp>,
     PeerIp(peer): PeerIp,
@@ -176,7 +166,7 @@ async fn init(
     };
     match init_flow(&app, &headers, &uri, params, kind, variant, mode, peer).await {
         Ok(resp) => resp,
-        Err(err) => for_mode(err, mode),
+        Err(err) => error_flow::respond(&app, err, mode).await,
     }
 }
 
@@ -333,7 +323,7 @@ async fn submit(
             {
                 return see_other(&ui_url_for(&app, kind, fresh));
             }
-            for_mode(err, flow_mode)
+            error_flow::respond(&app, err, flow_mode).await
         }
     }
 }
@@ -410,7 +400,18 @@ async fn submit_flow(
         }
         FlowKind::Registration => registration::submit(app, flow, input, client_info).await,
         FlowKind::Settings => {
-            let active = sessions::require(app, headers).await.map_err(fail)?;
+            let Some(active) = sessions::current(app, headers).await.map_err(fail)? else {
+                // Kratos sends a browser without a session to the login UI.
+                if mode == Mode::Browser {
+                    let login = app.config.selfservice.flows.login.ui_url.as_ref();
+                    return Ok(see_other(
+                        &login
+                            .map(|u| u.to_string())
+                            .unwrap_or_else(|| app.public_url("/self-service/login/browser")),
+                    ));
+                }
+                return Err(fail(ApiError::session_inactive()));
+            };
             let required = app.config.selfservice.flows.settings.required_aal;
             let ip = client_info.ip;
             let mut facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
