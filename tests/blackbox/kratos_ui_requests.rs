@@ -467,3 +467,245 @@ fn logout_and_settings_resolve_and_pass_on_a_relative_return_to() {
     assert_eq!(done.status, 303);
     assert_eq!(done.location.as_deref(), Some(&*format!("{UI}/bye")));
 }
+
+/// The id in an error UI address `{UI}/error?id=<id>`.
+fn error_id(location: Option<&str>) -> String {
+    let to = location.expect("a redirect");
+    assert!(to.starts_with(&format!("{UI}/error?id=")), "{to}");
+    query_param(to, "id").unwrap()
+}
+
+/// What the error UI's server reads: Kratos' `flowError`, nothing more.
+fn flow_error(server: &Server, id: &str) -> Value {
+    let read = server.get(&format!("/self-service/errors?id={id}"));
+    assert_eq!(read.status, 200, "{}", read.body);
+    let mut keys: Vec<&str> = read
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["created_at", "error", "id", "updated_at"],
+        "{}",
+        read.body
+    );
+    assert_eq!(read.body["id"], id);
+    read.body
+}
+
+fn with_error_ui(work: &Workdir, extra: Vec<(&'static str, String)>) -> Server {
+    let mut env = vec![("SELFSERVICE_FLOWS_ERROR_UI_URL", format!("{UI}/error"))];
+    env.extend(extra);
+    start(work, env)
+}
+
+#[test]
+fn browser_errors_go_to_the_error_ui_and_the_ui_reads_them_as_kratos_serves_them() {
+    let work = Workdir::new();
+    let server = with_error_ui(&work, vec![]);
+    let browser = Browser::new(&server);
+
+    // A forbidden return_to on a page load.
+    let refused = browser.visit("/self-service/login/browser?aal=&refresh=&return_to=https://evil.example/&organization=&via=");
+    assert_eq!(refused.status, 303, "{}", refused.text());
+    let id = error_id(refused.location.as_deref());
+    let read = flow_error(&server, &id);
+    let error = &read["error"];
+    assert_eq!(error["id"], "self_service_flow_return_to_forbidden");
+    assert_eq!(error["code"], 400);
+    assert_eq!(error["status"], "Bad Request");
+    assert_eq!(
+        error["reason"],
+        "Requested return_to URL \"https://evil.example/\" is not allowed."
+    );
+    assert!(error["message"].is_string());
+    assert!(read["created_at"].is_string() && read["updated_at"].is_string());
+    // The UI may read it again (a reload of the error page).
+    assert_eq!(flow_error(&server, &id)["error"], *error);
+
+    // An SPA and an API client get the JSON error itself.
+    let spa = browser.fetch("/self-service/login/browser?return_to=https://evil.example/");
+    assert_eq!(spa.status, 400);
+    assert_eq!(spa.location, None);
+    assert_eq!(
+        spa.body["error"]["id"],
+        "self_service_flow_return_to_forbidden"
+    );
+    let api = server.get("/self-service/registration/api?return_to=https://evil.example/");
+    assert_kratos_error(&api, 400);
+
+    // Every page a browser loads ends there when it fails: another init, a submission, a
+    // callback, a logout link and the logout-URL endpoint.
+    let cases = [
+        (
+            browser.visit(
+                "/self-service/registration/browser?return_to=https://evil.example/&organization=",
+            ),
+            "self_service_flow_return_to_forbidden",
+        ),
+        (
+            browser.visit("/self-service/methods/oidc/callback/google?code=x&state=y"),
+            "",
+        ),
+        (
+            browser.visit("/self-service/logout?token=forged&return_to="),
+            "session_inactive",
+        ),
+        (
+            browser.visit("/self-service/logout/browser?return_to="),
+            "session_inactive",
+        ),
+        (
+            browser.post_form("/self-service/login?flow=", &[("method", "password")]),
+            "",
+        ),
+    ];
+    for (resp, expected) in cases {
+        assert_eq!(resp.status, 303, "{}", resp.text());
+        let read = flow_error(&server, &error_id(resp.location.as_deref()));
+        assert!(read["error"]["code"].as_u64().unwrap() >= 400, "{read}");
+        if !expected.is_empty() {
+            assert_eq!(read["error"]["id"], expected, "{read}");
+        }
+    }
+
+    // A form post whose CSRF token does not match.
+    let flow = browser.fetch("/self-service/login/browser").body;
+    let forged = browser.post_form(
+        &action_of(&flow),
+        &[
+            ("csrf_token", "not-the-token"),
+            ("method", "password"),
+            ("identifier", "a@example.com"),
+            ("password", "whatever it is 1"),
+        ],
+    );
+    assert_eq!(forged.status, 303, "{}", forged.text());
+    let read = flow_error(&server, &error_id(forged.location.as_deref()));
+    assert_eq!(read["error"]["id"], "security_csrf_violation");
+    assert_eq!(read["error"]["code"], 403);
+}
+
+#[test]
+fn stored_errors_carry_no_tokens_cookies_or_passwords() {
+    let work = Workdir::new();
+    let server = with_error_ui(&work, vec![]);
+    let browser = Browser::new(&server);
+    sign_up(&browser, "secret@example.com", "my secret password 1");
+    let csrf_cookie = browser.cookie("latchkey_csrf_token").unwrap();
+    let session_cookie = browser.cookie("ory_kratos_session").unwrap();
+
+    // A stranger posts another browser's sign-in form, password and all, with its real CSRF
+    // token but without its cookie.
+    let owner = Browser::new(&server);
+    let flow = owner.fetch("/self-service/login/browser").body;
+    let csrf = csrf_of(&flow);
+    let owner_csrf_cookie = owner.cookie("latchkey_csrf_token").unwrap();
+    let stranger = Browser::new(&server);
+    let refused = stranger.post_form(
+        &action_of(&flow),
+        &[
+            ("csrf_token", &csrf),
+            ("method", "password"),
+            ("identifier", "secret@example.com"),
+            ("password", "my secret password 1"),
+        ],
+    );
+    assert_eq!(refused.status, 303, "{}", refused.text());
+    // A valid logout link with a return_to that is not allowed.
+    let logout = browser.fetch("/self-service/logout/browser").body;
+    let token = logout["logout_token"].as_str().unwrap().to_string();
+    let logout_refused = browser.visit(&format!(
+        "/self-service/logout?token={token}&return_to=https://evil.example/"
+    ));
+    assert_eq!(logout_refused.status, 303, "{}", logout_refused.text());
+    assert_eq!(
+        browser.fetch("/sessions/whoami").status,
+        200,
+        "a refused logout leaves the session alone"
+    );
+
+    for resp in [refused, logout_refused] {
+        let text = flow_error(&server, &error_id(resp.location.as_deref())).to_string();
+        for secret in [
+            csrf.as_str(),
+            csrf_cookie.as_str(),
+            owner_csrf_cookie.as_str(),
+            session_cookie.as_str(),
+            token.as_str(),
+            "my secret password",
+        ] {
+            assert!(!text.contains(secret), "{text} contains a secret");
+        }
+    }
+}
+
+#[test]
+fn unknown_malformed_and_expired_error_ids_are_kratos_404() {
+    let work = Workdir::new();
+    let server = with_error_ui(
+        &work,
+        vec![("SELFSERVICE_FLOWS_ERROR_LIFESPAN", "1s".into())],
+    );
+    let not_found = json!({ "error": {
+        "code": 404, "status": "Not Found", "message": "Unable to locate the resource" } });
+    for id in ["00000000-0000-4000-8000-000000000000", "", "garbage"] {
+        let read = server.get(&format!("/self-service/errors?id={id}"));
+        assert_eq!(read.status, 404, "{id}");
+        assert_eq!(read.body, not_found, "{id}");
+    }
+
+    let browser = Browser::new(&server);
+    let refused = browser.visit("/self-service/logout?token=forged");
+    let id = error_id(refused.location.as_deref());
+    assert_eq!(flow_error(&server, &id)["error"]["code"], 401);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let expired = server.get(&format!("/self-service/errors?id={id}"));
+    assert_eq!(expired.status, 404);
+    assert_eq!(expired.body, not_found);
+
+    // Kratos' stub for building an error UI.
+    let stub = server.get("/self-service/errors?id=stub:500");
+    assert_eq!(stub.status, 200, "{}", stub.body);
+    assert_eq!(stub.body["error"]["code"], 500);
+    assert_eq!(stub.body["error"]["reason"], "This is a stub error.");
+}
+
+#[test]
+fn without_an_error_ui_browsers_get_the_json_error() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let browser = Browser::new(&server);
+    let refused = browser.visit("/self-service/login/browser?return_to=https://evil.example/");
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.location, None);
+    assert_eq!(
+        refused.body["error"]["id"],
+        "self_service_flow_return_to_forbidden"
+    );
+}
+
+#[test]
+fn a_browser_without_a_session_is_sent_to_sign_in_not_to_an_error() {
+    let work = Workdir::new();
+    let server = with_error_ui(&work, vec![]);
+    let browser = Browser::new(&server);
+    sign_up(&browser, "gone@example.com", "gone soon pass 1");
+    let flow = browser.fetch("/self-service/settings/browser").body;
+    let logout = browser.fetch("/self-service/logout/browser").body;
+    assert_eq!(
+        browser.visit(logout["logout_url"].as_str().unwrap()).status,
+        303
+    );
+    let posted = post_form(
+        &browser,
+        &flow,
+        &[("method", "profile"), ("traits.email", "gone@example.com")],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.text());
+    assert_eq!(posted.location.as_deref(), Some(&*format!("{UI}/login")));
+}

@@ -2,6 +2,7 @@
 
 mod admin;
 mod callback;
+mod errors;
 mod health;
 pub mod query;
 mod selfservice;
@@ -16,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 pub fn public_router(app: SharedApp) -> Router {
     selfservice::routes()
         .merge(callback::routes())
+        .merge(errors::routes())
         .merge(sessions_api::routes())
         .merge(health::routes())
         .fallback(not_found)

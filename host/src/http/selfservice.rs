@@ -5,7 +5,7 @@
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
-use crate::browser::{continuity, csrf, flow_access, return_to};
+use crate::browser::{continuity, csrf, error_flow, flow_access, return_to};
 use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
@@ -151,16 +151,6 @@ fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Browser errors that carry `redirect_browser_to` become that redirect for page loads.
-pub(super) fn for_mode(err: ApiError, mode: Mode) -> Response {
-    if mode == Mode::Browser
-        && let Some(to) = err.extra.get("redirect_browser_to").and_then(Value::as_str)
-    {
-        return see_other(to);
-    }
-    err.into_response()
-}
-
 async fn init(
     State(app): State<SharedApp>,
     PeerIp(peer): PeerIp,
@@ -177,7 +167,7 @@ async fn init(
     };
     match init_flow(&app, &headers, &uri, params, kind, variant, mode, peer).await {
         Ok(resp) => resp,
-        Err(err) => for_mode(err, mode),
+        Err(err) => error_flow::respond(&app, err, mode).await,
     }
 }
 
@@ -334,7 +324,7 @@ async fn submit(
             {
                 return see_other(&ui_url_for(&app, kind, fresh));
             }
-            for_mode(err, flow_mode)
+            error_flow::respond(&app, err, flow_mode).await
         }
     }
 }
@@ -373,9 +363,15 @@ async fn submit_flow(
     // Settings need a session before anything else is looked at (Kratos wraps the handler
     // in `IsAuthenticated`, whose JSON answer is a 401 without an id).
     if kind == FlowKind::Settings {
-        settings_session(app, headers)
-            .await
-            .map_err(|e| (e, request_mode))?;
+        if let Err(err) = settings_session(app, headers).await {
+            if request_mode == Mode::Browser
+                && !sends_json(headers)
+                && err.status == StatusCode::UNAUTHORIZED
+            {
+                return Ok(to_sign_in(app));
+            }
+            return Err((err, request_mode));
+        }
     }
     // selfservice/flow/flow.go GetFlowID: a missing, malformed or nil id is a 400.
     let id = q
@@ -424,7 +420,12 @@ async fn submit_flow(
         }
         FlowKind::Registration => registration::submit(app, flow, input, client_info).await,
         FlowKind::Settings => {
-            let active = sessions::require(app, headers).await.map_err(fail)?;
+            let Some(active) = sessions::current(app, headers).await.map_err(fail)? else {
+                if mode == Mode::Browser {
+                    return Ok(to_sign_in(app));
+                }
+                return Err(fail(ApiError::session_inactive()));
+            };
             let required = app.config.selfservice.flows.settings.required_aal;
             let ip = client_info.ip;
             let mut facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
@@ -602,6 +603,24 @@ async fn fetch(
     let id = q.get("id").unwrap_or_default();
     let flow = flow_access::readable(&app, &headers, id, kind).await?;
     Ok(Json(flows::flow_json(&app, &flow).await?))
+}
+
+/// Kratos' `IsJSONRequest` also counts a JSON body, not only an `Accept` asking for JSON.
+fn sends_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Kratos sends a browser that submits settings without a session to the login UI.
+fn to_sign_in(app: &App) -> Response {
+    let login = app.config.selfservice.flows.login.ui_url.as_ref();
+    see_other(
+        &login
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| app.public_url("/self-service/login/browser")),
+    )
 }
 
 /// The session a settings flow is fetched or submitted with; without one, the 401 Kratos'

@@ -3,7 +3,7 @@
 
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, see_other, with_cookies};
-use crate::browser::{logout, return_to};
+use crate::browser::{error_flow, logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
 use crate::http::query::QueryParams;
@@ -188,39 +188,58 @@ fn logout_default(app: &App) -> &url::Url {
 
 /// A logout URL for the browser's session; see [`logout`](crate::browser::logout). It only
 /// works while that session is active. As in Kratos, a `return_to` is checked here and passed
-/// on made absolute.
+/// on made absolute, and a page load that fails goes to the error UI.
 async fn logout_browser(
     State(app): State<SharedApp>,
     headers: HeaderMap,
     q: QueryParams,
-) -> Result<Json<Value>, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
+) -> Response {
+    match logout_url_for(&app, &headers, &q).await {
+        Ok(body) => Json(body).into_response(),
+        Err(err) => error_flow::respond(&app, err, client::browser_mode(&headers)).await,
+    }
+}
+
+async fn logout_url_for(
+    app: &App,
+    headers: &HeaderMap,
+    q: &QueryParams,
+) -> Result<Value, ApiError> {
+    let active = sessions::require(app, headers).await?;
     let return_to = q
         .get("return_to")
-        .map(|rt| return_to::secure(&app, rt, logout_default(&app)))
+        .map(|rt| return_to::secure(app, rt, logout_default(app)))
         .transpose()?;
-    let token = logout::token(&app, active.session.id);
+    let token = logout::token(app, active.session.id);
     let url = logout::url(
-        &app,
+        app,
         active.session.id,
         return_to.as_ref().map(|u| u.as_str()),
     );
-    Ok(Json(json!({ "logout_url": url, "logout_token": token })))
+    Ok(json!({ "logout_url": url, "logout_token": token }))
 }
 
 /// Ends the browser's session, as Kratos' updateLogoutFlow: the token is required (400), the
 /// request must carry the session (its cookie; 401 otherwise), and the token must be that
-/// session's (403) — so a logout link alone ends nothing.
-async fn logout(
-    State(app): State<SharedApp>,
-    headers: HeaderMap,
-    q: QueryParams,
+/// session's (403) — so a logout link alone ends nothing. A browser whose logout fails goes to
+/// the error UI.
+async fn logout(State(app): State<SharedApp>, headers: HeaderMap, q: QueryParams) -> Response {
+    match end_session(&app, &headers, &q).await {
+        Ok(resp) => resp,
+        Err(err) => error_flow::respond(&app, err, client::browser_mode(&headers)).await,
+    }
+}
+
+async fn end_session(
+    app: &App,
+    headers: &HeaderMap,
+    q: &QueryParams,
 ) -> Result<Response, ApiError> {
     let token = q
         .get("token")
         .ok_or_else(|| ApiError::bad_request("Please include a token in the URL query."))?;
-    let active = sessions::require(&app, &headers).await?;
-    let session_id = logout::session_of(&app, token)
+    let active = sessions::require(app, headers).await?;
+    let session_id = logout::session_of(app, token)
         .filter(|id| *id == active.session.id)
         .ok_or_else(|| {
             ApiError::forbidden(
@@ -229,12 +248,12 @@ async fn logout(
         })?;
     // Checked before the session ends, so a refused `return_to` leaves the user signed in.
     let after = match q.get("return_to") {
-        Some(rt) => return_to::secure(&app, rt, logout_default(&app))?,
-        None => logout_default(&app).clone(),
+        Some(rt) => return_to::secure(app, rt, logout_default(app))?,
+        None => logout_default(app).clone(),
     };
     app.db(move |s| s.deactivate_session(session_id)).await?;
-    let clear = client::session_cookie(&app).clear();
-    let resp = if client::browser_mode(&headers) == client::Mode::Spa {
+    let clear = client::session_cookie(app).clear();
+    let resp = if client::browser_mode(headers) == client::Mode::Spa {
         StatusCode::NO_CONTENT.into_response()
     } else {
         see_other(after.as_str())

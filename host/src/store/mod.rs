@@ -1,4 +1,5 @@
-//! SQLite persistence for identities, credentials, sessions and self-service flows.
+//! SQLite persistence for identities, credentials, sessions, self-service flows and the errors
+//! browsers were sent to the error UI about.
 //!
 //! All methods block; the server calls them from `tokio::task::spawn_blocking`. Writes go
 //! through one connection behind a mutex, each in its own `BEGIN IMMEDIATE` transaction, so
@@ -10,6 +11,7 @@ mod connections;
 mod credentials;
 mod dsn;
 mod error;
+mod errors;
 mod flows;
 mod identities;
 mod migrations;
@@ -19,6 +21,7 @@ mod testing;
 
 pub use credentials::CredentialDeletion;
 pub use error::StoreError;
+pub use errors::StoredError;
 pub use migrations::{AppliedMigration, PendingMigration};
 pub use sessions::SessionFilter;
 

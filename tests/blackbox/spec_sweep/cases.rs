@@ -219,6 +219,11 @@ pub const CASES: &[Case] = &[
             .json(json!({ "session_token": user.token.unwrap() }));
         Baseline::new(req, 204)
     }),
+    // ---- Errors -------------------------------------------------------------------------------
+    case("getFlowError", "", |w| {
+        let req = public("GET", "/self-service/errors").query("id", w.stored_error());
+        Baseline::new(req, 200)
+    }),
     // ---- Sessions -----------------------------------------------------------------------------
     case("toSession", "token", |w| {
         let req = public("GET", "/sessions/whoami");
@@ -324,7 +329,6 @@ pub const NOT_SERVED: &[&str] = &[
     "getIdentityByExternalID",
     "createRecoveryCodeForIdentity",
     "createRecoveryLinkForIdentity",
-    "getFlowError",
     "createFedcmFlow",
     "updateFedcmFlow",
     "updateRecoveryFlow",

@@ -131,6 +131,7 @@ impl Request {
         };
         let status = resp.status();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
+        let location = resp.header("location").map(str::to_owned);
         let set_cookies = resp
             .all("set-cookie")
             .into_iter()
@@ -141,6 +142,7 @@ impl Request {
             status,
             content_type,
             set_cookies,
+            location,
             json: serde_json::from_str(&text).ok(),
             text,
         }
@@ -151,6 +153,7 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub set_cookies: Vec<String>,
+    pub location: Option<String>,
     pub text: String,
     pub json: Option<Value>,
 }

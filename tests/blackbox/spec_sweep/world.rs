@@ -62,6 +62,11 @@ impl World {
                     // hundreds of sign-ins fast.
                     ("HASHERS_ARGON2_MEMORY", "64KiB".to_string()),
                     ("HASHERS_ARGON2_ITERATIONS", "1".to_string()),
+                    // Browsers' errors are stored for an error UI, which getFlowError serves.
+                    (
+                        "SELFSERVICE_FLOWS_ERROR_UI_URL",
+                        "http://127.0.0.1:4455/error".to_string(),
+                    ),
                 ],
                 ..Default::default()
             },
@@ -94,6 +99,23 @@ impl World {
             answer.text
         );
         answer
+    }
+
+    /// The id of an error stored for a browser: a page load of a logout link without the
+    /// session it belongs to, which Kratos sends on to the error UI.
+    pub fn stored_error(&self) -> String {
+        let req = Request::new(Listener::Public, "GET", "/self-service/logout")
+            .query("token", "forged")
+            .header("Accept", "text/html");
+        let answer = self.expect_ok(&req, 303);
+        let base = url::Url::parse(&self.server.public).unwrap();
+        let to = base
+            .join(answer.location.as_deref().expect("a redirect"))
+            .unwrap();
+        to.query_pairs()
+            .find(|(k, _)| k == "id")
+            .map(|(_, v)| v.into_owned())
+            .expect("the error UI is given the error's id")
     }
 
     /// An API flow of `kind` (`login`, `registration`, `settings`).
