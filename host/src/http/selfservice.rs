@@ -362,16 +362,16 @@ async fn submit_flow(
     let request_mode = client::browser_mode(headers);
     // Settings need a session before anything else is looked at (Kratos wraps the handler
     // in `IsAuthenticated`, whose JSON answer is a 401 without an id).
-    if kind == FlowKind::Settings {
-        if let Err(err) = settings_session(app, headers).await {
-            if request_mode == Mode::Browser
-                && !sends_json(headers)
-                && err.status == StatusCode::UNAUTHORIZED
-            {
-                return Ok(to_sign_in(app));
-            }
-            return Err((err, request_mode));
+    if kind == FlowKind::Settings
+        && let Err(err) = settings_session(app, headers).await
+    {
+        if request_mode == Mode::Browser
+            && !sends_json(headers)
+            && err.status == StatusCode::UNAUTHORIZED
+        {
+            return Ok(to_sign_in(app));
         }
+        return Err((err, request_mode));
     }
     // selfservice/flow/flow.go GetFlowID: a missing, malformed or nil id is a 400.
     let id = q
