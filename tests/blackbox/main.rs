@@ -14,6 +14,7 @@ mod credential_updates;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod kratos_ui;
 mod oidc;
 mod outbound_http;
 mod pin_factor;
