@@ -110,7 +110,8 @@ struct Setup {
     _work: Workdir,
 }
 
-fn setup() -> Setup {
+/// `privileged_session_max_age`: how recent a sign-in must be to change a credential.
+fn setup(privileged_session_max_age: &str) -> Setup {
     let work = Workdir::new();
     let ui_port = free_port();
     let ui = format!("http://127.0.0.1:{ui_port}");
@@ -136,6 +137,7 @@ selfservice:
       ui_url: {ui}/registration
     settings:
       ui_url: {ui}/settings
+      privileged_session_max_age: {privileged_session_max_age}
     logout:
       after:
         default_browser_return_url: {ui}/login
@@ -160,12 +162,24 @@ selfservice:
 
 /// Runs the browser scenario against the UI; a failure also shows what the UI logged.
 fn run(name: &str) {
-    let setup = setup();
+    run_with(name, 3600);
+}
+
+/// The same, with credential changes allowed for `privileged_secs` after a sign-in; the
+/// scenario learns the window from `PRIVILEGED_SESSION_MAX_AGE_SECS`.
+fn run_with(name: &str, privileged_secs: u64) {
+    let setup = setup(&format!("{privileged_secs}s"));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_scenario(
             &setup.server,
             name,
-            &[("KRATOS_UI_URL", setup.ui.url.clone())],
+            &[
+                ("KRATOS_UI_URL", setup.ui.url.clone()),
+                (
+                    "PRIVILEGED_SESSION_MAX_AGE_SECS",
+                    privileged_secs.to_string(),
+                ),
+            ],
         )
     }));
     if let Err(panic) = outcome {
@@ -182,6 +196,12 @@ fn sign_up_change_profile_and_password_sign_out_and_in() {
 #[test]
 fn second_factor_after_the_password_refresh_and_a_protected_page_stepping_up() {
     run("kratos_ui_second_factor");
+}
+
+/// The scenario waits out the window once, so that Latchkey asks for the password again.
+#[test]
+fn changing_the_password_on_an_old_session_signs_in_again_and_returns_to_settings() {
+    run_with("kratos_ui_privileged_settings", 4);
 }
 
 #[test]
