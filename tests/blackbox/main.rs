@@ -15,6 +15,7 @@ mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
 mod kratos_ui;
+mod kratos_ui_requests;
 mod oidc;
 mod outbound_http;
 mod pin_factor;

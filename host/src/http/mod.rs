@@ -3,6 +3,7 @@
 mod admin;
 mod callback;
 mod health;
+pub mod query;
 mod selfservice;
 mod sessions_api;
 

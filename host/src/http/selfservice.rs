@@ -11,17 +11,17 @@ use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
 use crate::http::PeerIp;
+use crate::http::query::QueryParams;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use crate::plugin::policy_types::Hook;
 use crate::policy::{self, RequestFacts};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<SharedApp> {
@@ -32,11 +32,7 @@ pub fn routes() -> Router<SharedApp> {
             .route(
                 &format!("/self-service/{name}/api"),
                 get(
-                    move |s: State<SharedApp>,
-                          p: PeerIp,
-                          h: HeaderMap,
-                          u: Uri,
-                          q: Query<InitParams>| {
+                    move |s: State<SharedApp>, p: PeerIp, h: HeaderMap, u: Uri, q: QueryParams| {
                         init(s, p, h, u, q, kind, FlowVariant::Api)
                     },
                 ),
@@ -44,11 +40,7 @@ pub fn routes() -> Router<SharedApp> {
             .route(
                 &format!("/self-service/{name}/browser"),
                 get(
-                    move |s: State<SharedApp>,
-                          p: PeerIp,
-                          h: HeaderMap,
-                          u: Uri,
-                          q: Query<InitParams>| {
+                    move |s: State<SharedApp>, p: PeerIp, h: HeaderMap, u: Uri, q: QueryParams| {
                         init(s, p, h, u, q, kind, FlowVariant::Browser)
                     },
                 ),
@@ -59,38 +51,39 @@ pub fn routes() -> Router<SharedApp> {
                     move |s: State<SharedApp>,
                           p: PeerIp,
                           h: HeaderMap,
-                          q: Query<FlowParam>,
+                          q: QueryParams,
                           b: Bytes| { submit(s, p, h, q, b, kind) },
                 ),
             )
             .route(
                 &format!("/self-service/{name}/flows"),
-                get(
-                    move |s: State<SharedApp>, h: HeaderMap, q: Query<IdParam>| {
-                        fetch(s, h, q, kind)
-                    },
-                ),
+                get(move |s: State<SharedApp>, h: HeaderMap, q: QueryParams| fetch(s, h, q, kind)),
             );
     }
     router
 }
 
-#[derive(Deserialize)]
-pub struct InitParams {
-    identity_schema: Option<String>,
-    refresh: Option<bool>,
+/// What an init URL says, read as Kratos reads it: empty values are absent, `refresh` is
+/// true only for Go's spellings of true, and `organization`, `via` and parameters Kratos does
+/// not know are ignored (organizations exist only in the Ory Network; `via` is deprecated).
+struct InitParams {
+    refresh: bool,
     aal: Option<String>,
     return_to: Option<String>,
+    identity_schema: Option<String>,
+    login_challenge: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct FlowParam {
-    flow: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct IdParam {
-    id: Option<String>,
+impl InitParams {
+    fn of(q: &QueryParams) -> InitParams {
+        InitParams {
+            refresh: q.flag("refresh"),
+            aal: q.get_owned("aal"),
+            return_to: q.get_owned("return_to"),
+            identity_schema: q.get_owned("identity_schema"),
+            login_challenge: q.get_owned("login_challenge"),
+        }
+    }
 }
 
 /// Where a browser goes after it signed in or up: the flow's `return_to`, else the
@@ -115,14 +108,29 @@ pub(super) fn after_url(
         .to_string()
 }
 
+/// Kratos lower-cases `aal` and knows `aal1` and `aal2`.
 fn parse_aal(aal: Option<&str>) -> Result<Aal, ApiError> {
-    match aal {
-        None | Some("") => Ok(Aal::Aal1),
-        Some(s) => Aal::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Unable to parse AuthenticationMethod Assurance Level (AAL): unknown value `{s}`"
-            ))
-        }),
+    let aal = aal.unwrap_or("aal1").to_lowercase();
+    Aal::parse(&aal).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got {aal}"
+        ))
+    })
+}
+
+/// Latchkey does not act as the login provider of an OAuth2 server (Ory Hydra), so it answers
+/// a `login_challenge` as Kratos does without `oauth2_provider.url`.
+fn refuse_login_challenge(challenge: Option<&str>) -> Result<(), ApiError> {
+    match challenge {
+        None => Ok(()),
+        Some(_) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Invalid configuration",
+        )
+        .with_id("invalid_configuration")
+        .with_reason(
+            "refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset",
+        )),
     }
 }
 
@@ -159,10 +167,11 @@ async fn init(
     PeerIp(peer): PeerIp,
     headers: HeaderMap,
     uri: Uri,
-    Query(params): Query<InitParams>,
+    query: QueryParams,
     kind: FlowKind,
     variant: FlowVariant,
 ) -> Response {
+    let params = InitParams::of(&query);
     let mode = match variant {
         FlowVariant::Api => Mode::Api,
         FlowVariant::Browser => client::browser_mode(&headers),
@@ -187,10 +196,22 @@ async fn init_flow(
     if kind == FlowKind::Registration && !app.config.selfservice.flows.registration.enabled {
         return Err(registration::disabled());
     }
-    let requested_aal = parse_aal(params.aal.as_deref())?;
-    let refresh = params.refresh.unwrap_or(false);
+    // Kratos reads `aal` and `refresh` for login only, and `identity_schema` for a first-factor
+    // login or a registration.
+    let requested_aal = match kind {
+        FlowKind::Login => parse_aal(params.aal.as_deref())?,
+        _ => Aal::Aal1,
+    };
     check_return_to(app, params.return_to.as_deref())?;
-    if let Some(id) = params.identity_schema.as_deref()
+    if kind != FlowKind::Settings {
+        refuse_login_challenge(params.login_challenge.as_deref())?;
+    }
+    let schema_id = match kind {
+        FlowKind::Settings => None,
+        FlowKind::Login if requested_aal != Aal::Aal1 => None,
+        _ => params.identity_schema,
+    };
+    if let Some(id) = schema_id.as_deref()
         && app.schemas.get(id).is_none()
     {
         return Err(ApiError::bad_request(format!(
@@ -198,6 +219,8 @@ async fn init_flow(
         )));
     }
     let current = sessions::current(app, headers).await?;
+    // Without a session there is nothing to refresh, so Kratos drops the flag.
+    let refresh = kind == FlowKind::Login && params.refresh && current.is_some();
 
     if kind == FlowKind::Login && current.is_none() && requested_aal == Aal::Aal2 {
         return Err(ApiError::session_aal1_required(
@@ -261,7 +284,7 @@ async fn init_flow(
             identity: current.as_ref().map(|c| c.identity.clone()),
             session_id: current.as_ref().map(|c| c.session.id),
             csrf_token,
-            schema_id: params.identity_schema,
+            schema_id,
         },
     )
     .await?;
@@ -292,7 +315,7 @@ async fn submit(
     State(app): State<SharedApp>,
     PeerIp(peer): PeerIp,
     headers: HeaderMap,
-    Query(q): Query<FlowParam>,
+    q: QueryParams,
     bytes: Bytes,
     kind: FlowKind,
 ) -> Response {
@@ -336,15 +359,15 @@ fn ui_url_for(app: &App, kind: FlowKind, id: &str) -> String {
 async fn submit_flow(
     app: &App,
     headers: &HeaderMap,
-    q: FlowParam,
+    q: QueryParams,
     bytes: &[u8],
     kind: FlowKind,
     client_info: &ClientInfo,
 ) -> Result<Response, (ApiError, Mode)> {
     let request_mode = client::browser_mode(headers);
-    let id = q.flow.filter(|s| !s.is_empty()).ok_or_else(|| {
+    let id = q.get_owned("flow").ok_or_else(|| {
         (
-            ApiError::bad_request("the `flow` query parameter is required"),
+            ApiError::bad_request("The flow query parameter is missing or malformed."),
             request_mode,
         )
     })?;
@@ -547,16 +570,15 @@ pub(super) fn respond(
 }
 
 /// Fetching a browser flow needs the browser's CSRF cookie, and a settings flow the session
-/// of its identity, as in Kratos: a flow id alone reveals nothing.
+/// of its identity, as in Kratos: a flow id alone reveals nothing. A missing id is an unknown
+/// one (404), as in Kratos.
 async fn fetch(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<IdParam>,
+    q: QueryParams,
     kind: FlowKind,
 ) -> Result<Json<Value>, ApiError> {
-    let id =
-        q.id.filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::bad_request("the `id` query parameter is required"))?;
-    let flow = flow_access::readable(&app, &headers, &id, kind).await?;
+    let id = q.get("id").unwrap_or_default();
+    let flow = flow_access::readable(&app, &headers, id, kind).await?;
     Ok(Json(flows::flow_json(&app, &flow).await?))
 }

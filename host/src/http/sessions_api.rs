@@ -6,6 +6,7 @@ use crate::browser::client::{self, see_other, with_cookies};
 use crate::browser::{logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
+use crate::http::query::QueryParams;
 use crate::identity::wire::session_json;
 use crate::model::Session;
 use crate::plugin::policy_types::Hook;
@@ -13,7 +14,7 @@ use crate::policy::{self, RequestFacts, route_check};
 use crate::session_token;
 use crate::sessions::{self, ActiveSession};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get};
@@ -50,12 +51,12 @@ async fn whoami(
     State(app): State<SharedApp>,
     PeerIp(ip): PeerIp,
     headers: HeaderMap,
-    Query(q): Query<ReturnTo>,
+    q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
     let facts = RequestFacts::of(&app, "GET", "/sessions/whoami", ip, &headers);
     let required = app.config.session.whoami.required_aal;
-    let return_to = q.return_to.as_deref();
+    let return_to = q.get("return_to");
     policy::check(&app, Hook::Whoami, &active, &facts, required, return_to).await?;
     Ok(Json(to_json(&app, &active.session, &active)))
 }
@@ -158,10 +159,11 @@ async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<Status
 async fn logout_browser(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<ReturnTo>,
+    q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
-    if let Some(rt) = q.return_to.as_deref()
+    let return_to = q.get("return_to");
+    if let Some(rt) = return_to
         && !return_to::is_allowed(
             rt,
             &app.config.selfservice.allowed_return_urls,
@@ -174,35 +176,24 @@ async fn logout_browser(
         .with_id("self_service_flow_return_to_forbidden"));
     }
     let token = logout::token(&app, active.session.id);
-    let url = logout::url(&app, active.session.id, q.return_to.as_deref());
+    let url = logout::url(&app, active.session.id, return_to);
     Ok(Json(json!({ "logout_url": url, "logout_token": token })))
-}
-
-#[derive(Deserialize)]
-struct ReturnTo {
-    return_to: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct LogoutParams {
-    token: Option<String>,
-    return_to: Option<String>,
 }
 
 async fn logout(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<LogoutParams>,
+    q: QueryParams,
 ) -> Result<Response, ApiError> {
-    let session_id = q
-        .token
-        .as_deref()
-        .and_then(|t| logout::session_of(&app, t))
-        .ok_or_else(|| {
-            ApiError::forbidden("The provided logout token is invalid or expired.")
-                .with_id("self_service_logout_token_invalid")
-        })?;
-    if let Some(rt) = q.return_to.as_deref()
+    let token = q
+        .get("token")
+        .ok_or_else(|| ApiError::bad_request("Please include a token in the URL query."))?;
+    let session_id = logout::session_of(&app, token).ok_or_else(|| {
+        ApiError::forbidden("The provided logout token is invalid or expired.")
+            .with_id("self_service_logout_token_invalid")
+    })?;
+    let return_to = q.get("return_to");
+    if let Some(rt) = return_to
         && !return_to::is_allowed(
             rt,
             &app.config.selfservice.allowed_return_urls,
@@ -219,9 +210,8 @@ async fn logout(
     let resp = if client::browser_mode(&headers) == client::Mode::Spa {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let after = q
-            .return_to
-            .clone()
+        let after = return_to
+            .map(str::to_owned)
             .or_else(|| {
                 app.config
                     .selfservice

@@ -1,0 +1,247 @@
+//! The requests real Kratos UIs make — Ory's reference UI (kratos-selfservice-ui-node),
+//! @ory/elements and apps on the JavaScript SDK — sent the way they send them: every parameter
+//! the UI knows, empty or not. Kratos reads an empty parameter as an absent one.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+
+/// Where the UI of these tests lives. Nothing listens there: a test checks where the browser
+/// is sent and reads the flow as the UI's server would, with the browser's cookies.
+const UI: &str = "http://127.0.0.1:4455";
+
+fn ui_options() -> Vec<(&'static str, String)> {
+    vec![
+        ("SELFSERVICE_FLOWS_LOGIN_UI_URL", format!("{UI}/login")),
+        (
+            "SELFSERVICE_FLOWS_REGISTRATION_UI_URL",
+            format!("{UI}/registration"),
+        ),
+        (
+            "SELFSERVICE_FLOWS_SETTINGS_UI_URL",
+            format!("{UI}/settings"),
+        ),
+        (
+            "SELFSERVICE_DEFAULT_BROWSER_RETURN_URL",
+            format!("{UI}/welcome"),
+        ),
+        ("SELFSERVICE_ALLOWED_RETURN_URLS", format!("{UI}/")),
+    ]
+}
+
+fn start(work: &Workdir, extra: Vec<(&'static str, String)>) -> Server {
+    let mut env = ui_options();
+    env.extend(extra);
+    Server::start_with(
+        work,
+        Options {
+            env,
+            ..Default::default()
+        },
+    )
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A page load of an init URL: 303 to the flow's UI page, whose server then fetches the flow
+/// with the browser's cookies. Returns the flow.
+fn browser_init(browser: &Browser, path: &str, kind: &str) -> Value {
+    let started = browser.visit(path);
+    assert_eq!(started.status, 303, "{path}: {}", started.text());
+    let to = started.location.unwrap();
+    assert!(
+        to.starts_with(&format!("{UI}/{kind}?flow=")),
+        "{path}: {to}"
+    );
+    let id = query_param(&to, "flow").unwrap();
+    let flow = browser.fetch(&format!("/self-service/{kind}/flows?id={id}"));
+    assert_eq!(flow.status, 200, "{}", flow.body);
+    assert_eq!(flow.body["id"], id);
+    flow.body
+}
+
+/// Signs the browser up as an SPA does, so it holds a session cookie.
+fn sign_up(browser: &Browser, email: &str, password: &str) {
+    let flow = browser.fetch("/self-service/registration/browser").body;
+    let done = browser.post_json(
+        &action_of(&flow),
+        &json!({ "method": "password", "traits": { "email": email }, "password": password,
+                 "csrf_token": csrf_of(&flow) }),
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+}
+
+fn assert_fresh_login(flow: &Value, variant: &str) {
+    assert_eq!(flow["type"], variant, "{flow}");
+    assert_eq!(flow["refresh"], false, "{flow}");
+    assert_eq!(flow["requested_aal"], "aal1", "{flow}");
+    assert!(flow.get("return_to").is_none(), "{flow}");
+    assert_eq!(flow["ui"]["method"], "POST");
+}
+
+#[test]
+fn login_init_urls_with_every_parameter_empty_start_a_plain_login() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    // kratos-selfservice-ui-node's login route; then what the JavaScript SDK sends for
+    // `createBrowserLoginFlow({ ... })` with every field an empty string.
+    let reference_ui = "/self-service/login/browser?aal=&refresh=&return_to=&organization=&via=";
+    let sdk = "/self-service/login/browser?refresh=&aal=&return_to=&login_challenge=&organization=&via=&identity_schema=";
+    for url in [reference_ui, sdk] {
+        let browser = Browser::new(&server);
+        let flow = browser_init(&browser, url, "login");
+        assert_fresh_login(&flow, "browser");
+        assert!(
+            flow["request_url"].as_str().unwrap().ends_with(url),
+            "{}",
+            flow["request_url"]
+        );
+
+        // An SPA calling the same URL gets the flow itself.
+        let spa = browser.fetch(url);
+        assert_eq!(spa.status, 200, "{}", spa.body);
+        assert_fresh_login(&spa.body, "browser");
+    }
+
+    // `createNativeLoginFlow` with every field empty.
+    let api = server.get(
+        "/self-service/login/api?refresh=&aal=&return_session_token_exchange_code=&return_to=&organization=&via=&identity_schema=",
+    );
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert_fresh_login(&api.body, "api");
+}
+
+#[test]
+fn registration_settings_and_whoami_take_empty_parameters() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let browser = Browser::new(&server);
+    let flow = browser_init(
+        &browser,
+        "/self-service/registration/browser?return_to=&organization=",
+        "registration",
+    );
+    assert_eq!(flow["type"], "browser");
+    assert!(flow.get("return_to").is_none(), "{flow}");
+    let api = server.get(
+        "/self-service/registration/api?return_session_token_exchange_code=&return_to=&organization=&identity_schema=",
+    );
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert!(api.body.get("return_to").is_none(), "{}", api.body);
+
+    sign_up(&browser, "empty@example.com", "empty params pass 1");
+    let settings = browser_init(
+        &browser,
+        "/self-service/settings/browser?return_to=",
+        "settings",
+    );
+    assert_eq!(settings["identity"]["traits"]["email"], "empty@example.com");
+    assert!(settings.get("return_to").is_none(), "{settings}");
+    let whoami = browser.fetch("/sessions/whoami?return_to=");
+    assert_eq!(whoami.status, 200, "{}", whoami.body);
+
+    let token = server.register("native@example.com", "empty params pass 2");
+    let token = token.body["session_token"].as_str().unwrap().to_string();
+    let native = server.get_with_token("/self-service/settings/api?return_to=", &token);
+    assert_eq!(native.status, 200, "{}", native.body);
+    assert_eq!(native.body["type"], "api");
+}
+
+#[test]
+fn logout_with_an_empty_return_to_goes_to_the_default() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let browser = Browser::new(&server);
+    sign_up(&browser, "leaving@example.com", "leaving pass 1");
+
+    // `createBrowserLogoutFlow({ returnTo: "" })`.
+    let logout = browser.fetch("/self-service/logout/browser?return_to=");
+    assert_eq!(logout.status, 200, "{}", logout.body);
+    let url = logout.body["logout_url"].as_str().unwrap();
+    assert_eq!(query_param(url, "return_to"), None, "{url}");
+    let token = logout.body["logout_token"].as_str().unwrap();
+
+    // A logout URL without a token is refused as Kratos refuses it, in JSON.
+    let tokenless = server.get("/self-service/logout?token=&return_to=");
+    assert_kratos_error(&tokenless, 400);
+    assert_eq!(
+        tokenless.body["error"]["reason"],
+        "Please include a token in the URL query."
+    );
+
+    // `updateLogoutFlow({ token, returnTo: "" })`, as a page load.
+    let done = browser.visit(&format!("/self-service/logout?token={token}&return_to="));
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(done.location.as_deref(), Some(&*format!("{UI}/welcome")));
+    assert_eq!(browser.fetch("/sessions/whoami").status, 401);
+}
+
+#[test]
+fn fetching_or_submitting_without_a_flow_id_is_a_kratos_error() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    for kind in ["login", "registration", "settings"] {
+        let fetched = server.get(&format!("/self-service/{kind}/flows?id="));
+        assert_kratos_error(&fetched, 404);
+        let submitted = server.post_json(
+            &format!("/self-service/{kind}?flow="),
+            &json!({ "method": "password" }),
+        );
+        assert_kratos_error(&submitted, 400);
+        assert_eq!(
+            submitted.body["error"]["reason"],
+            "The flow query parameter is missing or malformed."
+        );
+    }
+}
+
+#[test]
+fn refresh_and_aal_are_parsed_as_kratos_parses_them() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    // No session: nothing to refresh, so the flag is dropped.
+    let anonymous = server.get("/self-service/login/api?refresh=true");
+    assert_eq!(anonymous.status, 200, "{}", anonymous.body);
+    assert_eq!(anonymous.body["refresh"], false);
+
+    let token = server.register("refresh@example.com", "refresh params pass 1");
+    let token = token.body["session_token"].as_str().unwrap().to_string();
+    // Go's spellings of true refresh; anything else (garbage included) is false, which with a
+    // session means "signed in already".
+    for yes in ["true", "True", "1", "t"] {
+        let flow = server.get_with_token(&format!("/self-service/login/api?refresh={yes}"), &token);
+        assert_eq!(flow.status, 200, "refresh={yes}: {}", flow.body);
+        assert_eq!(flow.body["refresh"], true);
+    }
+    for no in ["", "false", "yes", "on"] {
+        let flow = server.get_with_token(&format!("/self-service/login/api?refresh={no}"), &token);
+        assert_kratos_error(&flow, 400);
+        assert_eq!(flow.body["error"]["id"], "session_already_available");
+    }
+
+    let upper = server.get("/self-service/login/api?aal=AAL1");
+    assert_eq!(upper.status, 200, "{}", upper.body);
+    assert_eq!(upper.body["requested_aal"], "aal1");
+    let unknown = server.get("/self-service/login/api?aal=aal3");
+    assert_kratos_error(&unknown, 400);
+    assert_eq!(
+        unknown.body["error"]["reason"],
+        "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got aal3"
+    );
+    // Registration has no `aal`: Kratos ignores it there.
+    assert_eq!(
+        server.get("/self-service/registration/api?aal=aal3").status,
+        200
+    );
+
+    // Latchkey is no OAuth2 login provider: a login challenge gets Kratos' answer for an
+    // unconfigured `oauth2_provider.url`.
+    let challenge = server.get("/self-service/login/api?login_challenge=abc");
+    assert_kratos_error(&challenge, 500);
+    assert_eq!(challenge.body["error"]["id"], "invalid_configuration");
+}
