@@ -245,3 +245,215 @@ fn refresh_and_aal_are_parsed_as_kratos_parses_them() {
     assert_kratos_error(&challenge, 500);
     assert_eq!(challenge.body["error"]["id"], "invalid_configuration");
 }
+
+/// Posts the flow's form as the UI's HTML form does, with the browser's cookies.
+fn post_form(browser: &Browser, flow: &Value, fields: &[(&str, &str)]) -> BrowserResp {
+    let csrf = csrf_of(flow);
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post_form(&action_of(flow), &all)
+}
+
+/// Links an authenticator app to the browser's identity over the settings flow; returns its
+/// secret.
+fn enrol_totp(browser: &Browser) -> String {
+    let flow = browser.fetch("/self-service/settings/browser").body;
+    let secret = flow["ui"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["attributes"]["id"] == "totp_secret_key")
+        .expect("a TOTP secret to link")["attributes"]["text"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let linked = browser.post_json(
+        &action_of(&flow),
+        &json!({ "method": "totp", "totp_code": oracle_code(&secret, 0),
+                 "csrf_token": csrf_of(&flow) }),
+    );
+    assert_eq!(linked.status, 200, "{}", linked.body);
+    secret
+}
+
+#[test]
+fn a_relative_return_to_lands_back_on_the_page_after_login() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let setup = Browser::new(&server);
+    sign_up(&setup, "back@example.com", "back to the page 1");
+
+    let browser = Browser::new(&server);
+    let flow = browser_init(
+        &browser,
+        "/self-service/login/browser?aal=&refresh=&return_to=/sessions?tab=devices&organization=&via=",
+        "login",
+    );
+    // The flow keeps the return_to as given, as Kratos' does.
+    assert_eq!(flow["return_to"], "/sessions?tab=devices");
+    let done = post_form(
+        &browser,
+        &flow,
+        &[
+            ("method", "password"),
+            ("identifier", "back@example.com"),
+            ("password", "back to the page 1"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.text());
+    // Made absolute against the default return URL's origin, not Latchkey's.
+    assert_eq!(
+        done.location.as_deref(),
+        Some(&*format!("{UI}/sessions?tab=devices"))
+    );
+    assert_eq!(browser.fetch("/sessions/whoami").status, 200);
+}
+
+#[test]
+fn a_relative_return_to_survives_the_second_factor() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let setup = Browser::new(&server);
+    sign_up(&setup, "stepped@example.com", "step up and back 1");
+    let secret = enrol_totp(&setup);
+
+    // The password alone gives an aal1 session, which whoami refuses: the UI then sends the
+    // browser to the second factor, coming back to the protected page.
+    let browser = Browser::new(&server);
+    let login = browser.fetch("/self-service/login/browser").body;
+    let first = browser.post_json(
+        &action_of(&login),
+        &json!({ "method": "password", "identifier": "stepped@example.com",
+                 "password": "step up and back 1", "csrf_token": csrf_of(&login) }),
+    );
+    assert_eq!(first.status, 422, "{}", first.body);
+    let refused = browser.fetch("/sessions/whoami");
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body["error"]["id"], "session_aal2_required");
+
+    let flow = browser_init(
+        &browser,
+        "/self-service/login/browser?aal=aal2&refresh=&return_to=/sessions&organization=&via=",
+        "login",
+    );
+    assert_eq!(flow["requested_aal"], "aal2");
+    assert_eq!(flow["return_to"], "/sessions");
+    // The enrolment spent this period's code.
+    let code = oracle_code(&secret, 30);
+    let done = post_form(&browser, &flow, &[("method", "totp"), ("totp_code", &code)]);
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(done.location.as_deref(), Some(&*format!("{UI}/sessions")));
+    let whoami = browser.fetch("/sessions/whoami");
+    assert_eq!(whoami.status, 200, "{}", whoami.body);
+    assert_eq!(whoami.body["authenticator_assurance_level"], "aal2");
+
+    // Signing in from scratch with a return_to: the password sends the browser on to the
+    // second factor, which carries the return_to, and then back to the page.
+    let other = Browser::new(&server);
+    sign_up(&other, "fresh@example.com", "step up and back 2");
+    let secret = enrol_totp(&other);
+    let fresh = Browser::new(&server);
+    let flow = browser_init(
+        &fresh,
+        "/self-service/login/browser?return_to=/sessions",
+        "login",
+    );
+    let first = post_form(
+        &fresh,
+        &flow,
+        &[
+            ("method", "password"),
+            ("identifier", "fresh@example.com"),
+            ("password", "step up and back 2"),
+        ],
+    );
+    assert_eq!(first.status, 303, "{}", first.text());
+    let step_up = first.location.unwrap();
+    assert_eq!(query_param(&step_up, "aal").as_deref(), Some("aal2"));
+    assert_eq!(
+        query_param(&step_up, "return_to").as_deref(),
+        Some("/sessions")
+    );
+    let flow = browser_init(&fresh, &step_up, "login");
+    let code = oracle_code(&secret, 30);
+    let done = post_form(&fresh, &flow, &[("method", "totp"), ("totp_code", &code)]);
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(done.location.as_deref(), Some(&*format!("{UI}/sessions")));
+}
+
+#[test]
+fn an_allowed_path_admits_only_what_lies_under_it() {
+    let work = Workdir::new();
+    let server = start(
+        &work,
+        vec![("SELFSERVICE_ALLOWED_RETURN_URLS", format!("{UI}/dashboard"))],
+    );
+    let browser = Browser::new(&server);
+    for allowed in [
+        format!("{UI}/dashboard"),
+        format!("{UI}/dashboard/settings"),
+        "/dashboard/settings".to_string(),
+    ] {
+        let flow = browser.fetch(&format!("/self-service/login/browser?return_to={allowed}"));
+        assert_eq!(flow.status, 200, "{allowed}: {}", flow.body);
+        assert_eq!(flow.body["return_to"], allowed.as_str());
+    }
+    for (refused, named) in [
+        (format!("{UI}/dashboardevil"), format!("{UI}/dashboardevil")),
+        ("/dashboardevil".to_string(), format!("{UI}/dashboardevil")),
+        (
+            "//evil.example/dashboard".to_string(),
+            "http://evil.example/dashboard".to_string(),
+        ),
+        ("dashboard".to_string(), format!("{UI}/dashboard")),
+    ] {
+        let flow = browser.fetch(&format!(
+            "/self-service/registration/browser?return_to={}",
+            url::form_urlencoded::byte_serialize(refused.as_bytes()).collect::<String>()
+        ));
+        assert_kratos_error(
+            &Resp {
+                status: flow.status,
+                body: flow.body.clone(),
+            },
+            400,
+        );
+        assert_eq!(
+            flow.body["error"]["id"], "self_service_flow_return_to_forbidden",
+            "{refused}"
+        );
+        assert_eq!(
+            flow.body["error"]["reason"],
+            format!("Requested return_to URL \"{named}\" is not allowed."),
+        );
+    }
+}
+
+#[test]
+fn logout_and_settings_resolve_and_pass_on_a_relative_return_to() {
+    let work = Workdir::new();
+    let server = start(&work, vec![]);
+    let browser = Browser::new(&server);
+
+    // Settings without a session: on to the login, keeping the return_to.
+    let settings = browser.visit("/self-service/settings/browser?return_to=/account");
+    assert_eq!(settings.status, 303);
+    let login = settings.location.unwrap();
+    assert!(login.contains("/self-service/login/browser?"), "{login}");
+    assert_eq!(
+        query_param(&login, "return_to").as_deref(),
+        Some("/account")
+    );
+
+    sign_up(&browser, "bye@example.com", "logging out now 1");
+    let logout = browser.fetch("/self-service/logout/browser?return_to=/bye");
+    assert_eq!(logout.status, 200, "{}", logout.body);
+    let url = logout.body["logout_url"].as_str().unwrap();
+    assert_eq!(
+        query_param(url, "return_to").as_deref(),
+        Some(&*format!("{UI}/bye"))
+    );
+    let done = browser.visit(url);
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location.as_deref(), Some(&*format!("{UI}/bye")));
+}

@@ -86,26 +86,31 @@ impl InitParams {
     }
 }
 
-/// Where a browser goes after it signed in or up: the flow's `return_to`, else the
-/// configured after-URL for the method, else `selfservice.default_browser_return_url`.
+/// Where a browser goes after it signed in or up: the flow's `return_to`, made absolute
+/// against the configured after-URL for the method (else `selfservice.default_browser_return_url`)
+/// as Kratos does, else that URL itself. A `return_to` that the allow-list no longer admits
+/// (the configuration changed while the flow ran) falls back to the default.
 pub(super) fn after_url(
     app: &App,
     kind: FlowKind,
     return_to: Option<&str>,
     method: &str,
 ) -> String {
-    if let Some(rt) = return_to {
-        return rt.to_string();
-    }
     let flows = &app.config.selfservice.flows;
     let after = match kind {
         FlowKind::Login => flows.login.after.return_url(method),
         FlowKind::Registration => flows.registration.after.return_url(method),
         FlowKind::Settings => flows.settings.after.return_url(method),
     };
-    after
-        .unwrap_or(&app.config.selfservice.default_browser_return_url)
-        .to_string()
+    let default = after.unwrap_or(&app.config.selfservice.default_browser_return_url);
+    match return_to.map(|rt| return_to::secure(app, rt, default)) {
+        Some(Ok(url)) => url.to_string(),
+        Some(Err(err)) => {
+            tracing::warn!(reason = %err.reason, "the flow's return_to is no longer allowed");
+            default.to_string()
+        }
+        None => default.to_string(),
+    }
 }
 
 /// Kratos lower-cases `aal` and knows `aal1` and `aal2`.
@@ -134,21 +139,14 @@ fn refuse_login_challenge(challenge: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
+/// Kratos checks a flow's `return_to` when the flow starts, made absolute against
+/// `selfservice.default_browser_return_url`; the flow keeps it as given.
 fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
     match return_to {
-        Some(rt)
-            if !return_to::is_allowed(
-                rt,
-                &app.config.selfservice.allowed_return_urls,
-                &app.public_base,
-            ) =>
-        {
-            Err(
-                ApiError::bad_request(format!("Requested return_to URL \"{rt}\" is not allowed."))
-                    .with_id("self_service_flow_return_to_forbidden"),
-            )
+        Some(rt) => {
+            return_to::secure(app, rt, &app.config.selfservice.default_browser_return_url).map(drop)
         }
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -250,7 +248,13 @@ async fn init_flow(
     if kind == FlowKind::Settings {
         let Some(active) = &current else {
             if mode == Mode::Browser {
-                return Ok(see_other(&app.public_url("/self-service/login/browser")));
+                // Kratos hands the `return_to` on to the login (`TakeOverReturnToParameter`).
+                let mut login = url::Url::parse(&app.public_url("/self-service/login/browser"))
+                    .expect("the public base URL is absolute");
+                if let Some(rt) = params.return_to.as_deref() {
+                    login.query_pairs_mut().append_pair("return_to", rt);
+                }
+                return Ok(see_other(login.as_str()));
             }
             return Err(ApiError::session_inactive());
         };

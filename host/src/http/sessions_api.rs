@@ -154,29 +154,38 @@ async fn logout_api(State(app): State<SharedApp>, bytes: Bytes) -> Result<Status
     }
 }
 
+/// Where a browser goes after logging out when it names no `return_to`:
+/// `selfservice.flows.logout.after.default_browser_return_url`, else the global default.
+fn logout_default(app: &App) -> &url::Url {
+    let selfservice = &app.config.selfservice;
+    selfservice
+        .flows
+        .logout
+        .after
+        .default_browser_return_url
+        .as_ref()
+        .unwrap_or(&selfservice.default_browser_return_url)
+}
+
 /// A logout URL for the browser's session; see [`logout`](crate::browser::logout). It only
-/// works while that session is active.
+/// works while that session is active. As in Kratos, a `return_to` is checked here and passed
+/// on made absolute.
 async fn logout_browser(
     State(app): State<SharedApp>,
     headers: HeaderMap,
     q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let active = sessions::require(&app, &headers).await?;
-    let return_to = q.get("return_to");
-    if let Some(rt) = return_to
-        && !return_to::is_allowed(
-            rt,
-            &app.config.selfservice.allowed_return_urls,
-            &app.public_base,
-        )
-    {
-        return Err(ApiError::bad_request(format!(
-            "Requested return_to URL \"{rt}\" is not allowed."
-        ))
-        .with_id("self_service_flow_return_to_forbidden"));
-    }
+    let return_to = q
+        .get("return_to")
+        .map(|rt| return_to::secure(&app, rt, logout_default(&app)))
+        .transpose()?;
     let token = logout::token(&app, active.session.id);
-    let url = logout::url(&app, active.session.id, return_to);
+    let url = logout::url(
+        &app,
+        active.session.id,
+        return_to.as_ref().map(|u| u.as_str()),
+    );
     Ok(Json(json!({ "logout_url": url, "logout_token": token })))
 }
 
@@ -192,43 +201,17 @@ async fn logout(
         ApiError::forbidden("The provided logout token is invalid or expired.")
             .with_id("self_service_logout_token_invalid")
     })?;
-    let return_to = q.get("return_to");
-    if let Some(rt) = return_to
-        && !return_to::is_allowed(
-            rt,
-            &app.config.selfservice.allowed_return_urls,
-            &app.public_base,
-        )
-    {
-        return Err(ApiError::bad_request(format!(
-            "Requested return_to URL \"{rt}\" is not allowed."
-        ))
-        .with_id("self_service_flow_return_to_forbidden"));
-    }
+    // Checked before the session ends, so a refused `return_to` leaves the user signed in.
+    let after = match q.get("return_to") {
+        Some(rt) => return_to::secure(&app, rt, logout_default(&app))?,
+        None => logout_default(&app).clone(),
+    };
     app.db(move |s| s.deactivate_session(session_id)).await?;
     let clear = client::session_cookie(&app).clear();
     let resp = if client::browser_mode(&headers) == client::Mode::Spa {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let after = return_to
-            .map(str::to_owned)
-            .or_else(|| {
-                app.config
-                    .selfservice
-                    .flows
-                    .logout
-                    .after
-                    .default_browser_return_url
-                    .as_ref()
-                    .map(|u| u.to_string())
-            })
-            .unwrap_or_else(|| {
-                app.config
-                    .selfservice
-                    .default_browser_return_url
-                    .to_string()
-            });
-        see_other(&after)
+        see_other(after.as_str())
     };
     Ok(with_cookies(resp, &[clear]))
 }
