@@ -5,9 +5,13 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM_OUT   := $(TARGET_DIR)/wasm32-wasip2/release
 PLUGIN_DIR := $(abspath $(TARGET_DIR)/plugins)
 export LATCHKEY_PLUGIN_DIR := $(PLUGIN_DIR)
-BROWSER_TESTS := tests/browser
+# The test peers: a Python virtual environment with the Kratos SDK and pyotp, and every npm
+# package directory under tests/ (the browser driver, the OpenID provider, …).
+TEST_VENV  := $(abspath $(TARGET_DIR)/test-venv)
+export LATCHKEY_TEST_PYTHON := $(TEST_VENV)/bin/python
+NPM_PEERS  := $(patsubst %/package-lock.json,%,$(wildcard tests/*/package-lock.json tests/peers/*/package-lock.json))
 
-.PHONY: all plugins build run test lint bench clean-cache browser-deps screenshots
+.PHONY: all plugins build run test test-deps lint bench clean-cache chromium screenshots
 
 all: build
 
@@ -36,18 +40,27 @@ build: plugins
 run: build
 	$(TARGET_DIR)/debug/latchkey serve --dev
 
-test: plugins browser-deps
+test: plugins test-deps
 	$(CARGO) test --workspace
 
-# The browser tests drive Debian's /usr/bin/chromium with playwright-core from npm; the
-# packages are installed again whenever the lock file changes.
-browser-deps: $(BROWSER_TESTS)/node_modules/.package-lock.json
+# Everything the suite drives besides the server, each prepared again only when its lock
+# file changes.
+test-deps: $(TEST_VENV)/.installed $(addsuffix /node_modules/.package-lock.json,$(NPM_PEERS)) chromium
 
-$(BROWSER_TESTS)/node_modules/.package-lock.json: $(BROWSER_TESTS)/package-lock.json
-	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
+$(TEST_VENV)/.installed: tests/requirements.txt
+	python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	npm ci --prefix $* --no-audit --no-fund --loglevel=error
+
+# The browser tests drive Debian's /usr/bin/chromium (playwright-core never downloads one).
+chromium:
+	@command -v chromium >/dev/null || tests/install-chromium
 
 # Regenerates the pictures in docs/ui/ from the browser tests.
-screenshots: plugins browser-deps
+screenshots: plugins test-deps
 	LATCHKEY_SCREENSHOT_DIR=$(CURDIR)/docs/ui $(CARGO) test -p latchkey --test blackbox browser_ui
 
 lint:

@@ -971,13 +971,13 @@ fn the_kratos_python_sdk_manages_identities_and_sessions() {
         },
     );
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sdk/admin_api.py");
-    let out = Command::new("python3")
+    let out = python()
         .arg(&script)
         .arg(&server.public)
         .arg(&server.admin)
         .arg(ADMIN_KEY)
         .output()
-        .expect("python3 must be installed (see .ci/run)");
+        .expect("python3 must be installed (`make test` prepares it)");
     assert!(
         out.status.success(),
         "SDK script failed:\n{}\n{}",

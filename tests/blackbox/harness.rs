@@ -29,6 +29,13 @@ pub fn plugin(name: &str) -> PathBuf {
     plugin_dir().join(format!("{name}.wasm"))
 }
 
+/// The Python with the test peers installed: `make test` prepares a virtual environment under
+/// `target/` from tests/requirements.txt and names it in `LATCHKEY_TEST_PYTHON`.
+pub fn python() -> std::process::Command {
+    let python = std::env::var_os("LATCHKEY_TEST_PYTHON").unwrap_or_else(|| "python3".into());
+    std::process::Command::new(python)
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -553,7 +560,7 @@ pub fn register_in_browser(browser: &Browser, email: &str, password: &str) -> Br
 
 /// The TOTP code pyotp computes for `secret` at now + `offset_secs`.
 pub fn oracle_code(secret: &str, offset_secs: i64) -> String {
-    let out = std::process::Command::new("python3")
+    let out = python()
         .args([
             "-c",
             "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))",
@@ -561,7 +568,7 @@ pub fn oracle_code(secret: &str, offset_secs: i64) -> String {
             &offset_secs.to_string(),
         ])
         .output()
-        .expect("python3 must be installed (see .ci/run)");
+        .expect("python3 must be installed (`make test` prepares it)");
     assert!(
         out.status.success(),
         "pyotp failed (pip install -r tests/requirements.txt): {}",

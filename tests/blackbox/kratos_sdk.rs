@@ -2,18 +2,17 @@
 //! that differs from Kratos' OpenAPI contract.
 
 use crate::harness::*;
-use std::process::Command;
 
 #[test]
 fn the_kratos_python_sdk_registers_logs_in_and_reads_the_session() {
     let work = Workdir::new();
     let server = Server::start(&work);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sdk/api_flows.py");
-    let out = Command::new("python3")
+    let out = python()
         .arg(&script)
         .arg(&server.public)
         .output()
-        .expect("python3 must be installed (see .ci/run)");
+        .expect("python3 must be installed (`make test` prepares it)");
     assert!(
         out.status.success(),
         "SDK script failed:\n{}\n{}",
@@ -28,11 +27,11 @@ fn the_kratos_python_sdk_drives_every_flow_and_variant() {
     let work = Workdir::new();
     let server = Server::start(&work);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sdk/all_flows.py");
-    let out = Command::new("python3")
+    let out = python()
         .arg(&script)
         .arg(&server.public)
         .output()
-        .expect("python3 must be installed (see .ci/run)");
+        .expect("python3 must be installed (`make test` prepares it)");
     assert!(
         out.status.success(),
         "SDK script failed:\n{}\n{}",

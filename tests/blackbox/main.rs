@@ -14,6 +14,7 @@ mod credential_updates;
 mod durability;
 mod hostile_plugins;
 mod kratos_sdk;
+mod kratos_ui;
 mod kratos_ui_requests;
 mod oidc;
 mod outbound_http;

@@ -24,7 +24,7 @@ impl OpenIdProvider {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/oidc-provider");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
-            "the test OpenID provider is not installed: run `npm ci` in {} (see .ci/run)",
+            "the test OpenID provider is not installed: run `make test-deps` (or `npm ci` in {})",
             dir.display()
         );
         let client = json!({

@@ -58,7 +58,7 @@ export async function launch(options = {}) {
 
 /** The TOTP code for `secret` at now + `offset` seconds, computed by pyotp. */
 export function totp(secret, offset = 0) {
-  const code = execFileSync('python3', [
+  const code = execFileSync(process.env.LATCHKEY_TEST_PYTHON || 'python3', [
     '-c',
     'import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))',
     secret,
