@@ -24,7 +24,7 @@ export default async function ({ base, page }) {
   assert.equal(await page.locator('h1').innerText(), 'An error occurred');
   assert.equal(await page.locator('#error-id').innerText(), 'self_service_flow_return_to_forbidden');
   assert.equal(await page.locator('#error-code').innerText(), '400');
-  assert.match(await page.locator('#error-message').innerText(), /return_to/);
+  assert.match(await page.locator('#error-reason').innerText(), /return_to/);
   assert.ok(!page.url().includes('elsewhere.example'), 'the browser never went there');
 
   // A flow id Latchkey does not know (404): the UI starts a fresh flow.
