@@ -153,6 +153,27 @@ impl ApiError {
             )
     }
 
+    /// An error the HTTP framework answered on its own — an extractor's rejection, a body
+    /// over the size limit — as Kratos words it: the same status, herodot's message for it,
+    /// and the framework's text as the reason.
+    pub fn from_framework(status: StatusCode, text: &str) -> ApiError {
+        let message = match status {
+            StatusCode::BAD_REQUEST => "The request was malformed or contained invalid parameters",
+            StatusCode::UNAUTHORIZED => "The request could not be authorized",
+            StatusCode::FORBIDDEN => "The requested action was forbidden",
+            StatusCode::NOT_FOUND => "The requested resource could not be found",
+            StatusCode::METHOD_NOT_ALLOWED => {
+                "The requested method is not allowed for this resource"
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "The request is using an unknown content type",
+            s if s.is_server_error() => {
+                "An internal server error occurred, please contact the system administrator"
+            }
+            s => s.canonical_reason().unwrap_or("The request failed"),
+        };
+        ApiError::new(status, message).with_reason(text.trim())
+    }
+
     pub fn body(&self) -> Value {
         let mut error = Map::new();
         if let Some(id) = self.id {

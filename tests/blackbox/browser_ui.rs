@@ -115,7 +115,7 @@ fn every_page_is_labelled_keyboard_reachable_and_fits_a_phone() {
 }
 
 #[test]
-fn errors_read_as_text_and_unknown_flows_start_afresh() {
+fn errors_go_to_the_error_page_and_unknown_flows_start_afresh() {
     let work = Workdir::new();
     let server = ui_server(&work, Options::default());
     run_scenario(&server, "error_page", &[]);

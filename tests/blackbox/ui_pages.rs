@@ -1,5 +1,5 @@
 //! The built-in pages over plain HTTP: where browsers are sent, the flow rules the pages keep,
-//! errors as pages, the switch and the template directory. `browser_ui` drives the same pages
+//! the error page, the switch and the template directory. `browser_ui` drives the same pages
 //! in Chromium.
 
 use crate::browser_ui::ui_server;
@@ -290,40 +290,67 @@ fn an_expired_flow_page_moves_on_to_a_fresh_flow() {
 }
 
 #[test]
-fn browser_errors_are_pages_and_api_errors_stay_json() {
+fn browser_errors_go_to_the_error_page_and_api_errors_stay_json() {
     let work = Workdir::new();
     let server = ui_server(&work, Options::default());
     let browser = Browser::new(&server);
-    let page = browser.visit_page("/self-service/logout?token=forged");
-    assert_eq!(page.status, 403);
+    // A logout link followed without the session it belongs to: on to the error page, which
+    // reads the stored error.
+    let sent = browser.visit_page("/self-service/logout?token=forged");
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let error_page = sent.location.unwrap();
+    assert!(
+        path_of(&error_page).starts_with("/ui/error?id="),
+        "{error_page}"
+    );
+    let page = browser.visit_page(&error_page);
+    assert_eq!(page.status, 401);
     assert_eq!(
         page.header("content-type"),
         Some("text/html; charset=utf-8")
     );
     let html = page.text();
     assert!(
-        html.contains("The provided logout token is invalid or expired."),
+        html.contains("No active session was found in this request."),
         "{html}"
     );
-    assert!(html.contains("self_service_logout_token_invalid"));
+    assert!(html.contains("session_inactive"));
+    assert!(html.contains(">Start again</a>"), "{html}");
+    // The page shows what `GET /self-service/errors` serves for the same id.
+    let id = query_param(&error_page, "id").unwrap();
+    let stored = server.get(&format!("/self-service/errors?id={id}"));
+    assert_eq!(stored.status, 200);
+    assert_eq!(stored.body["error"]["id"], "session_inactive");
 
     let spa = browser.fetch("/self-service/logout?token=forged");
-    assert_eq!(spa.status, 403);
-    assert_eq!(spa.body["error"]["id"], "self_service_logout_token_invalid");
-    let api = server.get("/self-service/logout?token=forged");
-    assert_kratos_error(&api, 403);
+    assert_eq!(spa.status, 401);
+    assert_eq!(spa.body["error"]["id"], "session_inactive");
+    // An API client (the SDKs ask for JSON) too.
+    let api = send(
+        ureq::get(&server.url("/self-service/logout?token=forged"))
+            .set("Accept", "application/json"),
+        None,
+    );
+    assert_kratos_error(&api, 401);
 
     // A JSON endpoint stays JSON even for a page load.
     let flows = browser.visit_page("/self-service/login/flows?id=nope");
     assert_eq!(flows.status, 404);
     assert_eq!(flows.body["error"]["code"], 404, "{}", flows.text());
 
-    // A forbidden return_to on a page load is a page too, naming the URL.
+    // A forbidden return_to on a page load ends on the error page too, naming the URL.
     let forbidden =
         browser.visit_page("/self-service/login/browser?return_to=https://evil.example/");
-    assert_eq!(forbidden.status, 400);
-    assert!(forbidden.text().contains("https://evil.example/"));
-    assert!(forbidden.text().contains("<h1>"), "{}", forbidden.text());
+    assert_eq!(forbidden.status, 303);
+    let shown = browser.visit_page(&forbidden.location.unwrap());
+    assert_eq!(shown.status, 400);
+    assert!(shown.text().contains("https://evil.example/"));
+    assert!(shown.text().contains("<h1>"), "{}", shown.text());
+
+    // An unknown or expired error id is Kratos' 404, as a page.
+    let unknown = browser.visit_page("/ui/error?id=00000000-0000-4000-8000-000000000000");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.text().contains("Unable to locate the resource"));
 }
 
 #[test]
@@ -395,10 +422,7 @@ fn without_the_built_in_ui_browsers_get_the_flow_json_and_no_pages() {
     assert_eq!(root.body["error"]["code"], 404);
     assert_eq!(browser.visit_page("/ui/login").status, 404);
     let error = browser.visit_page("/self-service/logout?token=forged");
-    assert_eq!(
-        error.body["error"]["id"],
-        "self_service_logout_token_invalid"
-    );
+    assert_eq!(error.body["error"]["id"], "session_inactive");
 }
 
 #[test]

@@ -20,9 +20,10 @@ fn last_first_factor(kind: &str) -> ApiError {
     ))
 }
 
-/// Deletes the identity's credential of type `kind`. With `identifier` (Kratos requires one
-/// for `oidc` and `saml`) the credential must hold that identifier; Latchkey removes whole
-/// credentials only, because their config belongs to the plugin.
+/// Deletes the identity's credential of type `kind`. Kratos reads `identifier` for `oidc`
+/// and `saml` only (identity/handler.go deleteIdentityCredentials) and ignores it otherwise;
+/// for those the credential must hold that identifier. Latchkey removes whole credentials
+/// only, because their config belongs to the plugin.
 ///
 /// A first factor (its plugin's role is `first`) is only removed while another first-factor
 /// credential that its plugin counts (`credential-aal`) remains; checking and deleting happen
@@ -46,7 +47,8 @@ pub async fn delete(
         .iter()
         .find(|c| c.method == kind)
         .ok_or_else(no_such)?;
-    if let Some(identifier) = identifier.filter(|i| !i.is_empty()) {
+    let identifier = identifier.filter(|i| !i.is_empty() && matches!(kind, "oidc" | "saml"));
+    if let Some(identifier) = identifier {
         if !credential.identifiers.iter().any(|i| i == identifier) {
             return Err(ApiError::not_found(format!(
                 "The identity's {kind} credential has no identifier `{identifier}`."

@@ -41,9 +41,11 @@ impl IdentityView {
     }
 }
 
-/// `createIdentityBody`. `verifiable_addresses` and `recovery_addresses` are accepted and
-/// ignored: Latchkey keeps no addresses yet.
+/// `createIdentityBody`. `verifiable_addresses` and `recovery_addresses` are accepted (when
+/// they are lists of objects) and ignored: Latchkey keeps no addresses yet. Unknown fields are
+/// refused, as Kratos' strict decoder refuses them (identity/handler.go create).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateBody {
     #[serde(default)]
     schema_id: Option<String>,
@@ -61,6 +63,15 @@ struct CreateBody {
     external_id: Option<String>,
     #[serde(default)]
     organization_id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    verifiable_addresses: Option<Vec<Map<String, Value>>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    recovery_addresses: Option<Vec<Map<String, Value>>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    region: Option<String>,
 }
 
 /// `updateIdentityBody`, and what a JSON Patch leaves of an identity.
@@ -76,8 +87,9 @@ struct UpdateBody {
     metadata_public: Option<Value>,
     #[serde(default)]
     metadata_admin: Option<Value>,
+    /// Never applied (see [`replace`]), but it must be what Kratos would decode: an object.
     #[serde(default)]
-    credentials: Option<Value>,
+    credentials: Option<Map<String, Value>>,
     #[serde(default)]
     external_id: Option<String>,
 }
@@ -287,14 +299,45 @@ pub async fn list(
     query: &QueryParams,
     page: PageRequest,
 ) -> Result<(Vec<IdentityView>, Option<Uuid>), DomainError> {
-    let with_credentials = !query.list("include_credential").is_empty();
+    let with_credentials = !included_credentials(app, query)?.is_empty();
     let identifier = query.get("credentials_identifier").map(str::to_owned);
-    let ids: Vec<Uuid> = query
+    let ids = query
         .list("ids")
         .iter()
-        .filter_map(|s| Uuid::parse_str(s).ok())
-        .collect();
-    let selected = identifier.is_some() || !query.list("ids").is_empty();
+        .map(|s| {
+            Uuid::parse_str(s).map_err(|_| {
+                ApiError::bad_request(format!("Invalid UUID value `{s}` for parameter `ids`."))
+            })
+        })
+        .collect::<Result<Vec<Uuid>, ApiError>>()?;
+    // Latchkey has no organizations: a valid organization id selects nobody.
+    let organization = query
+        .get("organization_id")
+        .map(|s| {
+            Uuid::parse_str(s).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "Invalid UUID value `{s}` for parameter `organization_id`."
+                ))
+            })
+        })
+        .transpose()?;
+    let filters = [
+        !ids.is_empty(),
+        organization.is_some(),
+        identifier.is_some(),
+        query
+            .get("preview_credentials_identifier_similar")
+            .is_some(),
+    ];
+    if filters.iter().filter(|f| **f).count() > 1 {
+        return Err(
+            ApiError::bad_request("You cannot combine multiple filters in this API").into(),
+        );
+    }
+    if organization.is_some() {
+        return Ok((Vec::new(), None));
+    }
+    let selected = identifier.is_some() || !ids.is_empty();
     let identities = if let Some(identifier) = identifier {
         let lowered = identifier.trim().to_lowercase();
         let mut found = app.store.identities_by_identifier(&lowered).await?;
@@ -341,6 +384,35 @@ pub async fn list(
     Ok((views, next))
 }
 
+/// The credential types `include_credential` asks for. Each must be a type Kratos knows
+/// (identity/credentials.go ParseCredentialsType) or a loaded factor's; anything else is the
+/// 400 Kratos answers.
+pub fn included_credentials(app: &App, query: &QueryParams) -> Result<Vec<String>, ApiError> {
+    const KRATOS_TYPES: &[&str] = &[
+        "password",
+        "oidc",
+        "saml",
+        "totp",
+        "lookup_secret",
+        "webauthn",
+        "code",
+        "link_recovery",
+        "code_recovery",
+        "deviceauthn",
+        "passkey",
+    ];
+    let types = query.list("include_credential");
+    match types
+        .iter()
+        .find(|t| !KRATOS_TYPES.contains(&t.as_str()) && app.factors.get(t).is_none())
+    {
+        Some(bad) => Err(ApiError::bad_request(format!(
+            "Invalid value `{bad}` for parameter `include_credential`."
+        ))),
+        None => Ok(types),
+    }
+}
+
 /// The fields an update sets; everything else is kept.
 struct Update {
     schema_id: Option<String>,
@@ -363,7 +435,7 @@ pub async fn replace(app: &App, id: Uuid, body: Value) -> Result<IdentityView, D
     if body.external_id.as_deref().is_some_and(|s| !s.is_empty()) {
         return Err(unsupported_field("external_id").into());
     }
-    if body.credentials.as_ref().is_some_and(|c| !c.is_null()) {
+    if body.credentials.is_some() {
         tracing::info!(identity = %id, "ignored `credentials` in an identity update: updates never create or change credentials");
     }
     let existing = load(app, id).await?;

@@ -38,6 +38,20 @@ impl PageRequest {
         Ok(PageRequest { size, after })
     }
 
+    /// As Kratos pages an identity's sessions (`x.ParsePagination`): a size or token that
+    /// does not parse is the default, never an error.
+    pub fn lenient(query: &QueryParams) -> PageRequest {
+        let size = query
+            .get("page_size")
+            .or_else(|| query.get("per_page"))
+            .and_then(|raw| raw.parse::<i64>().ok())
+            .map_or(DEFAULT_PAGE_SIZE, |n| {
+                n.clamp(1, i64::from(MAX_PAGE_SIZE)) as u32
+            });
+        let after = query.get("page_token").and_then(|t| parse_token(t).ok());
+        PageRequest { size, after }
+    }
+
     /// How many rows to fetch: one more than the page holds, to learn whether a next page
     /// exists.
     pub fn fetch_size(&self) -> u32 {
@@ -137,6 +151,20 @@ mod tests {
         for bad in ["page_size=0", "page_size=-3", "page_size=ten"] {
             assert!(PageRequest::from_query(&query(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lenient_paging_falls_back_to_the_defaults() {
+        let page = PageRequest::lenient(&query("page_size=ten&page_token=forged"));
+        assert_eq!(
+            page,
+            PageRequest {
+                size: DEFAULT_PAGE_SIZE,
+                after: None
+            }
+        );
+        assert_eq!(PageRequest::lenient(&query("per_page=0")).size, 1);
+        assert_eq!(PageRequest::lenient(&query("page_size=7")).size, 7);
     }
 
     #[test]

@@ -20,20 +20,21 @@ impl QueryParams {
         &self.0
     }
 
-    /// The last non-empty value of `name`.
+    /// The first non-empty value of `name`, as Kratos' paginator reads it
+    /// (`cmp.Or(q["page_size"]...)`); for one value, Go's `Query().Get`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
-            .rev()
             .find(|(k, v)| k == name && !v.trim().is_empty())
             .map(|(_, v)| v.trim())
     }
 
-    /// Every value of `name`, repeated or comma-separated, without empty items.
+    /// Every value of `name`, repeated or comma-separated. An empty value is kept: Kratos
+    /// parses each value given (`expand=` is an unknown expansion).
     pub fn list(&self, name: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (_, value) in self.0.iter().filter(|(k, _)| k == name) {
-            for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            for item in value.split(',').map(str::trim) {
                 if !out.iter().any(|o| o == item) {
                     out.push(item.to_string());
                 }
@@ -42,14 +43,13 @@ impl QueryParams {
         out
     }
 
+    /// A boolean as Kratos reads `active`: `strconv.ParseBool`, and anything else a 400.
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
-            Some(v) => Err(ApiError::bad_request(format!(
-                "could not parse `{name}`: `{v}` is not a boolean"
-            ))),
+            Some(v) => crate::http::query::parse_bool(v)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad_request(format!("could not parse parameter {name}"))),
         }
     }
 }
@@ -65,13 +65,29 @@ mod tests {
         ));
         assert_eq!(q.list("include_credential"), ["password", "oidc", "totp"]);
         assert!(q.list("expand").is_empty());
+        assert_eq!(q.list("x"), [""]);
         assert_eq!(q.get("x"), None);
+    }
+
+    #[test]
+    fn the_first_non_empty_value_counts() {
+        let q = QueryParams::parse(Some("page_size=&page_size=2&page_size=ten"));
+        assert_eq!(q.get("page_size"), Some("2"));
     }
 
     #[test]
     fn booleans_are_strict() {
         let q = QueryParams::parse(Some("active=true&other=no"));
         assert_eq!(q.bool("active").unwrap(), Some(true));
+        assert_eq!(
+            QueryParams::parse(Some("active=T")).bool("active").unwrap(),
+            Some(true)
+        );
+        assert!(
+            QueryParams::parse(Some("active=tRuE"))
+                .bool("active")
+                .is_err()
+        );
         assert_eq!(q.bool("missing").unwrap(), None);
         assert!(q.bool("other").is_err());
         assert_eq!(

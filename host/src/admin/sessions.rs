@@ -2,7 +2,7 @@
 
 use super::pagination::PageRequest;
 use super::query::QueryParams;
-use super::{identity_not_found, session_not_found};
+use super::session_not_found;
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
@@ -34,7 +34,7 @@ impl Expand {
                 "devices" => expand.devices = true,
                 other => {
                     return Err(ApiError::bad_request(format!(
-                        "`expand` must be `identity` or `devices`, got `{other}`"
+                        "Could not parse expand option: {other}"
                     )));
                 }
             }
@@ -62,7 +62,8 @@ pub fn session_view(app: &App, session: &Session, identity: &Identity, expand: E
 }
 
 /// A page of sessions (all, or one identity's), filtered by `active`, and the id the next
-/// page starts after.
+/// page starts after. An identity that does not exist has no sessions: Kratos lists by
+/// identity id without looking the identity up.
 pub async fn list(
     app: &App,
     query: &QueryParams,
@@ -75,11 +76,6 @@ pub async fn list(
         active: query.bool("active")?,
         now: app.now(),
     };
-    if let Some(id) = identity_id
-        && app.store.get_identity(id).await?.is_none()
-    {
-        return Err(identity_not_found(id).into());
-    }
     let sessions = app
         .store
         .list_sessions(&filter, page.fetch_size(), page.after)
@@ -142,13 +138,16 @@ pub async fn extend(app: &App, id: Uuid) -> Result<Value, DomainError> {
     Ok(session_view(app, &session, &identity, Expand::ALL))
 }
 
-/// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity.
+/// `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity. Deleting
+/// none is a 404, as in Kratos (its `DeleteSessionsByIdentity` treats zero rows as not found),
+/// whether the identity is unknown or has no sessions.
 pub async fn delete_for_identity(app: &App, identity_id: Uuid) -> Result<(), DomainError> {
-    if app.store.get_identity(identity_id).await?.is_none() {
-        return Err(identity_not_found(identity_id).into());
+    let deleted = app.store.delete_sessions_of(identity_id).await?;
+    if deleted > 0 {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("The identity `{identity_id}` has no sessions.")).into())
     }
-    app.store.delete_sessions_of(identity_id).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -51,7 +51,8 @@ pub(super) fn layer() -> Value {
                     "required_aal": "highest_available",
                 },
                 "logout": {},
-                "error": {},
+                // Latchkey's own key: how long a stored error stays readable by its id.
+                "error": { "lifespan": "1h" },
             },
         },
         "session": {

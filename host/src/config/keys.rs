@@ -88,6 +88,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
         Text,
     ),
     ("selfservice.flows.error.ui_url", Text),
+    ("selfservice.flows.error.lifespan", Text),
     ("session.lifespan", Text),
     ("session.cookie.name", Text),
     ("session.cookie.domain", Text),

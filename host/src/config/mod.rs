@@ -36,7 +36,7 @@ pub use selfservice::{
     After, AfterMethod, ErrorFlow, Flows, LoginFlow, LogoutAfter, LogoutFlow, MethodConfig,
     RegistrationFlow, RequiredAal, SelfService, SettingsFlow,
 };
-pub use ui::{LOGIN_PATH, REGISTRATION_PATH, SETTINGS_PATH, Ui};
+pub use ui::{ERROR_PATH, LOGIN_PATH, REGISTRATION_PATH, SETTINGS_PATH, Ui};
 pub use units::{ByteSize, parse_duration};
 
 /// A loaded configuration and what was noticed on the way.

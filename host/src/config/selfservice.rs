@@ -109,6 +109,10 @@ pub struct LogoutAfter {
 pub struct ErrorFlow {
     #[serde(default, deserialize_with = "optional_url")]
     pub ui_url: Option<Url>,
+    /// How long an error sent to the error UI can be read by its id (Latchkey's own key;
+    /// Kratos keeps errors until `kratos cleanup sql`).
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub lifespan: Duration,
 }
 
 /// A flow's `after` block: what happens once it succeeds, overall and per method

@@ -197,7 +197,11 @@ fn embedded_default_loads_without_warnings() {
         flows.settings.ui_url.as_ref().map(|u| u.as_str()),
         Some("http://127.0.0.1:4433/ui/settings")
     );
-    assert!(flows.error.ui_url.is_none());
+    assert_eq!(
+        flows.error.ui_url.as_ref().map(|u| u.as_str()),
+        Some("http://127.0.0.1:4433/ui/error")
+    );
+    assert_eq!(flows.error.lifespan, Duration::from_secs(3600));
 
     assert_eq!(config.session.lifespan, Duration::from_secs(24 * 3600));
     assert_eq!(config.session.cookie.name, "ory_kratos_session");
@@ -969,6 +973,7 @@ fn without_the_built_in_ui_flows_have_no_ui_url() {
     assert!(flows.login.ui_url.is_none());
     assert!(flows.registration.ui_url.is_none());
     assert!(flows.settings.ui_url.is_none());
+    assert!(flows.error.ui_url.is_none());
 }
 
 #[test]

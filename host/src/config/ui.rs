@@ -13,6 +13,7 @@ use super::selfservice::Flows;
 pub const LOGIN_PATH: &str = "/ui/login";
 pub const REGISTRATION_PATH: &str = "/ui/registration";
 pub const SETTINGS_PATH: &str = "/ui/settings";
+pub const ERROR_PATH: &str = "/ui/error";
 
 #[derive(Clone, Debug)]
 pub struct Ui {
@@ -53,9 +54,8 @@ impl RawUi {
     }
 }
 
-/// With the built-in pages on, every flow without a configured `ui_url` is shown by them.
-/// Errors have no page address: without `selfservice.flows.error.ui_url` the built-in UI
-/// renders a browser's error in place of the JSON.
+/// With the built-in pages on, every flow without a configured `ui_url` is shown by them, and
+/// so are errors without `selfservice.flows.error.ui_url`.
 pub(super) fn fill_ui_urls(ui: &Ui, flows: &mut Flows, public_base: &Url) {
     if !ui.enabled {
         return;
@@ -74,4 +74,5 @@ pub(super) fn fill_ui_urls(ui: &Ui, flows: &mut Flows, public_base: &Url) {
         .settings
         .ui_url
         .get_or_insert_with(|| page(SETTINGS_PATH));
+    flows.error.ui_url.get_or_insert_with(|| page(ERROR_PATH));
 }

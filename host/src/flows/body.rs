@@ -20,7 +20,7 @@ pub fn parse(headers: &HeaderMap, bytes: &[u8]) -> Result<Map<String, Value>, Ap
     }
     if content_type.starts_with("application/json") {
         return match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => Ok(map),
+            Ok(Value::Object(map)) => common_fields(map),
             Ok(_) => Err(ApiError::bad_request(
                 "Unable to decode JSON payload: expected a JSON object",
             )),
@@ -36,4 +36,24 @@ pub fn parse(headers: &HeaderMap, bytes: &[u8]) -> Result<Map<String, Value>, Ap
     .with_reason(format!(
         "unsupported content type `{content_type}`; use application/json or application/x-www-form-urlencoded"
     )))
+}
+
+/// Fields every Kratos method's schema types alike: `csrf_token` a string and
+/// `transient_payload` an object. Another type is the 400 Kratos' decoder answers before any
+/// method looks at the submission (e.g. strategy/password/.schema/login.schema.json).
+fn common_fields(map: Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    let wrong = |field: &str, expected: &str| {
+        Err(ApiError::bad_request(format!(
+            "Unable to decode JSON payload: `{field}` must be {expected}"
+        )))
+    };
+    match map.get("csrf_token") {
+        None | Some(Value::String(_)) => {}
+        Some(_) => return wrong("csrf_token", "a string"),
+    }
+    match map.get("transient_payload") {
+        None | Some(Value::Object(_)) | Some(Value::Null) => {}
+        Some(_) => return wrong("transient_payload", "an object"),
+    }
+    Ok(map)
 }

@@ -66,9 +66,10 @@ fn identity_id(raw: &str) -> Result<Uuid, ApiError> {
         .map_err(|_| ApiError::not_found(format!("Unable to locate the identity `{raw}`.")))
 }
 
+/// Kratos' session endpoints (and an identity's sessions) parse ids with `uuid.FromString`:
+/// a malformed one is a 400.
 fn session_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw)
-        .map_err(|_| ApiError::bad_request(format!("`{raw}` is not a valid session id")))
+    Uuid::parse_str(raw).map_err(|_| ApiError::bad_request(format!("`{raw}` is not a valid UUID")))
 }
 
 fn json_body(bytes: &Bytes) -> Result<Value, ApiError> {
@@ -100,7 +101,7 @@ async fn list_identities(
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(raw.as_deref());
     let page = PageRequest::from_query(&query)?;
-    let include = query.list("include_credential");
+    let include = identities::included_credentials(&app, &query)?;
     let (views, next) = identities::list(&app, &query, page).await?;
     let items = views.iter().map(|v| v.to_json(&app, &include)).collect();
     Ok(paged(&app, "/admin/identities", &query, &page, next, items))
@@ -129,7 +130,8 @@ async fn get_identity(
 ) -> Result<Json<Value>, ApiError> {
     let query = QueryParams::parse(raw.as_deref());
     let view = identities::get(&app, identity_id(&id)?).await?;
-    Ok(Json(view.to_json(&app, &query.list("include_credential"))))
+    let include = identities::included_credentials(&app, &query)?;
+    Ok(Json(view.to_json(&app, &include)))
 }
 
 async fn update_identity(
@@ -175,9 +177,10 @@ async fn list_identity_sessions(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let id = identity_id(&id)?;
+    // Unlike the identity endpoints, Kratos parses this id strictly (`uuid.FromString`).
+    let id = session_id(&id)?;
     let query = QueryParams::parse(raw.as_deref());
-    let page = PageRequest::from_query(&query)?;
+    let page = PageRequest::lenient(&query);
     let (items, next) = sessions::list(&app, &query, page, Some(id), Expand::ALL).await?;
     let path = format!("/admin/identities/{id}/sessions");
     Ok(paged(&app, &path, &query, &page, next, items))
@@ -187,7 +190,7 @@ async fn delete_identity_sessions(
     State(app): State<SharedApp>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    sessions::delete_for_identity(&app, identity_id(&id)?).await?;
+    sessions::delete_for_identity(&app, session_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

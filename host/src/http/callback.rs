@@ -3,10 +3,10 @@
 //! to where a signed-in user goes, or to the flow's page showing what went wrong.
 
 use super::PeerIp;
-use super::selfservice::{for_mode, respond, step_up_url};
+use super::selfservice::{respond, step_up_url};
 use crate::app::SharedApp;
 use crate::browser::client::{Mode, with_cookies};
-use crate::browser::{continuity, csrf};
+use crate::browser::{continuity, csrf, error_flow};
 use crate::error::ApiError;
 use crate::flows::external::{self, Callback};
 use crate::policy::RequestFacts;
@@ -114,10 +114,10 @@ async fn callback(
                     &method,
                     step_up,
                 ),
-                Err(err) => for_mode(err, Mode::Browser),
+                Err(err) => error_flow::respond(&app, err, Mode::Browser).await,
             }
         }
-        Err(err) => for_mode(err, Mode::Browser),
+        Err(err) => error_flow::respond(&app, err, Mode::Browser).await,
     };
     with_cookies(resp.into_response(), &[continuity::clear(&app)])
 }

@@ -2,21 +2,27 @@
 
 mod admin;
 mod callback;
+mod errors;
 mod health;
+pub mod query;
 mod selfservice;
 mod sessions_api;
 
 use crate::app::SharedApp;
 use crate::error::ApiError;
 use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 pub fn public_router(app: SharedApp) -> Router {
     selfservice::routes()
         .merge(callback::routes())
+        .merge(errors::routes())
         .merge(sessions_api::routes())
         .merge(health::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(kratos_errors))
         .with_state(app)
 }
 
@@ -29,7 +35,44 @@ pub fn admin_router(app: SharedApp) -> Router {
             app.clone(),
             admin::require_api_key,
         ))
+        .layer(axum::middleware::from_fn(kratos_errors))
         .with_state(app)
+}
+
+/// Kratos error bodies are small; a larger one is no framework rejection.
+const MAX_REJECTION_BODY: usize = 64 * 1024;
+
+/// Every error answer is Kratos' JSON. The handlers' own errors already are ([`ApiError`]);
+/// what the framework answers by itself — an extractor's rejection, a body over the limit —
+/// comes as text and leaves here as `errorGeneric` with the same status. HTML (the built-in
+/// pages) is left alone.
+pub async fn kratos_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_error = status.is_client_error() || status.is_server_error();
+    if !is_error
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("text/html")
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REJECTION_BODY)
+        .await
+        .unwrap_or_default();
+    let mut mapped =
+        ApiError::from_framework(status, &String::from_utf8_lossy(&text)).into_response();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &parts.headers {
+        mapped.headers_mut().append(name, value.clone());
+    }
+    mapped
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

@@ -5,24 +5,24 @@
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
-use crate::browser::{continuity, csrf, flow_access, return_to};
+use crate::browser::{continuity, csrf, error_flow, flow_access, return_to};
 use crate::config::RequiredAal;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
 use crate::http::PeerIp;
+use crate::http::query::QueryParams;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use crate::plugin::policy_types::Hook;
 use crate::policy::{self, RequestFacts};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<SharedApp> {
@@ -33,11 +33,7 @@ pub fn routes() -> Router<SharedApp> {
             .route(
                 &format!("/self-service/{name}/api"),
                 get(
-                    move |s: State<SharedApp>,
-                          p: PeerIp,
-                          h: HeaderMap,
-                          u: Uri,
-                          q: Query<InitParams>| {
+                    move |s: State<SharedApp>, p: PeerIp, h: HeaderMap, u: Uri, q: QueryParams| {
                         init(s, p, h, u, q, kind, FlowVariant::Api)
                     },
                 ),
@@ -45,11 +41,7 @@ pub fn routes() -> Router<SharedApp> {
             .route(
                 &format!("/self-service/{name}/browser"),
                 get(
-                    move |s: State<SharedApp>,
-                          p: PeerIp,
-                          h: HeaderMap,
-                          u: Uri,
-                          q: Query<InitParams>| {
+                    move |s: State<SharedApp>, p: PeerIp, h: HeaderMap, u: Uri, q: QueryParams| {
                         init(s, p, h, u, q, kind, FlowVariant::Browser)
                     },
                 ),
@@ -60,99 +52,104 @@ pub fn routes() -> Router<SharedApp> {
                     move |s: State<SharedApp>,
                           p: PeerIp,
                           h: HeaderMap,
-                          q: Query<FlowParam>,
+                          q: QueryParams,
                           b: Bytes| { submit(s, p, h, q, b, kind) },
                 ),
             )
             .route(
                 &format!("/self-service/{name}/flows"),
-                get(
-                    move |s: State<SharedApp>, h: HeaderMap, q: Query<IdParam>| {
-                        fetch(s, h, q, kind)
-                    },
-                ),
+                get(move |s: State<SharedApp>, h: HeaderMap, q: QueryParams| fetch(s, h, q, kind)),
             );
     }
     router
 }
 
-#[derive(Deserialize)]
-pub struct InitParams {
-    identity_schema: Option<String>,
-    refresh: Option<bool>,
+/// What an init URL says, read as Kratos reads it: empty values are absent, `refresh` is
+/// true only for Go's spellings of true, and `organization`, `via` and parameters Kratos does
+/// not know are ignored (organizations exist only in the Ory Network; `via` is deprecated).
+struct InitParams {
+    refresh: bool,
     aal: Option<String>,
     return_to: Option<String>,
+    identity_schema: Option<String>,
+    /// Present at all, empty or not.
+    login_challenge: bool,
 }
 
-#[derive(Deserialize)]
-pub struct FlowParam {
-    flow: Option<String>,
+impl InitParams {
+    fn of(q: &QueryParams) -> InitParams {
+        InitParams {
+            refresh: q.flag("refresh"),
+            aal: q.get_owned("aal"),
+            return_to: q.get_owned("return_to"),
+            identity_schema: q.get_owned("identity_schema"),
+            login_challenge: q.has("login_challenge"),
+        }
+    }
 }
 
-#[derive(Deserialize)]
-pub struct IdParam {
-    id: Option<String>,
-}
-
-/// Where a browser goes after it signed in or up: the flow's `return_to`, else the
-/// configured after-URL for the method, else `selfservice.default_browser_return_url`.
+/// Where a browser goes after it signed in or up: the flow's `return_to`, made absolute
+/// against the configured after-URL for the method (else `selfservice.default_browser_return_url`)
+/// as Kratos does, else that URL itself. A `return_to` that the allow-list no longer admits
+/// (the configuration changed while the flow ran) falls back to the default.
 pub(super) fn after_url(
     app: &App,
     kind: FlowKind,
     return_to: Option<&str>,
     method: &str,
 ) -> String {
-    if let Some(rt) = return_to {
-        return rt.to_string();
-    }
     let flows = &app.config.selfservice.flows;
     let after = match kind {
         FlowKind::Login => flows.login.after.return_url(method),
         FlowKind::Registration => flows.registration.after.return_url(method),
         FlowKind::Settings => flows.settings.after.return_url(method),
     };
-    after
-        .unwrap_or(&app.config.selfservice.default_browser_return_url)
-        .to_string()
-}
-
-fn parse_aal(aal: Option<&str>) -> Result<Aal, ApiError> {
-    match aal {
-        None | Some("") => Ok(Aal::Aal1),
-        Some(s) => Aal::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Unable to parse AuthenticationMethod Assurance Level (AAL): unknown value `{s}`"
-            ))
-        }),
+    let default = after.unwrap_or(&app.config.selfservice.default_browser_return_url);
+    match return_to.map(|rt| return_to::secure(app, rt, default)) {
+        Some(Ok(url)) => url.to_string(),
+        Some(Err(err)) => {
+            tracing::warn!(reason = %err.reason, "the flow's return_to is no longer allowed");
+            default.to_string()
+        }
+        None => default.to_string(),
     }
 }
 
+/// Kratos lower-cases `aal` and knows `aal1` and `aal2`.
+fn parse_aal(aal: Option<&str>) -> Result<Aal, ApiError> {
+    let aal = aal.unwrap_or("aal1").to_lowercase();
+    Aal::parse(&aal).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got {aal}"
+        ))
+    })
+}
+
+/// Latchkey does not act as the login provider of an OAuth2 server (Ory Hydra), so it answers
+/// a `login_challenge` as Kratos does without `oauth2_provider.url`: whenever the parameter is
+/// there, even empty (hydra/hydra.go GetLoginChallengeID checks `Query().Has`).
+fn refuse_login_challenge(present: bool) -> Result<(), ApiError> {
+    if !present {
+        return Ok(());
+    }
+    Err(
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Invalid configuration")
+            .with_id("invalid_configuration")
+            .with_reason(
+                "refusing to parse login_challenge query parameter because oauth2_provider.url is invalid or unset",
+            ),
+    )
+}
+
+/// Kratos checks a flow's `return_to` when the flow starts, made absolute against
+/// `selfservice.default_browser_return_url`; the flow keeps it as given.
 fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
     match return_to {
-        Some(rt)
-            if !return_to::is_allowed(
-                rt,
-                &app.config.selfservice.allowed_return_urls,
-                &app.public_base,
-            ) =>
-        {
-            Err(
-                ApiError::bad_request(format!("Requested return_to URL \"{rt}\" is not allowed."))
-                    .with_id("self_service_flow_return_to_forbidden"),
-            )
+        Some(rt) => {
+            return_to::secure(app, rt, &app.config.selfservice.default_browser_return_url).map(drop)
         }
-        _ => Ok(()),
+        None => Ok(()),
     }
-}
-
-/// Browser errors that carry `redirect_browser_to` become that redirect for page loads.
-pub(super) fn for_mode(err: ApiError, mode: Mode) -> Response {
-    if mode == Mode::Browser
-        && let Some(to) = err.extra.get("redirect_browser_to").and_then(Value::as_str)
-    {
-        return see_other(to);
-    }
-    err.into_response()
 }
 
 async fn init(
@@ -160,17 +157,18 @@ async fn init(
     PeerIp(peer): PeerIp,
     headers: HeaderMap,
     uri: Uri,
-    Query(params): Query<InitParams>,
+    query: QueryParams,
     kind: FlowKind,
     variant: FlowVariant,
 ) -> Response {
+    let params = InitParams::of(&query);
     let mode = match variant {
         FlowVariant::Api => Mode::Api,
         FlowVariant::Browser => client::browser_mode(&headers),
     };
     match init_flow(&app, &headers, &uri, params, kind, variant, mode, peer).await {
         Ok(resp) => resp,
-        Err(err) => for_mode(err, mode),
+        Err(err) => error_flow::respond(&app, err, mode).await,
     }
 }
 
@@ -188,10 +186,22 @@ async fn init_flow(
     if kind == FlowKind::Registration && !app.config.selfservice.flows.registration.enabled {
         return Err(registration::disabled());
     }
-    let requested_aal = parse_aal(params.aal.as_deref())?;
-    let refresh = params.refresh.unwrap_or(false);
+    // Kratos reads `aal` and `refresh` for login only, and `identity_schema` for a first-factor
+    // login or a registration.
+    let requested_aal = match kind {
+        FlowKind::Login => parse_aal(params.aal.as_deref())?,
+        _ => Aal::Aal1,
+    };
     check_return_to(app, params.return_to.as_deref())?;
-    if let Some(id) = params.identity_schema.as_deref()
+    if kind != FlowKind::Settings {
+        refuse_login_challenge(params.login_challenge)?;
+    }
+    let schema_id = match kind {
+        FlowKind::Settings => None,
+        FlowKind::Login if requested_aal != Aal::Aal1 => None,
+        _ => params.identity_schema,
+    };
+    if let Some(id) = schema_id.as_deref()
         && app.schemas.get(id).is_none()
     {
         return Err(ApiError::bad_request(format!(
@@ -199,6 +209,8 @@ async fn init_flow(
         )));
     }
     let current = sessions::current(app, headers).await?;
+    // Without a session there is nothing to refresh, so Kratos drops the flag.
+    let refresh = kind == FlowKind::Login && params.refresh && current.is_some();
 
     if kind == FlowKind::Login && current.is_none() && requested_aal == Aal::Aal2 {
         return Err(ApiError::session_aal1_required(
@@ -228,7 +240,13 @@ async fn init_flow(
     if kind == FlowKind::Settings {
         let Some(active) = &current else {
             if mode == Mode::Browser {
-                return Ok(see_other(&app.public_url("/self-service/login/browser")));
+                // Kratos hands the `return_to` on to the login (`TakeOverReturnToParameter`).
+                let mut login = url::Url::parse(&app.public_url("/self-service/login/browser"))
+                    .expect("the public base URL is absolute");
+                if let Some(rt) = params.return_to.as_deref() {
+                    login.query_pairs_mut().append_pair("return_to", rt);
+                }
+                return Ok(see_other(login.as_str()));
             }
             return Err(ApiError::session_inactive());
         };
@@ -262,7 +280,7 @@ async fn init_flow(
             identity: current.as_ref().map(|c| c.identity.clone()),
             session_id: current.as_ref().map(|c| c.session.id),
             csrf_token,
-            schema_id: params.identity_schema,
+            schema_id,
         },
     )
     .await?;
@@ -293,7 +311,7 @@ async fn submit(
     State(app): State<SharedApp>,
     PeerIp(peer): PeerIp,
     headers: HeaderMap,
-    Query(q): Query<FlowParam>,
+    q: QueryParams,
     bytes: Bytes,
     kind: FlowKind,
 ) -> Response {
@@ -307,7 +325,7 @@ async fn submit(
             {
                 return see_other(&ui_url_for(&app, kind, fresh));
             }
-            for_mode(err, flow_mode)
+            error_flow::respond(&app, err, flow_mode).await
         }
     }
 }
@@ -337,18 +355,37 @@ fn ui_url_for(app: &App, kind: FlowKind, id: &str) -> String {
 async fn submit_flow(
     app: &App,
     headers: &HeaderMap,
-    q: FlowParam,
+    q: QueryParams,
     bytes: &[u8],
     kind: FlowKind,
     client_info: &ClientInfo,
 ) -> Result<Response, (ApiError, Mode)> {
     let request_mode = client::browser_mode(headers);
-    let id = q.flow.filter(|s| !s.is_empty()).ok_or_else(|| {
-        (
-            ApiError::bad_request("the `flow` query parameter is required"),
-            request_mode,
-        )
-    })?;
+    // Settings need a session before anything else is looked at (Kratos wraps the handler
+    // in `IsAuthenticated`, whose JSON answer is a 401 without an id).
+    if kind == FlowKind::Settings
+        && let Err(err) = settings_session(app, headers).await
+    {
+        if request_mode == Mode::Browser
+            && !sends_json(headers)
+            && err.status == StatusCode::UNAUTHORIZED
+        {
+            return Ok(to_sign_in(app));
+        }
+        return Err((err, request_mode));
+    }
+    // selfservice/flow/flow.go GetFlowID: a missing, malformed or nil id is a 400.
+    let id = q
+        .get("flow")
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .filter(|id| !id.is_nil())
+        .ok_or_else(|| {
+            (
+                ApiError::bad_request("The flow query parameter is missing or malformed."),
+                request_mode,
+            )
+        })?
+        .to_string();
     let mut input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
     let flow = flows::find(app, &id, kind)
         .await
@@ -384,7 +421,12 @@ async fn submit_flow(
         }
         FlowKind::Registration => registration::submit(app, flow, input, client_info).await,
         FlowKind::Settings => {
-            let active = sessions::require(app, headers).await.map_err(fail)?;
+            let Some(active) = sessions::current(app, headers).await.map_err(fail)? else {
+                if mode == Mode::Browser {
+                    return Ok(to_sign_in(app));
+                }
+                return Err(fail(ApiError::session_inactive().into()));
+            };
             let required = app.config.selfservice.flows.settings.required_aal;
             let ip = client_info.ip;
             let mut facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
@@ -548,16 +590,43 @@ pub(super) fn respond(
 }
 
 /// Fetching a browser flow needs the browser's CSRF cookie, and a settings flow the session
-/// of its identity, as in Kratos: a flow id alone reveals nothing.
+/// of its identity, as in Kratos: a flow id alone reveals nothing. A missing id is an unknown
+/// one (404), as in Kratos.
 async fn fetch(
     State(app): State<SharedApp>,
     headers: HeaderMap,
-    Query(q): Query<IdParam>,
+    q: QueryParams,
     kind: FlowKind,
 ) -> Result<Json<Value>, ApiError> {
-    let id =
-        q.id.filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::bad_request("the `id` query parameter is required"))?;
-    let flow = flow_access::readable(&app, &headers, &id, kind).await?;
+    if kind == FlowKind::Settings {
+        settings_session(&app, &headers).await?;
+    }
+    let id = q.get("id").unwrap_or_default();
+    let flow = flow_access::readable(&app, &headers, id, kind).await?;
     Ok(Json(flows::flow_json(&app, &flow).await?))
+}
+
+/// Kratos' `IsJSONRequest` also counts a JSON body, not only an `Accept` asking for JSON.
+fn sends_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Kratos sends a browser that submits settings without a session to the login UI.
+fn to_sign_in(app: &App) -> Response {
+    let login = app.config.selfservice.flows.login.ui_url.as_ref();
+    see_other(
+        &login
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| app.public_url("/self-service/login/browser")),
+    )
+}
+
+/// The session a settings flow is fetched or submitted with; without one, the 401 Kratos'
+/// `OnUnauthenticated` gives a JSON request (flow/settings/strategy_helper.go).
+async fn settings_session(app: &App, headers: &HeaderMap) -> Result<ActiveSession, ApiError> {
+    let reason = "A valid Ory Session Cookie or Ory Session Token is missing.";
+    super::sessions_api::session_or_unauthorized(app, headers, reason).await
 }

@@ -11,31 +11,23 @@ use crate::browser::client::see_other;
 use crate::browser::{flow_access, logout};
 use crate::error::ApiError;
 use crate::flows;
+use crate::http::query::QueryParams;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
 use crate::sessions;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    flow: Option<String>,
-    return_to: Option<String>,
-    aal: Option<String>,
-    refresh: Option<String>,
-}
-
-pub async fn login(s: State<PageState>, h: HeaderMap, q: Query<PageQuery>) -> Response {
+pub async fn login(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Response {
     show(s, h, q, FlowKind::Login).await
 }
 
-pub async fn registration(s: State<PageState>, h: HeaderMap, q: Query<PageQuery>) -> Response {
+pub async fn registration(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Response {
     show(s, h, q, FlowKind::Registration).await
 }
 
-pub async fn settings(s: State<PageState>, h: HeaderMap, q: Query<PageQuery>) -> Response {
+pub async fn settings(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Response {
     show(s, h, q, FlowKind::Settings).await
 }
 
@@ -67,19 +59,16 @@ fn page_path(kind: FlowKind) -> &'static str {
 async fn show(
     State(state): State<PageState>,
     headers: HeaderMap,
-    Query(q): Query<PageQuery>,
+    q: QueryParams,
     kind: FlowKind,
 ) -> Response {
     let app = &state.app;
-    let mut passed = Vec::new();
-    if let Some(aal) = q.aal.as_deref().filter(|s| !s.is_empty()) {
-        passed.push(("aal", aal));
-    }
-    if let Some(refresh) = q.refresh.as_deref().filter(|s| !s.is_empty()) {
-        passed.push(("refresh", refresh));
-    }
-    let fresh = start_url(app, kind, q.return_to.as_deref(), &passed);
-    let Some(id) = q.flow.as_deref().filter(|s| !s.is_empty()) else {
+    let passed: Vec<(&str, &str)> = ["aal", "refresh"]
+        .into_iter()
+        .filter_map(|name| q.get(name).map(|value| (name, value)))
+        .collect();
+    let fresh = start_url(app, kind, q.get("return_to"), &passed);
+    let Some(id) = q.get("flow") else {
         return see_other(&fresh);
     };
     let flow = match flow_access::readable(app, &headers, id, kind).await {

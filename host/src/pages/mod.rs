@@ -38,7 +38,7 @@ pub fn load(config: &Config) -> anyhow::Result<Option<Arc<Pages>>> {
     Ok(Some(Arc::new(Pages { templates })))
 }
 
-/// Adds the pages to the public router: their routes, and browser errors shown as a page.
+/// Adds the pages' routes to the public router.
 pub fn attach(public: Router, app: SharedApp, pages: Option<Arc<Pages>>) -> Router {
     let Some(pages) = pages else {
         return public;
@@ -52,14 +52,12 @@ pub fn attach(public: Router, app: SharedApp, pages: Option<Arc<Pages>>) -> Rout
             get(flow_page::registration),
         )
         .route(crate::config::SETTINGS_PATH, get(flow_page::settings))
+        .route(crate::config::ERROR_PATH, get(error_page::show))
         .route("/ui/style.css", get(html::stylesheet))
-        .with_state(state.clone());
+        .with_state(state);
     public
         .merge(routes)
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            error_page::in_place,
-        ))
+        .layer(axum::middleware::from_fn(crate::http::kratos_errors))
 }
 
 /// Links every page offers, absolute on the public listener.

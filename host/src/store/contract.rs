@@ -2,7 +2,7 @@
 //! on itself (the SQLite adapter in `store/sqlite/mod.rs`).
 
 use super::fixtures::*;
-use super::{Invalidate, Store, StoreError};
+use super::{Invalidate, Store, StoreError, StoredError};
 use crate::model::{Aal, Identity};
 use chrono::Duration;
 use serde_json::json;
@@ -287,6 +287,28 @@ pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
     assert_eq!(store.delete_expired_flows(cutoff).await.unwrap(), 1);
     assert_eq!(store.get_flow(expired.id).await.unwrap(), None);
     assert!(store.get_flow(fresh.id).await.unwrap().is_some());
+}
+
+pub(super) async fn stored_errors_round_trip_and_expire_on_the_next_insert(store: &dyn Store) {
+    let error = |created_at| StoredError {
+        id: Uuid::new_v4(),
+        error: json!({ "id": "security_csrf_violation", "code": 403, "status": "Forbidden",
+                       "message": "the request was rejected" }),
+        created_at,
+        expires_at: created_at + Duration::hours(1),
+    };
+    let old = error(at(0));
+    let recent = error(at(1800));
+    store.insert_error(&old).await.unwrap();
+    store.insert_error(&recent).await.unwrap();
+    assert_eq!(store.get_error(old.id).await.unwrap(), Some(old.clone()));
+    assert_eq!(store.get_error(Uuid::new_v4()).await.unwrap(), None);
+
+    let later = error(at(3601));
+    store.insert_error(&later).await.unwrap();
+    assert_eq!(store.get_error(old.id).await.unwrap(), None);
+    assert!(store.get_error(recent.id).await.unwrap().is_some());
+    assert!(store.get_error(later.id).await.unwrap().is_some());
 }
 
 /// Counts the invalidations it is told of.

@@ -68,8 +68,9 @@
 //!    must do (sample values in `store/fixtures.rs`), and its name in the `contract_tests!`
 //!    list of `store/sqlite/mod.rs`, which runs it on SQLite in memory and on a file.
 //!
-//! Stored self-service errors (a table of errors with an id and an expiry, kept like flows)
-//! take these five steps as `store/errors.rs` with an `ErrorRepository`. Courier messages
+//! Stored self-service errors took these five steps: `store/errors.rs` with an
+//! [`ErrorRepository`], migration 3, `store/sqlite/errors.rs`, and `stored_errors` in the
+//! contract. Courier messages
 //! would be `store/courier.rs` with a `CourierRepository` (enqueue, claim the next due message,
 //! mark it sent or failed), where claiming must be one method so that two senders never take
 //! the same message.
@@ -86,6 +87,7 @@
 mod contract;
 mod credentials;
 mod error;
+mod errors;
 #[cfg(test)]
 mod fixtures;
 mod flows;
@@ -96,6 +98,7 @@ pub mod sqlite;
 
 pub use credentials::{CredentialDeletion, CredentialLock, CredentialRepository};
 pub use error::StoreError;
+pub use errors::{ErrorRepository, StoredError};
 pub use flows::FlowRepository;
 pub use identities::IdentityRepository;
 pub use invalidation::{Invalidate, Invalidations};
@@ -113,6 +116,7 @@ pub trait Store:
     + CredentialRepository
     + SessionRepository
     + FlowRepository
+    + ErrorRepository
     + fmt::Debug
     + Send
     + Sync

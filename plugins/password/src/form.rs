@@ -6,6 +6,9 @@ use latchkey_plugin_sdk::form::Input;
 pub struct Form {
     pub identifier: String,
     pub password: String,
+    /// Fields sent with another type than a string. Kratos' decoder refuses them (400), even
+    /// the deprecated `password_identifier` next to a good `identifier`.
+    pub not_strings: Vec<&'static str>,
 }
 
 impl Form {
@@ -16,9 +19,18 @@ impl Form {
             "" => input.text("password_identifier"),
             id => id,
         };
+        let raw: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let not_strings = ["identifier", "password", "password_identifier"]
+            .into_iter()
+            .filter(|field| {
+                raw.get(field)
+                    .is_some_and(|v| !v.is_string() && !v.is_null())
+            })
+            .collect();
         Form {
             identifier: identifier.to_string(),
             password: input.text("password").to_string(),
+            not_strings,
         }
     }
 }
@@ -37,11 +49,12 @@ mod tests {
     }
 
     #[test]
-    fn anything_odd_reads_as_missing() {
+    fn anything_odd_reads_as_missing_and_is_named() {
         assert_eq!(Form::parse("not json"), Form::default());
-        assert_eq!(
-            Form::parse(r#"{"identifier":3,"password":null}"#),
-            Form::default()
-        );
+        let odd = Form::parse(r#"{"identifier":3,"password":null}"#);
+        assert_eq!((odd.identifier.as_str(), odd.password.as_str()), ("", ""));
+        assert_eq!(odd.not_strings, ["identifier"]);
+        let legacy = Form::parse(r#"{"identifier":"a","password":"p","password_identifier":5}"#);
+        assert_eq!(legacy.not_strings, ["password_identifier"]);
     }
 }

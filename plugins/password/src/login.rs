@@ -98,6 +98,10 @@ pub fn submit(
 /// Both fields at once, as Kratos' schema validation reports them.
 fn check_present(form: &Form) -> Result<(), Rejection> {
     let mut node_messages = Vec::new();
+    for field in &form.not_strings {
+        let reason = format!("expected string, but got another type for {field}");
+        node_messages.push(((*field).into(), messages::generic(&reason)));
+    }
     if form.identifier.trim().is_empty() {
         node_messages.push(("identifier".into(), messages::missing("identifier")));
     }
@@ -216,6 +220,7 @@ mod tests {
         Form {
             identifier: identifier.into(),
             password: password.into(),
+            not_strings: Vec::new(),
         }
     }
 

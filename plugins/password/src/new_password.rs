@@ -195,6 +195,7 @@ mod tests {
         let form = Form {
             identifier: String::new(),
             password: password.into(),
+            not_strings: Vec::new(),
         };
         submit(&ctx(ids), &form, &settings(), &FakeEnv::default())
     }

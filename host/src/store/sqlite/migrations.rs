@@ -25,7 +25,22 @@ const MIGRATIONS: &[Migration] = &[
         name: "registration flows remember their identity schema",
         sql: "ALTER TABLE flows ADD COLUMN schema_id TEXT;",
     },
+    Migration {
+        version: 3,
+        name: "errors sent to the error UI",
+        sql: SELFSERVICE_ERRORS,
+    },
 ];
+
+const SELFSERVICE_ERRORS: &str = r#"
+CREATE TABLE selfservice_errors (
+    id         TEXT PRIMARY KEY NOT NULL,
+    error      TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX selfservice_errors_expires_at ON selfservice_errors (expires_at);
+"#;
 
 const INITIAL_SCHEMA: &str = r#"
 CREATE TABLE identities (
@@ -299,6 +314,7 @@ mod tests {
                 "flows",
                 "identities",
                 "schema_migrations",
+                "selfservice_errors",
                 "sessions"
             ]
         );

@@ -13,6 +13,7 @@ mod connections;
 mod credentials;
 mod dsn;
 mod error;
+mod errors;
 mod flows;
 mod identities;
 mod migrations;
@@ -347,6 +348,7 @@ mod tests {
         session_reads_with_its_identity,
         deleting_an_identity_takes_its_credentials_and_sessions,
         flows_round_trip_and_expire,
+        stored_errors_round_trip_and_expire_on_the_next_insert,
         every_write_is_published_before_it_returns,
         a_credential_lock_has_one_holder_at_a_time,
     );
