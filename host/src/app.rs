@@ -4,9 +4,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::identity::schema::Schemas;
-use crate::model::{Aal, Identity, Session};
-use crate::plugin::Factor;
-use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
+use crate::model::{Aal, FlowKind, Identity, Session};
+use crate::plugin::{Factor, FactorRole};
 use crate::read_cache::ReadCache;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
@@ -95,7 +94,7 @@ impl Factors {
         self.all.iter().find(|f| f.id() == id).cloned()
     }
 
-    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
+    pub fn for_flow(&self, kind: FlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
         self.all
             .iter()
             .filter(|f| f.joins(kind) && role.is_none_or(|r| f.info.role == r))
@@ -132,7 +131,7 @@ impl FactorSlot {
         self.current().get(id)
     }
 
-    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
+    pub fn for_flow(&self, kind: FlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
         self.current().for_flow(kind, role)
     }
 }

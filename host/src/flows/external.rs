@@ -13,11 +13,10 @@ use super::{FlowStart, keep_plugin_state, plugin_context, reject, rejection_mess
 use crate::app::App;
 use crate::browser::csrf;
 use crate::error::ApiError;
-use crate::flows::{self, host_aal, settings};
+use crate::flows::{self, settings};
 use crate::identity::schema::IdentitySchema;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, IdentityState};
-use crate::plugin::Factor;
-use crate::plugin::types::{ExternalSubject, Redirect, SubmitOutcome};
+use crate::plugin::{ExternalSubject, Factor, Redirect, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use crate::ui;
 use serde::{Deserialize, Serialize};
@@ -42,7 +41,7 @@ impl Pending {
             method: factor.id().to_string(),
             identifiers: self.identifiers,
             config: self.config,
-            aal: host_aal(factor.info.aal),
+            aal: factor.info.aal,
             provider: Some(self.key),
         }
     }
@@ -244,7 +243,7 @@ async fn sign_in_or_up(
         return Err(ApiError::identity_disabled());
     }
     let now = app.now();
-    let aal = host_aal(cb.factor.info.aal);
+    let aal = cb.factor.info.aal;
     // A refresh by the same identity renews the session it has; otherwise a new one starts.
     let renewing = cb
         .current

@@ -2,7 +2,7 @@
 //! credential's identifiers and config alone, so it can be cached by their digest: whoami
 //! under `highest_available` then costs no plugin instance per credential.
 
-use super::bindings::types::{Aal, Credential};
+use crate::model::{Aal, Credential};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,7 +24,7 @@ pub fn key(credential: &Credential) -> [u8; 32] {
         digest.update(identifier.as_bytes());
     }
     digest.update(u64::MAX.to_le_bytes());
-    digest.update(credential.config_json.as_bytes());
+    digest.update(credential.config.as_bytes());
     digest.finalize().into()
 }
 
@@ -52,10 +52,15 @@ mod tests {
     use super::*;
 
     fn cred(identifiers: &[&str], config: &str) -> Credential {
+        let now = chrono::Utc::now();
         Credential {
+            identity_id: uuid::Uuid::nil(),
+            method: "pin".into(),
             identifiers: identifiers.iter().map(|s| s.to_string()).collect(),
-            config_json: config.into(),
+            config: config.into(),
             version: 1,
+            created_at: now,
+            updated_at: now,
         }
     }
 

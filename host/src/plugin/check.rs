@@ -3,8 +3,7 @@
 //! the server meets the problems: the file, the world, the version, the exports, the imports,
 //! linking, `describe`, and last the configuration's grants.
 
-use super::bindings::types::MethodInfo;
-use super::policy::PolicyInfo;
+use super::model::{FactorInfo, PolicyInfo};
 use super::runtime::PluginRuntime;
 use super::versions::{self, FACTOR_INTERFACE};
 use super::world::{POLICY_INTERFACE, World, list_or_nothing, world_of};
@@ -51,7 +50,7 @@ pub struct Imports {
 
 pub struct FactorReport {
     pub wit_version: String,
-    pub info: MethodInfo,
+    pub info: FactorInfo,
     pub imports: Imports,
     /// For a component that imports outbound HTTP: what the configuration grants it.
     pub outbound: Option<String>,

@@ -1,19 +1,17 @@
 //! A loaded factor plugin: one `InstancePre`, and a fresh `Store` and instance for every call.
 
 use super::aal_cache::{self, AalCache};
-use super::bindings::types;
 use super::call_state::{CallState, PluginIdentity, limited_store};
+use super::convert;
 use super::failure::PluginFailure;
+use super::model::SubmitOutcome;
+use super::model::{CredentialWrite, FactorInfo, FactorRole, FlowContext, Rejection, Rendering};
 use super::versions::{FactorInstance, FactorPre};
+use crate::model::{Aal, Credential, FlowKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
-
-use types::{
-    Aal as WitAal, Credential as WitCredential, CredentialWrite, FactorRole, FlowContext,
-    FlowKind as WitFlowKind, MethodInfo, Rejection, Rendering, SubmitOutcome,
-};
 
 /// Resource limits applied to every call of a plugin.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +21,7 @@ pub struct CallLimits {
 }
 
 pub struct Factor {
-    pub info: MethodInfo,
+    pub info: FactorInfo,
     /// The version of `latchkey:factor` the component was built against (`0.2.0`).
     pub wit_version: String,
     identity: Arc<PluginIdentity>,
@@ -45,11 +43,11 @@ impl Factor {
         permits: Arc<Semaphore>,
     ) -> Result<Factor, PluginFailure> {
         let mut factor = Factor {
-            info: MethodInfo {
+            info: FactorInfo {
                 id: String::new(),
                 version: String::new(),
                 role: FactorRole::First,
-                aal: WitAal::Aal1,
+                aal: Aal::Aal1,
                 flows: Vec::new(),
                 node_group: String::new(),
             },
@@ -61,7 +59,7 @@ impl Factor {
             permits,
             aal_answers: AalCache::default(),
         };
-        factor.info = factor.call_sync("describe", |g, s| g.call_describe(s))?;
+        factor.info = factor.describe_now()?;
         // From here on the plugin is known by the method it implements, not its file name:
         // one file may be loaded several times under different ids.
         factor.identity = Arc::new(PluginIdentity {
@@ -81,7 +79,7 @@ impl Factor {
         &self.info.id
     }
 
-    pub fn joins(&self, kind: WitFlowKind) -> bool {
+    pub fn joins(&self, kind: FlowKind) -> bool {
         self.info.flows.contains(&kind)
     }
 
@@ -123,8 +121,11 @@ impl Factor {
         self: &Arc<Self>,
         ctx: FlowContext,
     ) -> Result<Result<Rendering, Rejection>, PluginFailure> {
-        self.call("render", move |g, s| g.call_render(s, &ctx))
-            .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("render", move |g, s| g.call_render(s, &ctx))
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     pub async fn submit(
@@ -132,8 +133,11 @@ impl Factor {
         ctx: FlowContext,
         input_json: String,
     ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
-        self.call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
-            .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// The browser came back from a third party to this method's callback URL.
@@ -143,26 +147,31 @@ impl Factor {
         key: String,
         query: Vec<(String, String)>,
     ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
-        self.call("callback", move |g, s| {
-            g.call_callback(s, &ctx, &key, &query)
-        })
-        .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("callback", move |g, s| {
+                g.call_callback(s, &ctx, &key, &query)
+            })
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// Asked once per distinct credential content; see [`aal_cache`].
     pub async fn credential_aal(
         self: &Arc<Self>,
-        credential: WitCredential,
-    ) -> Result<Option<WitAal>, PluginFailure> {
-        let key = aal_cache::key(&credential);
+        credential: &Credential,
+    ) -> Result<Option<Aal>, PluginFailure> {
+        let key = aal_cache::key(credential);
         if let Some(answer) = self.aal_answers.get(&key) {
             return Ok(answer);
         }
+        let credential = credential.into();
         let answer = self
             .call("credential-aal", move |g, s| {
                 g.call_credential_aal(s, &credential)
             })
-            .await?;
+            .await?
+            .map(Aal::from);
         self.aal_answers.put(key, answer);
         Ok(answer)
     }
@@ -172,14 +181,17 @@ impl Factor {
         config_json: String,
         marked_traits: Vec<(String, String)>,
     ) -> Result<Result<CredentialWrite, Rejection>, PluginFailure> {
-        self.call("import-credential", move |g, s| {
-            g.call_import_credential(s, &config_json, &marked_traits)
-        })
-        .await
+        let answer = self
+            .call("import-credential", move |g, s| {
+                g.call_import_credential(s, &config_json, &marked_traits)
+            })
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// Instantiates and calls `describe`, for measuring the per-call overhead.
-    pub fn describe_now(&self) -> Result<MethodInfo, PluginFailure> {
+    pub fn describe_now(&self) -> Result<FactorInfo, PluginFailure> {
         self.call_sync("describe", |g, s| g.call_describe(s))
+            .map(FactorInfo::from)
     }
 }

@@ -1,5 +1,8 @@
-//! The WebAssembly plugin runtime: factor components loaded from files and called in fresh,
-//! limited instances.
+//! The WebAssembly plugin runtime: factor and policy components loaded from files and called
+//! in fresh, limited instances.
+//!
+//! The WIT bindings stay in here. The rest of the host speaks to plugins in its own types
+//! ([`model`]), and [`convert`] is the one place where values cross between the two.
 
 mod aal_cache;
 mod argon2_memory;
@@ -7,10 +10,12 @@ mod bindings;
 mod cache;
 mod call_state;
 pub mod check;
+mod convert;
 mod engine;
 mod factor;
 mod factor_0_1;
 mod failure;
+mod model;
 mod outbound_http;
 mod password_hashing;
 mod policy;
@@ -18,12 +23,11 @@ mod policy_bindings;
 mod runtime;
 pub mod versions;
 mod warm;
-pub mod world;
+mod world;
 
-pub use bindings::types;
 pub use cache::{CacheOutcome, CompileCache};
 pub use factor::{CallLimits, Factor};
 pub use failure::PluginFailure;
+pub use model::*;
 pub use policy::{Policy, PolicyLoadError};
-pub use policy_bindings::types as policy_types;
 pub use runtime::PluginRuntime;

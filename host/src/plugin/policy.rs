@@ -5,13 +5,12 @@ use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::engine::deadline_ticks;
 use super::factor::CallLimits;
 use super::failure::PluginFailure;
+use super::model::{Hook, LoadError, PolicyInfo, PolicyInput, Verdict};
 use super::policy_bindings::{PolicyComponentPre, guest, types};
 use super::warm::{Warm, WarmInstances};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
-
-pub use types::{Hook, Input, PolicyInfo, Verdict};
 
 pub struct Policy {
     pub info: PolicyInfo,
@@ -27,7 +26,7 @@ pub struct Policy {
 /// of the component itself.
 #[derive(Debug)]
 pub enum PolicyLoadError {
-    Rejected(types::LoadError),
+    Rejected(LoadError),
     Failed(PluginFailure),
 }
 
@@ -70,7 +69,8 @@ impl Policy {
         policy.info = policy
             .call_sync("describe", |g, s| g.call_describe(s))
             .map_err(PolicyLoadError::Failed)?
-            .map_err(PolicyLoadError::Rejected)?;
+            .map(PolicyInfo::from)
+            .map_err(|e| PolicyLoadError::Rejected(e.into()))?;
         // From here on errors and logs name the policy as it names itself.
         policy.identity = Arc::new(PluginIdentity {
             name: policy.info.name.clone(),
@@ -104,7 +104,11 @@ impl Policy {
     }
 
     /// One decision, on the blocking pool under the shared call permits.
-    pub async fn evaluate(self: &Arc<Self>, input: Input) -> Result<Verdict, PluginFailure> {
+    pub async fn evaluate(
+        self: &Arc<Self>,
+        input: &PolicyInput<'_>,
+    ) -> Result<Verdict, PluginFailure> {
+        let input = types::Input::from(input);
         let _permit = self
             .permits
             .clone()
@@ -112,13 +116,14 @@ impl Policy {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
+        let verdict = tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
             .await
-            .map_err(|_| PluginFailure::ShuttingDown)?
+            .map_err(|_| PluginFailure::ShuttingDown)??;
+        Ok(verdict.into())
     }
 
     /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].
-    fn evaluate_warm(&self, input: &Input) -> Result<Verdict, PluginFailure> {
+    fn evaluate_warm(&self, input: &types::Input) -> Result<types::Verdict, PluginFailure> {
         let fail = |err| PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err);
         let mut warm = match self.warm.take() {
             Some(warm) => warm,

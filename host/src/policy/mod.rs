@@ -2,21 +2,18 @@
 //! verdicts combined (see [`combine`]) and turned into Kratos errors.
 
 pub mod combine;
-mod input;
 pub mod reload;
 pub mod route_check;
 
-pub use input::RequestFacts;
+pub use crate::plugin::{Hook, RequestFacts};
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::model::Aal;
-use crate::plugin::Policy;
-use crate::plugin::policy_types::{Decision as WitDecision, Hook, Input};
+use crate::plugin::{Policy, PolicyInput};
 use crate::sessions::ActiveSession;
-use combine::{Answer, Decision, combine};
+use combine::{Decision, combine};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The loaded policies, in configuration order.
 #[derive(Default)]
@@ -74,29 +71,20 @@ pub async fn decide(
         .collect();
     types.sort();
     types.dedup();
-    let input = Input {
+    let input = PolicyInput {
         hook,
-        session: input::session(&active.session),
-        identity: input::identity(&active.identity, available, types),
-        request: input::request(request),
-        now: input::instant(app.now()),
+        session: &active.session,
+        identity: &active.identity,
+        available_aal: available,
+        credential_types: &types,
+        request,
+        now: app.now(),
     };
     let mut verdicts = Vec::with_capacity(policies.len());
     for policy in &policies {
         // A policy that fails cannot vouch for anything: the request fails closed.
-        let verdict = policy
-            .evaluate(input.clone())
-            .await
-            .map_err(ApiError::from)?;
-        let answer = match verdict.decision {
-            WitDecision::Abstain => Answer::Abstain,
-            WitDecision::Allow => Answer::Allow,
-            WitDecision::RequireAal(a) => Answer::RequireAal(input::host_aal(a)),
-            WitDecision::RequireReauthentication(secs) => {
-                Answer::RequireReauthentication(Duration::from_secs(secs))
-            }
-            WitDecision::Deny(reason) => Answer::Deny(reason),
-        };
+        let verdict = policy.evaluate(&input).await.map_err(ApiError::from)?;
+        let answer = verdict.answer;
         tracing::debug!(policy = policy.name(), ?hook, ?answer, "policy verdict");
         verdicts.push((policy.name().to_string(), answer, verdict.message));
     }
