@@ -30,7 +30,7 @@ impl PluginHost {
         // The embedded defaults plus nothing else: the same memory cap and deadline the server
         // runs plugins with.
         let config = latchkey::config::load(&[], &env)?.config;
-        let runtime = latchkey::server::plugin_runtime(&config, Arc::new(SystemClock))?;
+        let runtime = latchkey::plugin::plugin_runtime(&config, Arc::new(SystemClock))?;
         let tokio = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::identity::schema::Schemas;
 use crate::model::{Aal, FlowKind, Identity, Session};
+pub use crate::plugin::Factors;
 use crate::plugin::{Factor, FactorRole};
 use crate::read_cache::ReadCache;
 use crate::store::{Store, StoreError};
@@ -80,26 +81,6 @@ impl App {
             .join(path_and_query.trim_start_matches('/'))
             .map(|u| u.to_string())
             .unwrap_or_else(|_| path_and_query.to_string())
-    }
-}
-
-/// The loaded factor plugins, in configuration order (which is also the order their nodes
-/// appear in a flow).
-pub struct Factors {
-    pub all: Vec<Arc<Factor>>,
-}
-
-impl Factors {
-    pub fn get(&self, id: &str) -> Option<Arc<Factor>> {
-        self.all.iter().find(|f| f.id() == id).cloned()
-    }
-
-    pub fn for_flow(&self, kind: FlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
-        self.all
-            .iter()
-            .filter(|f| f.joins(kind) && role.is_none_or(|r| f.info.role == r))
-            .cloned()
-            .collect()
     }
 }
 

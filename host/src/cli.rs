@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 /// `latchkey plugin check [--policy] FILE`: prints what the server would load, or why not.
 pub fn plugin_check(config: &Config, file: &Path, policy: bool) -> anyhow::Result<()> {
-    let runtime = crate::server::plugin_runtime(config, Arc::new(SystemClock))?;
+    let runtime = crate::plugin::plugin_runtime(config, Arc::new(SystemClock))?;
     if policy {
         print_policy(file, &check_policy(&runtime, config, file)?);
     } else {

@@ -138,7 +138,7 @@ pub fn check_policy(
         &POLICY_CAPABILITIES,
         &own_types,
     )?;
-    let (settings, entry) = crate::server::policy_settings_for(config, path)?;
+    let (settings, entry) = super::load::policy_settings_for(config, path)?;
     let info = runtime
         .prepare_policy(&component, path, settings)
         .map_err(|e| anyhow::anyhow!("{e:#}"))?

@@ -5,23 +5,14 @@ pub mod combine;
 pub mod reload;
 pub mod route_check;
 
-pub use crate::plugin::{Hook, RequestFacts};
+pub use crate::plugin::{Hook, Policies, RequestFacts};
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::model::Aal;
-use crate::plugin::{Policy, PolicyInput};
+use crate::plugin::PolicyInput;
 use crate::sessions::ActiveSession;
 use combine::{Decision, combine};
-use std::sync::Arc;
-
-/// The loaded policies, in configuration order.
-#[derive(Default)]
-pub struct Policies {
-    pub all: Vec<Arc<Policy>>,
-    /// Request headers policies may see (their `headers` settings), lower-cased.
-    pub header_names: Vec<String>,
-}
 
 impl Policies {
     /// The configured headers of a request, for [`RequestFacts::headers`].
@@ -33,19 +24,6 @@ impl Policies {
                 Some((name.clone(), value.to_string()))
             })
             .collect()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.all.is_empty()
-    }
-
-    /// Whether any policy asked to decide at `hook` (then the built-in rules stand aside).
-    pub fn want(&self, hook: Hook) -> bool {
-        self.for_hook(hook).next().is_some()
-    }
-
-    fn for_hook(&self, hook: Hook) -> impl Iterator<Item = &Arc<Policy>> {
-        self.all.iter().filter(move |p| p.wants(hook))
     }
 }
 
