@@ -44,8 +44,8 @@ fn print_factor(file: &Path, report: &FactorReport) {
     let flows: Vec<&str> = info.flows.iter().map(|f| f.as_str()).collect();
     println!("flows:        {}", flows.join(", "));
     print_imports(&report.imports);
-    if let Some(grant) = &report.outbound {
-        println!("outbound:     imports outbound-http; {grant}");
+    for grant in &report.grants {
+        println!("{grant}");
     }
 }
 

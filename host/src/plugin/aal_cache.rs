@@ -12,11 +12,11 @@ use std::sync::Mutex;
 const MAX_ENTRIES: usize = 65_536;
 
 #[derive(Default)]
-pub struct AalCache {
+pub(crate) struct AalCache {
     answers: Mutex<HashMap<[u8; 32], Option<Aal>>>,
 }
 
-pub fn key(credential: &Credential) -> [u8; 32] {
+pub(crate) fn key(credential: &Credential) -> [u8; 32] {
     let mut digest = Sha256::new();
     for identifier in &credential.identifiers {
         // Length-prefixed so that ["ab", "c"] and ["a", "bc"] differ.
@@ -29,11 +29,11 @@ pub fn key(credential: &Credential) -> [u8; 32] {
 }
 
 impl AalCache {
-    pub fn get(&self, key: &[u8; 32]) -> Option<Option<Aal>> {
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Option<Aal>> {
         self.lock().get(key).copied()
     }
 
-    pub fn put(&self, key: [u8; 32], answer: Option<Aal>) {
+    pub(crate) fn put(&self, key: [u8; 32], answer: Option<Aal>) {
         let mut answers = self.lock();
         if answers.len() >= MAX_ENTRIES {
             answers.clear();

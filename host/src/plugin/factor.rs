@@ -15,7 +15,7 @@ use wasmtime::{Engine, Store};
 
 /// Resource limits applied to every call of a plugin.
 #[derive(Debug, Clone, Copy)]
-pub struct CallLimits {
+pub(crate) struct CallLimits {
     pub memory_bytes: usize,
     pub timeout: Duration,
 }
@@ -24,7 +24,7 @@ pub struct Factor {
     pub info: FactorInfo,
     /// The version of `latchkey:factor` the component was built against (`0.2.0`).
     pub wit_version: String,
-    identity: Arc<PluginIdentity>,
+    identity: PluginIdentity,
     engine: Engine,
     pre: FactorPre,
     limits: CallLimits,
@@ -34,11 +34,11 @@ pub struct Factor {
 
 impl Factor {
     /// Instantiates once to ask the plugin who it is; this also proves the component links.
-    pub fn new(
+    pub(crate) fn new(
         engine: Engine,
         pre: FactorPre,
         wit_version: String,
-        identity: Arc<PluginIdentity>,
+        identity: PluginIdentity,
         limits: CallLimits,
         permits: Arc<Semaphore>,
     ) -> Result<Factor, PluginFailure> {
@@ -62,12 +62,7 @@ impl Factor {
         factor.info = factor.describe_now()?;
         // From here on the plugin is known by the method it implements, not its file name:
         // one file may be loaded several times under different ids.
-        factor.identity = Arc::new(PluginIdentity {
-            name: factor.info.id.clone(),
-            settings_json: factor.identity.settings_json.clone(),
-            clock: factor.identity.clock.clone(),
-            outbound_http: factor.identity.outbound_http.clone(),
-        });
+        factor.identity.name = factor.info.id.as_str().into();
         Ok(factor)
     }
 
@@ -89,7 +84,7 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+        let mut store = limited_store(&self.engine, &self.identity, self.limits);
         let result = self
             .pre
             .instantiate(&mut store)

@@ -5,11 +5,11 @@
 //! ([`model`]), and [`convert`] is the one place where values cross between the two.
 
 mod aal_cache;
-mod argon2_memory;
 mod bindings;
 mod cache;
 mod call_state;
-pub mod check;
+mod capabilities;
+pub(crate) mod check;
 mod convert;
 mod engine;
 mod factor;
@@ -18,22 +18,20 @@ mod factor_set;
 mod failure;
 mod load;
 mod model;
-mod outbound_http;
-mod password_hashing;
 mod policy;
 mod policy_bindings;
 mod policy_set;
 mod runtime;
-pub mod versions;
+pub(crate) mod versions;
 mod warm;
 mod world;
 
-pub use cache::{CacheOutcome, CompileCache};
-pub use factor::{CallLimits, Factor};
+pub use cache::CacheOutcome;
+pub use factor::Factor;
 pub use factor_set::Factors;
 pub use failure::PluginFailure;
 pub use load::{load_factors, load_policies, plugin_runtime};
 pub use model::*;
-pub use policy::{Policy, PolicyLoadError};
+pub use policy::Policy;
 pub use policy_set::Policies;
 pub use runtime::PluginRuntime;

@@ -14,7 +14,7 @@ use wasmtime::{Engine, Store};
 
 pub struct Policy {
     pub info: PolicyInfo,
-    identity: Arc<PluginIdentity>,
+    identity: PluginIdentity,
     engine: Engine,
     pre: PolicyComponentPre<CallState>,
     limits: CallLimits,
@@ -25,7 +25,7 @@ pub struct Policy {
 /// Why a policy did not load: its own report (a script error with its position) or a failure
 /// of the component itself.
 #[derive(Debug)]
-pub enum PolicyLoadError {
+pub(crate) enum PolicyLoadError {
     Rejected(LoadError),
     Failed(PluginFailure),
 }
@@ -49,7 +49,7 @@ impl Policy {
     pub(super) fn new(
         engine: Engine,
         pre: PolicyComponentPre<CallState>,
-        identity: Arc<PluginIdentity>,
+        identity: PluginIdentity,
         limits: CallLimits,
         permits: Arc<Semaphore>,
     ) -> Result<Policy, PolicyLoadError> {
@@ -72,12 +72,7 @@ impl Policy {
             .map(PolicyInfo::from)
             .map_err(|e| PolicyLoadError::Rejected(e.into()))?;
         // From here on errors and logs name the policy as it names itself.
-        policy.identity = Arc::new(PluginIdentity {
-            name: policy.info.name.clone(),
-            settings_json: policy.identity.settings_json.clone(),
-            clock: policy.identity.clock.clone(),
-            outbound_http: policy.identity.outbound_http.clone(),
-        });
+        policy.identity.name = policy.info.name.as_str().into();
         Ok(policy)
     }
 
@@ -94,7 +89,7 @@ impl Policy {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+        let mut store = limited_store(&self.engine, &self.identity, self.limits);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -128,7 +123,7 @@ impl Policy {
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
-                let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+                let mut store = limited_store(&self.engine, &self.identity, self.limits);
                 let instance = self.pre.instantiate(&mut store).map_err(fail)?;
                 Warm {
                     store,
