@@ -6,7 +6,7 @@ use super::call_state::CallState;
 use wasmtime::component::{HasSelf, Linker};
 
 wasmtime::component::bindgen!({
-    path: "../wit/factor",
+    path: "../wit/factor@0.2.0",
     world: "latchkey:factor/plugin",
     imports: { default: trappable },
 });

@@ -9,7 +9,7 @@ use super::call_state::CallState;
 use wasmtime::component::{HasSelf, Linker};
 
 wasmtime::component::bindgen!({
-    path: "../wit/factor-0.1.0",
+    path: "../wit/factor@0.1.0",
     world: "latchkey:factor/plugin",
     imports: { default: trappable },
     // The capabilities are `latchkey:host@0.1.0` in both versions: one implementation.

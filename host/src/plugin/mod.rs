@@ -21,6 +21,8 @@ mod model;
 mod policy;
 mod policy_bindings;
 mod policy_set;
+#[cfg(test)]
+mod released_wit;
 mod runtime;
 pub(crate) mod versions;
 mod warm;

@@ -5,7 +5,7 @@ use super::call_state::CallState;
 use wasmtime::component::{HasSelf, Linker};
 
 wasmtime::component::bindgen!({
-    path: "../wit/policy",
+    path: "../wit/policy@0.1.0",
     world: "latchkey:policy/policy-component",
     imports: { default: trappable },
     with: {
