@@ -4,13 +4,14 @@
 use crate::argon2_side_by_side::Argon2Params;
 use anyhow::Context;
 use latchkey::clock::SystemClock;
-use latchkey::plugin::types::{
-    Aal, Credential, FlowContext, FlowKind, Identity, Rejection, SubmitOutcome,
+use latchkey::model::{Aal, Credential, FlowKind, FlowVariant};
+use latchkey::plugin::{
+    Factor, FlowContext, FlowIdentity, PluginRuntime, Rejection, SubmitOutcome,
 };
-use latchkey::plugin::{Factor, PluginRuntime};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
+use uuid::Uuid;
 
 pub struct PluginHost {
     runtime: PluginRuntime,
@@ -29,7 +30,7 @@ impl PluginHost {
         // The embedded defaults plus nothing else: the same memory cap and deadline the server
         // runs plugins with.
         let config = latchkey::config::load(&[], &env)?.config;
-        let runtime = latchkey::server::plugin_runtime(&config, Arc::new(SystemClock))?;
+        let runtime = latchkey::plugin::plugin_runtime(&config, Arc::new(SystemClock))?;
         let tokio = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -80,24 +81,30 @@ fn settings_json(p: Argon2Params) -> String {
 /// The context of the second `submit` of a password login: the host has looked the identifier
 /// up and hands over the identity's stored credential, so the plugin verifies the hash.
 pub fn login_context(email: &str, phc_hash: &str) -> FlowContext {
+    let identity_id = Uuid::from_u128(0x00000000_0000_4000_8000_000000000002);
+    let now = chrono::Utc::now();
     FlowContext {
-        flow_id: "00000000-0000-4000-8000-000000000001".into(),
+        flow_id: Uuid::from_u128(0x00000000_0000_4000_8000_000000000001),
         kind: FlowKind::Login,
-        variant: "api".into(),
+        variant: FlowVariant::Api,
         action_url: "http://127.0.0.1/self-service/login?flow=00000000-0000-4000-8000-000000000001"
             .into(),
         refresh: false,
         requested_aal: Aal::Aal1,
-        identity: Some(Identity {
-            id: "00000000-0000-4000-8000-000000000002".into(),
+        identity: Some(FlowIdentity {
+            id: identity_id,
             schema_id: "default".into(),
             traits_json: json!({ "email": email }).to_string(),
             marked_traits: vec![("identifier".into(), email.into())],
         }),
         credential: Some(Credential {
+            identity_id,
+            method: "password".into(),
             identifiers: vec![email.into()],
-            config_json: json!({ "hashed_password": phc_hash }).to_string(),
+            config: json!({ "hashed_password": phc_hash }).to_string(),
             version: 1,
+            created_at: now,
+            updated_at: now,
         }),
         looked_up: Some(email.into()),
         plugin_state: None,

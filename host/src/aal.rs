@@ -6,7 +6,6 @@ use crate::app::App;
 use crate::config::RequiredAal;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::flows::{host_aal, wit_credential};
 use crate::model::{Aal, AuthMethod, Session};
 use crate::sessions::ActiveSession;
 use uuid::Uuid;
@@ -52,8 +51,8 @@ async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, DomainE
         let Some(factor) = app.factors.get(&credential.method) else {
             continue;
         };
-        if let Some(aal) = factor.credential_aal(wit_credential(credential)).await? {
-            best = best.max(host_aal(aal));
+        if let Some(aal) = factor.credential_aal(credential).await? {
+            best = best.max(aal);
         }
     }
     Ok(best)

@@ -3,9 +3,9 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::identity::schema::Schemas;
-use crate::model::{Aal, Identity, Session};
-use crate::plugin::Factor;
-use crate::plugin::types::{FactorRole, FlowKind as WitFlowKind};
+use crate::model::{Aal, FlowKind, Identity, Session};
+pub use crate::plugin::Factors;
+use crate::plugin::{Factor, FactorRole};
 use crate::read_cache::ReadCache;
 use crate::store::{Invalidate, Store};
 use std::sync::Arc;
@@ -59,26 +59,6 @@ impl App {
     }
 }
 
-/// The loaded factor plugins, in configuration order (which is also the order their nodes
-/// appear in a flow).
-pub struct Factors {
-    pub all: Vec<Arc<Factor>>,
-}
-
-impl Factors {
-    pub fn get(&self, id: &str) -> Option<Arc<Factor>> {
-        self.all.iter().find(|f| f.id() == id).cloned()
-    }
-
-    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
-        self.all
-            .iter()
-            .filter(|f| f.joins(kind) && role.is_none_or(|r| f.info.role == r))
-            .cloned()
-            .collect()
-    }
-}
-
 /// The factor set currently serving. A reload replaces it whole; a plugin call in flight holds
 /// its own factor and finishes on it.
 pub struct FactorSlot {
@@ -107,7 +87,7 @@ impl FactorSlot {
         self.current().get(id)
     }
 
-    pub fn for_flow(&self, kind: WitFlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
+    pub fn for_flow(&self, kind: FlowKind, role: Option<FactorRole>) -> Vec<Arc<Factor>> {
         self.current().for_flow(kind, role)
     }
 }

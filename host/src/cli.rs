@@ -3,15 +3,13 @@
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::plugin::check::{FactorReport, Imports, PolicyReport, check_factor, check_policy};
-use crate::plugin::policy_types::Hook;
-use crate::plugin::types::{FactorRole, FlowKind};
 use crate::plugin::versions;
 use std::path::Path;
 use std::sync::Arc;
 
 /// `latchkey plugin check [--policy] FILE`: prints what the server would load, or why not.
 pub fn plugin_check(config: &Config, file: &Path, policy: bool) -> anyhow::Result<()> {
-    let runtime = crate::server::plugin_runtime(config, Arc::new(SystemClock))?;
+    let runtime = crate::plugin::plugin_runtime(config, Arc::new(SystemClock))?;
     if policy {
         print_policy(file, &check_policy(&runtime, config, file)?);
     } else {
@@ -40,25 +38,14 @@ fn print_factor(file: &Path, report: &FactorReport) {
     println!("version:      {}", info.version);
     println!(
         "role:         {} factor, grants {}",
-        match info.role {
-            FactorRole::First => "first",
-            FactorRole::Second => "second",
-        },
-        crate::flows::host_aal(info.aal).as_str()
+        info.role.as_str(),
+        info.aal.as_str()
     );
-    let flows: Vec<&str> = info
-        .flows
-        .iter()
-        .map(|f| match f {
-            FlowKind::Login => "login",
-            FlowKind::Registration => "registration",
-            FlowKind::Settings => "settings",
-        })
-        .collect();
+    let flows: Vec<&str> = info.flows.iter().map(|f| f.as_str()).collect();
     println!("flows:        {}", flows.join(", "));
     print_imports(&report.imports);
-    if let Some(grant) = &report.outbound {
-        println!("outbound:     imports outbound-http; {grant}");
+    for grant in &report.grants {
+        println!("{grant}");
     }
 }
 
@@ -70,17 +57,7 @@ fn print_policy(file: &Path, report: &PolicyReport) {
     );
     println!("policy:       {}", report.info.name);
     println!("version:      {}", report.info.version);
-    let hooks: Vec<&str> = report
-        .info
-        .hooks
-        .iter()
-        .map(|h| match h {
-            Hook::Whoami => "whoami",
-            Hook::Settings => "settings",
-            Hook::LoginCompletion => "login-completion",
-            Hook::RouteCheck => "route-check",
-        })
-        .collect();
+    let hooks: Vec<&str> = report.info.hooks.iter().map(|h| h.as_str()).collect();
     println!("hooks:        {}", hooks.join(", "));
     print_imports(&report.imports);
 }

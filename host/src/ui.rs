@@ -1,7 +1,7 @@
 //! Kratos UI nodes: turning plugin nodes into Kratos JSON, the host's own nodes, and putting
 //! validation messages where a Kratos UI expects them.
 
-use crate::plugin::types::{MessageType, NodeAttributes, UiNode, UiText};
+use crate::plugin::{MessageType, NodeAttributes, UiNode, UiText};
 use serde_json::{Map, Value, json};
 
 pub fn text_json(text: &UiText) -> Value {

@@ -18,8 +18,8 @@ fn read(path: &str) -> String {
 /// The current factor package as one WIT file, after `edit` (remove a function, change the
 /// version…).
 pub fn factor_package(edit: impl Fn(String) -> String) -> String {
-    let types = read("factor/types.wit");
-    let plugin = read("factor/plugin.wit");
+    let types = read("factor@0.2.0/types.wit");
+    let plugin = read("factor@0.2.0/plugin.wit");
     let (_, plugin_body) = plugin.split_once('\n').unwrap();
     edit(format!("{types}\n{plugin_body}"))
 }
@@ -29,7 +29,7 @@ pub fn factor_package(edit: impl Fn(String) -> String) -> String {
 pub fn build(deps: &[String], main: &str, world: &str) -> Vec<u8> {
     let mut resolve = Resolve::default();
     resolve
-        .push_str("host.wit", &read("host/capabilities.wit"))
+        .push_str("host.wit", &read("host@0.1.0/capabilities.wit"))
         .unwrap();
     for (i, dep) in deps.iter().enumerate() {
         resolve.push_str(format!("dep{i}.wit"), dep).unwrap();

@@ -4,7 +4,7 @@ use super::identity_not_found;
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::plugin::types::{Credential as WitCredential, FactorRole};
+use crate::plugin::FactorRole;
 use crate::store::CredentialDeletion;
 use uuid::Uuid;
 
@@ -73,15 +73,7 @@ pub async fn delete(
                 .factors
                 .get(&other.method)
                 .expect("is_first_factor found the plugin");
-            if factor
-                .credential_aal(WitCredential {
-                    identifiers: other.identifiers.clone(),
-                    config_json: other.config.clone(),
-                    version: other.version,
-                })
-                .await?
-                .is_some()
-            {
+            if factor.credential_aal(other).await?.is_some() {
                 keep.push(other.method.clone());
             }
         }

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::identity::schema::{IdentitySchema, TraitError};
 use crate::identity::wire::admin_identity_json;
 use crate::model::{Credential, Identity, IdentityState};
-use crate::plugin::types::Rejection;
+use crate::plugin::Rejection;
 use crate::store::StoreError;
 use crate::ui;
 use serde::Deserialize;
@@ -749,7 +749,7 @@ mod tests {
 
     #[test]
     fn rejections_read_as_their_texts() {
-        use crate::plugin::types::{MessageType, UiText};
+        use crate::plugin::{MessageType, UiText};
         let text = |t: &str| UiText {
             id: 4000001,
             text: t.into(),

@@ -14,11 +14,10 @@ use crate::app::App;
 use crate::browser::csrf;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::flows::{self, host_aal, settings};
+use crate::flows::{self, settings};
 use crate::identity::schema::IdentitySchema;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, IdentityState};
-use crate::plugin::Factor;
-use crate::plugin::types::{ExternalSubject, Redirect, SubmitOutcome};
+use crate::plugin::{ExternalSubject, Factor, Redirect, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use crate::ui;
 use serde::{Deserialize, Serialize};
@@ -43,7 +42,7 @@ impl Pending {
             method: factor.id().to_string(),
             identifiers: self.identifiers,
             config: self.config,
-            aal: host_aal(factor.info.aal),
+            aal: factor.info.aal,
             provider: Some(self.key),
         }
     }
@@ -254,7 +253,7 @@ async fn sign_in_or_up(
         return Err(ApiError::identity_disabled().into());
     }
     let now = app.now();
-    let aal = host_aal(cb.factor.info.aal);
+    let aal = cb.factor.info.aal;
     // A refresh by the same identity renews the session it has; otherwise a new one starts.
     let renewing = cb
         .current

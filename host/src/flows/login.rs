@@ -7,19 +7,15 @@
 //! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
 use super::registration::COMPLETED;
-use super::{
-    keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages, wit_kind,
-};
+use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
 use crate::aal;
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::flows::host_aal;
 use crate::flows::outcome::Submitted;
 use crate::identity::wire::session_json;
 use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState, Session};
-use crate::plugin::Factor;
-use crate::plugin::types::{CredentialWrite, FactorRole, SubmitOutcome};
+use crate::plugin::{CredentialWrite, Factor, FactorRole, Rejection, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -37,7 +33,7 @@ fn factor_for(app: &App, flow: &Flow, input: &Map<String, Value>) -> Result<Arc<
     };
     app.factors
         .get(method)
-        .filter(|f| f.joins(wit_kind(FlowKind::Login)) && f.info.role == role)
+        .filter(|f| f.joins(FlowKind::Login) && f.info.role == role)
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "Could not find a strategy to handle method `{method}` in this login flow"
@@ -79,7 +75,7 @@ async fn verdict(
     factor: &Factor,
     flow: Flow,
     input: &Map<String, Value>,
-    outcome: Result<SubmitOutcome, crate::plugin::types::Rejection>,
+    outcome: Result<SubmitOutcome, Rejection>,
     given: Option<&Credential>,
 ) -> Result<Verdict, DomainError> {
     match outcome {
@@ -182,7 +178,7 @@ async fn first_factor(
         return Err(ApiError::identity_disabled().into());
     }
     let now = app.now();
-    let method_aal = host_aal(factor.info.aal);
+    let method_aal = factor.info.aal;
     // A refresh by the same identity renews the session it already has; anyone else gets a
     // session of their own.
     let (session, token, is_new) =
@@ -243,7 +239,7 @@ async fn second_factor(
         (None, _) => None,
     };
     let mut session = active.session;
-    aal::record(&mut session, factor.id(), host_aal(factor.info.aal), now);
+    aal::record(&mut session, factor.id(), factor.info.aal, now);
     commit(
         app,
         flow,

@@ -12,8 +12,7 @@ use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, Identity};
-use crate::plugin::Factor;
-use crate::plugin::types::{self as wit, FactorRole};
+use crate::plugin::{CredentialWrite, Factor, FactorRole, FlowContext, FlowIdentity, Rejection};
 use crate::store::StoreError;
 use crate::ui;
 use serde_json::{Value, json};
@@ -34,28 +33,6 @@ pub struct FlowStart {
     pub csrf_token: Option<String>,
     /// Registration: the identity schema to register with (`identity_schema`).
     pub schema_id: Option<String>,
-}
-
-pub fn wit_kind(kind: FlowKind) -> wit::FlowKind {
-    match kind {
-        FlowKind::Login => wit::FlowKind::Login,
-        FlowKind::Registration => wit::FlowKind::Registration,
-        FlowKind::Settings => wit::FlowKind::Settings,
-    }
-}
-
-pub fn wit_aal(aal: Aal) -> wit::Aal {
-    match aal {
-        Aal::Aal1 => wit::Aal::Aal1,
-        Aal::Aal2 => wit::Aal::Aal2,
-    }
-}
-
-pub fn host_aal(aal: wit::Aal) -> Aal {
-    match aal {
-        wit::Aal::Aal1 => Aal::Aal1,
-        wit::Aal::Aal2 => Aal::Aal2,
-    }
 }
 
 fn lifespan(app: &App, kind: FlowKind) -> chrono::Duration {
@@ -84,34 +61,26 @@ pub fn plugin_context(
     method: &str,
     identity: Option<&Identity>,
     credential: Option<&Credential>,
-) -> wit::FlowContext {
+) -> FlowContext {
     let schema = identity
         .and_then(|i| app.schemas.get(&i.schema_id))
         .unwrap_or_else(|| app.schemas.default_schema());
-    wit::FlowContext {
-        flow_id: flow.id.to_string(),
-        kind: wit_kind(flow.kind),
-        variant: flow.variant.as_str().to_string(),
+    FlowContext {
+        flow_id: flow.id,
+        kind: flow.kind,
+        variant: flow.variant,
         action_url: action_url(app, flow),
         refresh: flow.refresh,
-        requested_aal: wit_aal(flow.requested_aal),
-        identity: identity.map(|i| wit::Identity {
-            id: i.id.to_string(),
+        requested_aal: flow.requested_aal,
+        identity: identity.map(|i| FlowIdentity {
+            id: i.id,
             schema_id: i.schema_id.clone(),
             traits_json: i.traits.to_string(),
             marked_traits: schema.marked_traits(method, &i.traits),
         }),
-        credential: credential.map(wit_credential),
+        credential: credential.cloned(),
         looked_up: None,
         plugin_state: flow.plugin_state.get(method).cloned(),
-    }
-}
-
-pub fn wit_credential(c: &Credential) -> wit::Credential {
-    wit::Credential {
-        identifiers: c.identifiers.clone(),
-        config_json: c.config.clone(),
-        version: c.version,
     }
 }
 
@@ -163,7 +132,7 @@ pub async fn render(
     flow: &mut Flow,
     identity: Option<&Identity>,
 ) -> Result<(), DomainError> {
-    let kind = wit_kind(flow.kind);
+    let kind = flow.kind;
     let mut leading = Vec::new();
     let mut method_nodes = Vec::new();
     for factor in app.factors.for_flow(kind, role_for(flow)) {
@@ -373,7 +342,7 @@ pub async fn reject(
     flow_json(app, &flow).await
 }
 
-pub fn rejection_messages(rejection: &wit::Rejection) -> (Vec<Value>, Vec<(String, Value)>) {
+pub fn rejection_messages(rejection: &Rejection) -> (Vec<Value>, Vec<(String, Value)>) {
     (
         rejection.messages.iter().map(ui::text_json).collect(),
         rejection
@@ -392,7 +361,7 @@ pub async fn keep_rejected_update(
     app: &App,
     factor: &Factor,
     given: Option<&Credential>,
-    update: Option<wit::CredentialWrite>,
+    update: Option<CredentialWrite>,
 ) -> Result<(), DomainError> {
     let Some(write) = update else {
         return Ok(());
@@ -438,7 +407,7 @@ pub fn submitted_method(
         .ok_or_else(|| ApiError::bad_request("the submission has no `method` field"))?;
     app.factors
         .get(method)
-        .filter(|f| f.joins(wit_kind(kind)))
+        .filter(|f| f.joins(kind))
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "Could not find a strategy to handle method `{method}` in a {} flow",

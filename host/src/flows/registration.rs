@@ -6,12 +6,12 @@ use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
+use crate::flows;
 use crate::flows::outcome::Submitted;
-use crate::flows::{self, host_aal};
 use crate::identity::schema::traits_from_input;
 use crate::identity::wire::{identity_json, session_json};
 use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState};
-use crate::plugin::types::SubmitOutcome;
+use crate::plugin::SubmitOutcome;
 use crate::sessions::{self, ClientInfo};
 use crate::store::StoreError;
 use crate::ui;
@@ -81,7 +81,7 @@ pub async fn submit(
         method: factor.id().to_string(),
         identifiers: write.identifiers,
         config: write.config_json,
-        aal: host_aal(factor.info.aal),
+        aal: factor.info.aal,
         provider: None,
     };
     match enrol_as(app, ctx_identity.id, enrolment, client).await? {

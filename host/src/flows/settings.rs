@@ -8,12 +8,11 @@ use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejectio
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::flows::host_aal;
-use crate::flows::{flow_json, wit_kind};
+use crate::flows::flow_json;
 use crate::identity::schema::{IdentitySchema, traits_from_input};
 use crate::model::{Credential, Flow, FlowKind, Identity};
-use crate::plugin::policy_types::Hook;
-use crate::plugin::types::{CredentialWrite, FactorRole, SubmitOutcome};
+use crate::plugin::{CredentialWrite, FactorRole, SubmitOutcome};
+use crate::policy::Hook;
 use crate::sessions::ActiveSession;
 use crate::store::StoreError;
 use crate::ui;
@@ -106,7 +105,7 @@ pub async fn submit(
     let factor = app
         .factors
         .get(&method)
-        .filter(|f| f.joins(wit_kind(FlowKind::Settings)))
+        .filter(|f| f.joins(FlowKind::Settings))
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "Could not find a strategy to handle method `{method}` in a settings flow"
@@ -136,7 +135,7 @@ pub async fn submit(
             // aal2 at once, as in Kratos.
             if factor.info.role == FactorRole::Second {
                 let mut session = active.session.clone();
-                crate::aal::record(&mut session, &method, host_aal(factor.info.aal), app.now());
+                crate::aal::record(&mut session, &method, factor.info.aal, app.now());
                 app.store.update_session(&session).await?;
             }
         }
@@ -235,10 +234,7 @@ async fn has_other_first_factor(
             continue;
         };
         if factor.info.role == FactorRole::First
-            && factor
-                .credential_aal(crate::flows::wit_credential(credential))
-                .await?
-                .is_some()
+            && factor.credential_aal(credential).await?.is_some()
         {
             return Ok(true);
         }

@@ -244,6 +244,21 @@ pub struct Schemas {
 }
 
 impl Schemas {
+    /// Compiles every schema of `identity.schemas`.
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Schemas> {
+        let mut by_id = BTreeMap::new();
+        for s in &config.identity.schemas {
+            by_id.insert(
+                s.id.clone(),
+                IdentitySchema::compile(&s.id, s.schema.clone())?,
+            );
+        }
+        Ok(Schemas {
+            default_id: config.identity.default_schema_id.clone(),
+            by_id,
+        })
+    }
+
     pub fn get(&self, id: &str) -> Option<&IdentitySchema> {
         self.by_id.get(id)
     }

@@ -2,7 +2,7 @@
 //! credential's identifiers and config alone, so it can be cached by their digest: whoami
 //! under `highest_available` then costs no plugin instance per credential.
 
-use super::bindings::types::{Aal, Credential};
+use crate::model::{Aal, Credential};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,11 +12,11 @@ use std::sync::Mutex;
 const MAX_ENTRIES: usize = 65_536;
 
 #[derive(Default)]
-pub struct AalCache {
+pub(crate) struct AalCache {
     answers: Mutex<HashMap<[u8; 32], Option<Aal>>>,
 }
 
-pub fn key(credential: &Credential) -> [u8; 32] {
+pub(crate) fn key(credential: &Credential) -> [u8; 32] {
     let mut digest = Sha256::new();
     for identifier in &credential.identifiers {
         // Length-prefixed so that ["ab", "c"] and ["a", "bc"] differ.
@@ -24,16 +24,16 @@ pub fn key(credential: &Credential) -> [u8; 32] {
         digest.update(identifier.as_bytes());
     }
     digest.update(u64::MAX.to_le_bytes());
-    digest.update(credential.config_json.as_bytes());
+    digest.update(credential.config.as_bytes());
     digest.finalize().into()
 }
 
 impl AalCache {
-    pub fn get(&self, key: &[u8; 32]) -> Option<Option<Aal>> {
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Option<Aal>> {
         self.lock().get(key).copied()
     }
 
-    pub fn put(&self, key: [u8; 32], answer: Option<Aal>) {
+    pub(crate) fn put(&self, key: [u8; 32], answer: Option<Aal>) {
         let mut answers = self.lock();
         if answers.len() >= MAX_ENTRIES {
             answers.clear();
@@ -52,10 +52,15 @@ mod tests {
     use super::*;
 
     fn cred(identifiers: &[&str], config: &str) -> Credential {
+        let now = chrono::Utc::now();
         Credential {
+            identity_id: uuid::Uuid::nil(),
+            method: "pin".into(),
             identifiers: identifiers.iter().map(|s| s.to_string()).collect(),
-            config_json: config.into(),
+            config: config.into(),
             version: 1,
+            created_at: now,
+            updated_at: now,
         }
     }
 

@@ -17,16 +17,16 @@ pub enum CacheOutcome {
     Compiled,
 }
 
-pub struct CompileCache {
+pub(crate) struct CompileCache {
     dir: PathBuf,
 }
 
 impl CompileCache {
-    pub fn new(dir: impl Into<PathBuf>) -> CompileCache {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> CompileCache {
         CompileCache { dir: dir.into() }
     }
 
-    pub fn artifact_path(&self, engine: &Engine, wasm: &[u8]) -> PathBuf {
+    fn artifact_path(&self, engine: &Engine, wasm: &[u8]) -> PathBuf {
         let mut compat = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut compat);
         let digest = hex::encode(Sha256::digest(wasm));
@@ -34,7 +34,11 @@ impl CompileCache {
             .join(format!("{:016x}-{digest}.cwasm", compat.finish()))
     }
 
-    pub fn load(&self, engine: &Engine, wasm: &[u8]) -> anyhow::Result<(Component, CacheOutcome)> {
+    pub(crate) fn load(
+        &self,
+        engine: &Engine,
+        wasm: &[u8],
+    ) -> anyhow::Result<(Component, CacheOutcome)> {
         let path = self.artifact_path(engine, wasm);
         if path.exists() {
             // SAFETY: the artifact was written by this cache from `precompile_component` on an

@@ -1,51 +1,30 @@
-//! The per-call store data: a locked-down WASI context, resource limits and the plugin's identity.
+//! The per-call store data: the plugin's name, resource limits, locked-down WASI and each
+//! capability's state for the call.
 
-use crate::clock::Clock;
-use crate::config::OutboundHttp;
+use super::capabilities::wasi::Wasi;
+use super::capabilities::{Call, Grants, States};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-/// How much of a plugin's stdout/stderr one call may produce before the rest is dropped.
-const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
-
-/// What every call of one plugin shares: its name, its operator settings, the host clock and
-/// what it may reach over HTTP.
-pub struct PluginIdentity {
-    pub name: String,
-    pub settings_json: String,
-    pub clock: Arc<dyn Clock>,
-    pub outbound_http: OutboundHttp,
+/// What every call of one plugin shares: the name it is known by and what each capability
+/// grants it.
+#[derive(Clone)]
+pub(crate) struct PluginIdentity {
+    pub name: Arc<str>,
+    pub grants: Arc<Grants>,
 }
 
-pub struct CallState {
-    pub plugin: Arc<PluginIdentity>,
+pub(crate) struct CallState {
+    pub plugin: Arc<str>,
     pub limits: StoreLimits,
-    /// When this call runs out of time, if it has a deadline: host capabilities that block
-    /// (outbound HTTP) stop waiting by then.
-    pub deadline: Option<Instant>,
-    wasi: WasiCtx,
-    table: ResourceTable,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    pub capabilities: States,
+    pub wasi: Wasi,
 }
 
 impl CallState {
-    /// A fresh state for one call. WASI gets no preopened directories, no environment, no
-    /// arguments and no sockets: only stdio (captured) plus clocks and randomness, which Rust's
-    /// standard library expects.
-    pub fn new(plugin: Arc<PluginIdentity>, memory_limit: usize) -> CallState {
-        let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
-        let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
-        let wasi = WasiCtxBuilder::new()
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+    /// A fresh state for one call that must end by `deadline`.
+    fn new(plugin: &PluginIdentity, memory_limit: usize, deadline: Option<Instant>) -> CallState {
         let limits = StoreLimitsBuilder::new()
             .memory_size(memory_limit)
             .instances(32)
@@ -53,55 +32,38 @@ impl CallState {
             .memories(8)
             .trap_on_grow_failure(true)
             .build();
+        let call = Call {
+            plugin: &plugin.name,
+            deadline,
+        };
         CallState {
-            plugin,
+            plugin: plugin.name.clone(),
             limits,
-            deadline: None,
-            wasi,
-            table: ResourceTable::new(),
-            stdout,
-            stderr,
+            capabilities: plugin.grants.prepare(&call),
+            wasi: Wasi::new(),
         }
     }
 
     /// Whether the plugin printed anything in this store so far.
     pub fn printed(&self) -> bool {
-        !self.stdout.contents().is_empty() || !self.stderr.contents().is_empty()
+        self.wasi.printed()
     }
 
-    /// Sends what the plugin printed to the host log, one event per line, tagged with the
-    /// plugin's name. A plugin cannot forge other log events: its text is a field value.
+    /// Sends what the plugin printed to the host log, tagged with the plugin's name.
     pub fn flush_output(&self) {
-        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            let bytes = pipe.contents();
-            if bytes.is_empty() {
-                continue;
-            }
-            for line in String::from_utf8_lossy(&bytes).lines() {
-                tracing::info!(plugin = %self.plugin.name, stream, output = line, "plugin output");
-            }
-        }
-    }
-}
-
-impl WasiView for CallState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        self.wasi.flush_output(&self.plugin);
     }
 }
 
 /// A store for one plugin call (or one warm policy instance): its memory cap, its epoch
 /// deadline set to trap, and the wall-clock deadline blocking capabilities honour.
-pub fn limited_store(
+pub(crate) fn limited_store(
     engine: &wasmtime::Engine,
-    plugin: Arc<PluginIdentity>,
+    plugin: &PluginIdentity,
     limits: super::factor::CallLimits,
 ) -> wasmtime::Store<CallState> {
-    let mut state = CallState::new(plugin, limits.memory_bytes);
-    state.deadline = Some(Instant::now() + limits.timeout);
+    let deadline = Some(Instant::now() + limits.timeout);
+    let state = CallState::new(plugin, limits.memory_bytes, deadline);
     let mut store = wasmtime::Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(super::engine::deadline_ticks(limits.timeout));

@@ -3,8 +3,8 @@
 //! the server meets the problems: the file, the world, the version, the exports, the imports,
 //! linking, `describe`, and last the configuration's grants.
 
-use super::bindings::types::MethodInfo;
-use super::policy::PolicyInfo;
+use super::capabilities::{self, Importer, wasi};
+use super::model::{FactorInfo, PolicyInfo};
 use super::runtime::PluginRuntime;
 use super::versions::{self, FACTOR_INTERFACE};
 use super::world::{POLICY_INTERFACE, World, list_or_nothing, world_of};
@@ -28,43 +28,31 @@ const POLICY_FUNCTIONS: [&str; 2] = ["describe", "evaluate"];
 /// The only supported line of `latchkey:policy`.
 const POLICY_LINE: &str = "0.1";
 
-/// The capabilities of `latchkey:host@0.1.0` each kind of component may import.
-const HOST_VERSION: &str = "0.1.0";
-const FACTOR_CAPABILITIES: [&str; 6] = [
-    "random",
-    "clock",
-    "log",
-    "settings",
-    "outbound-http",
-    "password-hashing",
-];
-const POLICY_CAPABILITIES: [&str; 2] = ["log", "settings"];
-const OUTBOUND_HTTP: &str = "latchkey:host/outbound-http@";
-
 /// What a component imports, sorted into what the host provides.
-pub struct Imports {
+pub(crate) struct Imports {
     /// Latchkey capabilities (`latchkey:host/outbound-http@0.1.0`…).
     pub capabilities: Vec<String>,
     /// WASI interfaces; they are provided locked down.
     pub wasi: Vec<String>,
 }
 
-pub struct FactorReport {
+pub(crate) struct FactorReport {
     pub wit_version: String,
-    pub info: MethodInfo,
+    pub info: FactorInfo,
     pub imports: Imports,
-    /// For a component that imports outbound HTTP: what the configuration grants it.
-    pub outbound: Option<String>,
+    /// For the capabilities it imports that the configuration grants (outbound HTTP): a line
+    /// each on what it grants.
+    pub grants: Vec<String>,
 }
 
-pub struct PolicyReport {
+pub(crate) struct PolicyReport {
     pub wit_version: String,
     pub info: PolicyInfo,
     pub imports: Imports,
 }
 
 /// Checks `path` as a factor plugin, against the grants of `config`.
-pub fn check_factor(
+pub(crate) fn check_factor(
     runtime: &PluginRuntime,
     config: &Config,
     path: &Path,
@@ -84,36 +72,23 @@ pub fn check_factor(
     let export = format!("{FACTOR_INTERFACE}@{version}");
     require_functions(&component, engine, &export, &FACTOR_FUNCTIONS)?;
     let own_types = format!("latchkey:factor/types@{version}");
-    let imports = sort_imports(
-        &component,
-        engine,
-        "a factor",
-        &FACTOR_CAPABILITIES,
-        &own_types,
-    )?;
+    let imports = sort_imports(&component, engine, Importer::Factor, &own_types)?;
 
     let factor = runtime
         .prepare(&component, path, "{}".into())
         .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let outbound = match imports
-        .capabilities
-        .iter()
-        .find(|name| name.starts_with(OUTBOUND_HTTP))
-    {
-        Some(name) => Some(outbound_grant(config, path, name)?),
-        None => None,
-    };
+    let grants = capabilities::check_grants(config, path, &imports.capabilities)?;
     Ok(FactorReport {
         wit_version: version.clone(),
         info: factor.info,
         imports,
-        outbound,
+        grants,
     })
 }
 
 /// Checks `path` as a policy component, with the settings of the `plugins.policies` entry
 /// that loads it, if there is one.
-pub fn check_policy(
+pub(crate) fn check_policy(
     runtime: &PluginRuntime,
     config: &Config,
     path: &Path,
@@ -132,14 +107,8 @@ pub fn check_policy(
     let export = format!("{POLICY_INTERFACE}@{version}");
     require_functions(&component, engine, &export, &POLICY_FUNCTIONS)?;
     let own_types = format!("latchkey:policy/types@{version}");
-    let imports = sort_imports(
-        &component,
-        engine,
-        "a policy",
-        &POLICY_CAPABILITIES,
-        &own_types,
-    )?;
-    let (settings, entry) = crate::server::policy_settings_for(config, path)?;
+    let imports = sort_imports(&component, engine, Importer::Policy, &own_types)?;
+    let (settings, entry) = super::load::policy_settings_for(config, path)?;
     let info = runtime
         .prepare_policy(&component, path, settings)
         .map_err(|e| anyhow::anyhow!("{e:#}"))?
@@ -222,14 +191,14 @@ fn require_functions(
 fn sort_imports(
     component: &Component,
     engine: &Engine,
-    kind: &str,
-    capabilities: &[&str],
+    importer: Importer,
     own_types: &str,
 ) -> anyhow::Result<Imports> {
-    let provided: Vec<String> = capabilities
-        .iter()
-        .map(|c| format!("latchkey:host/{c}@{HOST_VERSION}"))
-        .collect();
+    let kind = match importer {
+        Importer::Factor => "a factor",
+        Importer::Policy => "a policy",
+    };
+    let provided = capabilities::importable_by(importer);
     let mut imports = Imports {
         capabilities: Vec::new(),
         wasi: Vec::new(),
@@ -240,10 +209,10 @@ fn sort_imports(
         }
         if provided.iter().any(|p| same_line(p, name)) {
             imports.capabilities.push(name.to_string());
-        } else if is_wasi_0_2(name) {
+        } else if wasi::is_wasi_0_2(name) {
             imports.wasi.push(name.to_string());
         } else {
-            let wasi: Vec<String> = WASI_PACKAGES.iter().map(|p| format!("wasi:{p}")).collect();
+            let wasi: Vec<String> = wasi::PACKAGES.iter().map(|p| format!("wasi:{p}")).collect();
             bail!(
                 "the component imports `{name}`, which this host does not provide to {kind}. {} may import {}, and WASI 0.2 interfaces ({}; locked down: no files, no network, no environment). Remove what uses `{name}` (a dependency, or extra imports in the WIT world) and build for the released world",
                 capitalised(kind),
@@ -267,66 +236,12 @@ fn same_line(provided: &str, imported: &str) -> bool {
     matches!((split(provided), split(imported)), (Some(a), Some(b)) if a == b)
 }
 
-/// The WASI 0.2 packages the host links (locked down by the per-call context).
-const WASI_PACKAGES: [&str; 6] = ["cli", "io", "clocks", "random", "filesystem", "sockets"];
-
-fn is_wasi_0_2(name: &str) -> bool {
-    let Some((interface, version)) = name.split_once('@') else {
-        return false;
-    };
-    let package = interface
-        .strip_prefix("wasi:")
-        .and_then(|rest| rest.split_once('/'))
-        .map(|(package, _)| package);
-    package.is_some_and(|p| WASI_PACKAGES.contains(&p)) && version.starts_with("0.2.")
-}
-
 fn capitalised(kind: &str) -> String {
     let mut chars = kind.chars();
     chars
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// What `config` lets the factor in `path` reach over HTTP: the `plugins.factors` entries that
-/// load this file and the origins each grants. An entry that loads it and grants nothing is an
-/// error: every request the plugin makes would be refused. A file no entry loads is only
-/// described, since the check cannot know the grant it will be given.
-fn outbound_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<String> {
-    let wanted = path.canonicalize().ok();
-    let entries: Vec<(usize, &crate::config::PluginEntry)> = config
-        .plugins
-        .factors
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted)
-        .collect();
-    if entries.is_empty() {
-        return Ok(
-            "no plugins.factors entry loads this file, so every request would be refused".into(),
-        );
-    }
-    let mut grants = Vec::new();
-    for (index, entry) in entries {
-        let grant = &entry.outbound_http;
-        if grant.allow.is_empty() {
-            bail!(
-                "the component imports `{import}`, but plugins.factors[{index}], which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
-            );
-        }
-        let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
-        grants.push(format!(
-            "plugins.factors[{index}] grants {} ({})",
-            origins.join(", "),
-            if grant.allow_private {
-                "private addresses allowed"
-            } else {
-                "private addresses refused"
-            }
-        ));
-    }
-    Ok(grants.join("; "))
 }
 
 #[cfg(test)]
@@ -348,9 +263,5 @@ mod tests {
             "latchkey:host/logs@0.1.0"
         ));
         assert!(!same_line("latchkey:host/log@0.1.0", "latchkey:host/log"));
-        assert!(is_wasi_0_2("wasi:io/poll@0.2.6"));
-        assert!(!is_wasi_0_2("wasi:io/poll@0.3.0"));
-        assert!(!is_wasi_0_2("wasix:io/poll@0.2.0"));
-        assert!(!is_wasi_0_2("wasi:http/types@0.2.0"));
     }
 }

@@ -5,22 +5,22 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAlloc
 
 /// How often the epoch advances. A call's deadline is counted in these ticks, so a looping
 /// plugin is stopped at most one tick after its deadline.
-pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Upper bound on instances alive at once; plugin calls wait for a permit before they take
 /// a slot, so the pool is never exhausted under load.
-pub const MAX_CONCURRENT_CALLS: usize = 32;
+pub(crate) const MAX_CONCURRENT_CALLS: usize = 32;
 
 /// Policy instances kept warm between decisions (see `policy`), on top of the call slots so
 /// that they never starve a call.
-pub const WARM_POLICY_INSTANCES: usize = 16;
+pub(crate) const WARM_POLICY_INSTANCES: usize = 16;
 
 /// Per slot; a typical call touches less than this. Only slots that were used hold it, so the
 /// idle cost is a few slots' worth.
 const KEEP_RESIDENT: usize = 1 << 20;
 const DECOMMIT_BATCH: usize = 8;
 
-pub fn build_engine(memory_limit: usize) -> anyhow::Result<Engine> {
+pub(crate) fn build_engine(memory_limit: usize) -> anyhow::Result<Engine> {
     let mut pool = PoolingAllocationConfig::default();
     // One plugin instance is one component instance made of a few core instances with one
     // linear memory; the slack covers the WASI shim modules of Rust's wasip2 output.
@@ -52,7 +52,7 @@ pub fn build_engine(memory_limit: usize) -> anyhow::Result<Engine> {
 
 /// Converts a wall-clock deadline into epoch ticks, rounding up so that a deadline is never
 /// shorter than configured.
-pub fn deadline_ticks(timeout: Duration) -> u64 {
+pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
     let tick = EPOCH_TICK.as_nanos();
     (timeout.as_nanos().div_ceil(tick) as u64).max(1)
 }

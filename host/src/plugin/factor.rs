@@ -1,32 +1,30 @@
 //! A loaded factor plugin: one `InstancePre`, and a fresh `Store` and instance for every call.
 
 use super::aal_cache::{self, AalCache};
-use super::bindings::types;
 use super::call_state::{CallState, PluginIdentity, limited_store};
+use super::convert;
 use super::failure::PluginFailure;
+use super::model::SubmitOutcome;
+use super::model::{CredentialWrite, FactorInfo, FactorRole, FlowContext, Rejection, Rendering};
 use super::versions::{FactorInstance, FactorPre};
+use crate::model::{Aal, Credential, FlowKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
 
-use types::{
-    Aal as WitAal, Credential as WitCredential, CredentialWrite, FactorRole, FlowContext,
-    FlowKind as WitFlowKind, MethodInfo, Rejection, Rendering, SubmitOutcome,
-};
-
 /// Resource limits applied to every call of a plugin.
 #[derive(Debug, Clone, Copy)]
-pub struct CallLimits {
+pub(crate) struct CallLimits {
     pub memory_bytes: usize,
     pub timeout: Duration,
 }
 
 pub struct Factor {
-    pub info: MethodInfo,
+    pub info: FactorInfo,
     /// The version of `latchkey:factor` the component was built against (`0.2.0`).
     pub wit_version: String,
-    identity: Arc<PluginIdentity>,
+    identity: PluginIdentity,
     engine: Engine,
     pre: FactorPre,
     limits: CallLimits,
@@ -36,20 +34,20 @@ pub struct Factor {
 
 impl Factor {
     /// Instantiates once to ask the plugin who it is; this also proves the component links.
-    pub fn new(
+    pub(crate) fn new(
         engine: Engine,
         pre: FactorPre,
         wit_version: String,
-        identity: Arc<PluginIdentity>,
+        identity: PluginIdentity,
         limits: CallLimits,
         permits: Arc<Semaphore>,
     ) -> Result<Factor, PluginFailure> {
         let mut factor = Factor {
-            info: MethodInfo {
+            info: FactorInfo {
                 id: String::new(),
                 version: String::new(),
                 role: FactorRole::First,
-                aal: WitAal::Aal1,
+                aal: Aal::Aal1,
                 flows: Vec::new(),
                 node_group: String::new(),
             },
@@ -61,15 +59,10 @@ impl Factor {
             permits,
             aal_answers: AalCache::default(),
         };
-        factor.info = factor.call_sync("describe", |g, s| g.call_describe(s))?;
+        factor.info = factor.describe_now()?;
         // From here on the plugin is known by the method it implements, not its file name:
         // one file may be loaded several times under different ids.
-        factor.identity = Arc::new(PluginIdentity {
-            name: factor.info.id.clone(),
-            settings_json: factor.identity.settings_json.clone(),
-            clock: factor.identity.clock.clone(),
-            outbound_http: factor.identity.outbound_http.clone(),
-        });
+        factor.identity.name = factor.info.id.as_str().into();
         Ok(factor)
     }
 
@@ -81,7 +74,7 @@ impl Factor {
         &self.info.id
     }
 
-    pub fn joins(&self, kind: WitFlowKind) -> bool {
+    pub fn joins(&self, kind: FlowKind) -> bool {
         self.info.flows.contains(&kind)
     }
 
@@ -91,7 +84,7 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+        let mut store = limited_store(&self.engine, &self.identity, self.limits);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -123,8 +116,11 @@ impl Factor {
         self: &Arc<Self>,
         ctx: FlowContext,
     ) -> Result<Result<Rendering, Rejection>, PluginFailure> {
-        self.call("render", move |g, s| g.call_render(s, &ctx))
-            .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("render", move |g, s| g.call_render(s, &ctx))
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     pub async fn submit(
@@ -132,8 +128,11 @@ impl Factor {
         ctx: FlowContext,
         input_json: String,
     ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
-        self.call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
-            .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// The browser came back from a third party to this method's callback URL.
@@ -143,26 +142,31 @@ impl Factor {
         key: String,
         query: Vec<(String, String)>,
     ) -> Result<Result<SubmitOutcome, Rejection>, PluginFailure> {
-        self.call("callback", move |g, s| {
-            g.call_callback(s, &ctx, &key, &query)
-        })
-        .await
+        let ctx = ctx.into();
+        let answer = self
+            .call("callback", move |g, s| {
+                g.call_callback(s, &ctx, &key, &query)
+            })
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// Asked once per distinct credential content; see [`aal_cache`].
     pub async fn credential_aal(
         self: &Arc<Self>,
-        credential: WitCredential,
-    ) -> Result<Option<WitAal>, PluginFailure> {
-        let key = aal_cache::key(&credential);
+        credential: &Credential,
+    ) -> Result<Option<Aal>, PluginFailure> {
+        let key = aal_cache::key(credential);
         if let Some(answer) = self.aal_answers.get(&key) {
             return Ok(answer);
         }
+        let credential = credential.into();
         let answer = self
             .call("credential-aal", move |g, s| {
                 g.call_credential_aal(s, &credential)
             })
-            .await?;
+            .await?
+            .map(Aal::from);
         self.aal_answers.put(key, answer);
         Ok(answer)
     }
@@ -172,14 +176,17 @@ impl Factor {
         config_json: String,
         marked_traits: Vec<(String, String)>,
     ) -> Result<Result<CredentialWrite, Rejection>, PluginFailure> {
-        self.call("import-credential", move |g, s| {
-            g.call_import_credential(s, &config_json, &marked_traits)
-        })
-        .await
+        let answer = self
+            .call("import-credential", move |g, s| {
+                g.call_import_credential(s, &config_json, &marked_traits)
+            })
+            .await?;
+        Ok(convert::answer(answer))
     }
 
     /// Instantiates and calls `describe`, for measuring the per-call overhead.
-    pub fn describe_now(&self) -> Result<MethodInfo, PluginFailure> {
+    pub fn describe_now(&self) -> Result<FactorInfo, PluginFailure> {
         self.call_sync("describe", |g, s| g.call_describe(s))
+            .map(FactorInfo::from)
     }
 }

@@ -9,7 +9,7 @@ use super::call_state::CallState;
 use wasmtime::component::{HasSelf, Linker};
 
 wasmtime::component::bindgen!({
-    path: "../wit/factor-0.1.0",
+    path: "../wit/factor@0.1.0",
     world: "latchkey:factor/plugin",
     imports: { default: trappable },
     // The capabilities are `latchkey:host@0.1.0` in both versions: one implementation.
@@ -24,13 +24,12 @@ impl old::Host for CallState {}
 
 /// The one interface of this version that the current world's linker lacks: the types a
 /// component imports alongside its export (capabilities are shared).
-pub fn add_to_linker(linker: &mut Linker<CallState>) -> anyhow::Result<()> {
-    old::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-    Ok(())
+pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    old::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
 }
 
 /// A value of one version's type as the other version's type.
-pub trait Adapt<T> {
+pub(crate) trait Adapt<T> {
     fn adapt(self) -> T;
 }
 

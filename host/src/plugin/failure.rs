@@ -28,7 +28,7 @@ pub enum PluginFailure {
 }
 
 impl PluginFailure {
-    pub fn classify(
+    pub(crate) fn classify(
         plugin: &str,
         export: &'static str,
         limits: CallLimits,

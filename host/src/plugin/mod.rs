@@ -1,29 +1,39 @@
-//! The WebAssembly plugin runtime: factor components loaded from files and called in fresh,
-//! limited instances.
+//! The WebAssembly plugin runtime: factor and policy components loaded from files and called
+//! in fresh, limited instances.
+//!
+//! The WIT bindings stay in here. The rest of the host speaks to plugins in its own types
+//! ([`model`]), and [`convert`] is the one place where values cross between the two.
 
 mod aal_cache;
-mod argon2_memory;
 mod bindings;
 mod cache;
 mod call_state;
-pub mod check;
+mod capabilities;
+pub(crate) mod check;
+mod convert;
 mod engine;
 mod factor;
 mod factor_0_1;
+mod factor_set;
 mod failure;
-mod outbound_http;
-mod password_hashing;
+mod load;
+mod model;
 mod policy;
 mod policy_bindings;
+mod policy_set;
+#[cfg(test)]
+mod released_wit;
 mod runtime;
-pub mod versions;
+pub(crate) mod versions;
 mod warm;
-pub mod world;
+mod world;
 
-pub use bindings::types;
-pub use cache::{CacheOutcome, CompileCache};
-pub use factor::{CallLimits, Factor};
+pub use cache::CacheOutcome;
+pub use factor::Factor;
+pub use factor_set::Factors;
 pub use failure::PluginFailure;
-pub use policy::{Policy, PolicyLoadError};
-pub use policy_bindings::types as policy_types;
+pub use load::{load_factors, load_policies, plugin_runtime};
+pub use model::*;
+pub use policy::Policy;
+pub use policy_set::Policies;
 pub use runtime::PluginRuntime;

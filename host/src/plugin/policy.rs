@@ -5,17 +5,16 @@ use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::engine::deadline_ticks;
 use super::factor::CallLimits;
 use super::failure::PluginFailure;
+use super::model::{Hook, LoadError, PolicyInfo, PolicyInput, Verdict};
 use super::policy_bindings::{PolicyComponentPre, guest, types};
 use super::warm::{Warm, WarmInstances};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
 
-pub use types::{Hook, Input, PolicyInfo, Verdict};
-
 pub struct Policy {
     pub info: PolicyInfo,
-    identity: Arc<PluginIdentity>,
+    identity: PluginIdentity,
     engine: Engine,
     pre: PolicyComponentPre<CallState>,
     limits: CallLimits,
@@ -26,8 +25,8 @@ pub struct Policy {
 /// Why a policy did not load: its own report (a script error with its position) or a failure
 /// of the component itself.
 #[derive(Debug)]
-pub enum PolicyLoadError {
-    Rejected(types::LoadError),
+pub(crate) enum PolicyLoadError {
+    Rejected(LoadError),
     Failed(PluginFailure),
 }
 
@@ -50,7 +49,7 @@ impl Policy {
     pub(super) fn new(
         engine: Engine,
         pre: PolicyComponentPre<CallState>,
-        identity: Arc<PluginIdentity>,
+        identity: PluginIdentity,
         limits: CallLimits,
         permits: Arc<Semaphore>,
     ) -> Result<Policy, PolicyLoadError> {
@@ -70,14 +69,10 @@ impl Policy {
         policy.info = policy
             .call_sync("describe", |g, s| g.call_describe(s))
             .map_err(PolicyLoadError::Failed)?
-            .map_err(PolicyLoadError::Rejected)?;
+            .map(PolicyInfo::from)
+            .map_err(|e| PolicyLoadError::Rejected(e.into()))?;
         // From here on errors and logs name the policy as it names itself.
-        policy.identity = Arc::new(PluginIdentity {
-            name: policy.info.name.clone(),
-            settings_json: policy.identity.settings_json.clone(),
-            clock: policy.identity.clock.clone(),
-            outbound_http: policy.identity.outbound_http.clone(),
-        });
+        policy.identity.name = policy.info.name.as_str().into();
         Ok(policy)
     }
 
@@ -94,7 +89,7 @@ impl Policy {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+        let mut store = limited_store(&self.engine, &self.identity, self.limits);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -104,7 +99,11 @@ impl Policy {
     }
 
     /// One decision, on the blocking pool under the shared call permits.
-    pub async fn evaluate(self: &Arc<Self>, input: Input) -> Result<Verdict, PluginFailure> {
+    pub async fn evaluate(
+        self: &Arc<Self>,
+        input: &PolicyInput<'_>,
+    ) -> Result<Verdict, PluginFailure> {
+        let input = types::Input::from(input);
         let _permit = self
             .permits
             .clone()
@@ -112,18 +111,19 @@ impl Policy {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
+        let verdict = tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
             .await
-            .map_err(|_| PluginFailure::ShuttingDown)?
+            .map_err(|_| PluginFailure::ShuttingDown)??;
+        Ok(verdict.into())
     }
 
     /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].
-    fn evaluate_warm(&self, input: &Input) -> Result<Verdict, PluginFailure> {
+    fn evaluate_warm(&self, input: &types::Input) -> Result<types::Verdict, PluginFailure> {
         let fail = |err| PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err);
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
-                let mut store = limited_store(&self.engine, self.identity.clone(), self.limits);
+                let mut store = limited_store(&self.engine, &self.identity, self.limits);
                 let instance = self.pre.instantiate(&mut store).map_err(fail)?;
                 Warm {
                     store,

@@ -1,11 +1,11 @@
 //! Host side of the policy world. Its capabilities (log, settings) are the factor world's own,
-//! implemented once on [`CallState`](super::call_state::CallState).
+//! implemented once in [`super::capabilities`].
 
 use super::call_state::CallState;
-use wasmtime::component::HasSelf;
+use wasmtime::component::{HasSelf, Linker};
 
 wasmtime::component::bindgen!({
-    path: "../wit/policy",
+    path: "../wit/policy@0.1.0",
     world: "latchkey:policy/policy-component",
     imports: { default: trappable },
     with: {
@@ -14,13 +14,13 @@ wasmtime::component::bindgen!({
     },
 });
 
-pub use self::latchkey::policy::types;
-pub use exports::latchkey::policy::policy as guest;
+pub(crate) use self::latchkey::policy::types;
+pub(crate) use exports::latchkey::policy::policy as guest;
 
 impl types::Host for CallState {}
 
-pub fn add_to_linker(linker: &mut wasmtime::component::Linker<CallState>) -> anyhow::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
-    PolicyComponent::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
-    Ok(())
+/// Adds the policy world's types interface to `linker`; capabilities are linked by
+/// [`super::capabilities::add_to_linker`].
+pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
 }

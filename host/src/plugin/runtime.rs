@@ -3,6 +3,7 @@
 use super::bindings;
 use super::cache::{CacheOutcome, CompileCache};
 use super::call_state::{CallState, PluginIdentity};
+use super::capabilities::{self, Grants, Importer, Setup};
 use super::engine::{MAX_CONCURRENT_CALLS, build_engine};
 use super::factor::{CallLimits, Factor};
 use super::policy::{Policy, PolicyLoadError};
@@ -29,15 +30,17 @@ pub struct PluginRuntime {
 }
 
 impl PluginRuntime {
-    pub fn new(
+    pub(crate) fn new(
         cache: CompileCache,
         limits: CallLimits,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<PluginRuntime> {
         let engine = build_engine(limits.memory_bytes)?;
         let mut linker = Linker::new(&engine);
+        capabilities::add_to_linker(&mut linker, Importer::Factor)?;
         bindings::add_to_linker(&mut linker)?;
         let mut policy_linker = Linker::new(&engine);
+        capabilities::add_to_linker(&mut policy_linker, Importer::Policy)?;
         policy_bindings::add_to_linker(&mut policy_linker)?;
         Ok(PluginRuntime {
             engine,
@@ -50,7 +53,7 @@ impl PluginRuntime {
         })
     }
 
-    pub fn engine(&self) -> &Engine {
+    pub(crate) fn engine(&self) -> &Engine {
         &self.engine
     }
 
@@ -75,7 +78,7 @@ impl PluginRuntime {
     }
 
     /// Like [`PluginRuntime::prepare`], with the plugin's outbound HTTP grant.
-    pub fn prepare_granted(
+    pub(crate) fn prepare_granted(
         &self,
         component: &Component,
         path: &Path,
@@ -106,12 +109,14 @@ impl PluginRuntime {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "plugin".into());
-        let identity = Arc::new(PluginIdentity {
-            name,
-            settings_json,
-            clock: self.clock.clone(),
-            outbound_http,
-        });
+        let identity = PluginIdentity {
+            name: name.into(),
+            grants: Arc::new(Grants::new(&Setup {
+                settings_json,
+                clock: self.clock.clone(),
+                outbound_http,
+            })),
+        };
         Ok(Factor::new(
             self.engine.clone(),
             pre,
@@ -124,7 +129,7 @@ impl PluginRuntime {
 
     /// Links a compiled policy component and asks it to describe itself; a script error it
     /// reports comes back as [`PolicyLoadError::Rejected`].
-    pub fn prepare_policy(
+    pub(crate) fn prepare_policy(
         &self,
         component: &Component,
         path: &Path,
@@ -147,12 +152,14 @@ impl PluginRuntime {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "policy".into());
-        let identity = Arc::new(PluginIdentity {
-            name,
-            settings_json,
-            clock: self.clock.clone(),
-            outbound_http: OutboundHttp::default(),
-        });
+        let identity = PluginIdentity {
+            name: name.into(),
+            grants: Arc::new(Grants::new(&Setup {
+                settings_json,
+                clock: self.clock.clone(),
+                outbound_http: OutboundHttp::default(),
+            })),
+        };
         Ok(Policy::new(
             self.engine.clone(),
             pre,

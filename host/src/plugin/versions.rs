@@ -13,17 +13,17 @@ use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
 /// The interface a factor exports, without its version.
-pub const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
+pub(crate) const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
 
 /// The version of the factor package the host's own types come from.
-pub const CURRENT: &str = "0.2.0";
+pub(crate) const CURRENT: &str = "0.2.0";
 
 /// The factor package versions this host loads, newest first, as `major.minor` lines: any
 /// patch release of a line loads.
-pub const SUPPORTED: [&str; 2] = ["0.2", "0.1"];
+pub(crate) const SUPPORTED: [&str; 2] = ["0.2", "0.1"];
 
 /// `0.2.x, 0.1.x`: the supported lines as an operator reads them.
-pub fn supported_list() -> String {
+pub(crate) fn supported_list() -> String {
     SUPPORTED
         .iter()
         .map(|line| format!("{line}.x"))
@@ -32,7 +32,7 @@ pub fn supported_list() -> String {
 }
 
 /// The supported line a version belongs to (`0.2.0` → `0.2`).
-pub fn line_of(version: &str) -> Option<&'static str> {
+pub(crate) fn line_of(version: &str) -> Option<&'static str> {
     SUPPORTED.into_iter().find(|line| {
         version
             .strip_prefix(line)
@@ -41,7 +41,7 @@ pub fn line_of(version: &str) -> Option<&'static str> {
 }
 
 /// A linked factor of either version, ready to instantiate.
-pub enum FactorPre {
+pub(crate) enum FactorPre {
     Current(bindings::PluginPre<CallState>),
     V0_1(factor_0_1::PluginPre<CallState>),
 }
@@ -49,14 +49,17 @@ pub enum FactorPre {
 impl FactorPre {
     /// Wraps a linked component in the bindings of `line`, the supported line of the version
     /// it exports (see [`line_of`]).
-    pub fn new(pre: InstancePre<CallState>, line: &str) -> wasmtime::Result<FactorPre> {
+    pub(crate) fn new(pre: InstancePre<CallState>, line: &str) -> wasmtime::Result<FactorPre> {
         match line {
             "0.1" => factor_0_1::PluginPre::new(pre).map(FactorPre::V0_1),
             _ => bindings::PluginPre::new(pre).map(FactorPre::Current),
         }
     }
 
-    pub fn instantiate(&self, store: &mut Store<CallState>) -> wasmtime::Result<FactorInstance> {
+    pub(crate) fn instantiate(
+        &self,
+        store: &mut Store<CallState>,
+    ) -> wasmtime::Result<FactorInstance> {
         Ok(match self {
             FactorPre::Current(pre) => FactorInstance::Current(pre.instantiate(store)?),
             FactorPre::V0_1(pre) => FactorInstance::V0_1(pre.instantiate(store)?),
@@ -65,7 +68,7 @@ impl FactorPre {
 }
 
 /// One instance of a factor; its calls take and give the current types.
-pub enum FactorInstance {
+pub(crate) enum FactorInstance {
     Current(bindings::Plugin),
     V0_1(factor_0_1::Plugin),
 }
@@ -73,7 +76,10 @@ pub enum FactorInstance {
 type Answer<T> = wasmtime::Result<Result<T, types::Rejection>>;
 
 impl FactorInstance {
-    pub fn call_describe(&self, s: &mut Store<CallState>) -> wasmtime::Result<types::MethodInfo> {
+    pub(crate) fn call_describe(
+        &self,
+        s: &mut Store<CallState>,
+    ) -> wasmtime::Result<types::MethodInfo> {
         match self {
             FactorInstance::Current(p) => p.latchkey_factor_factor().call_describe(s),
             FactorInstance::V0_1(p) => p
@@ -83,7 +89,7 @@ impl FactorInstance {
         }
     }
 
-    pub fn call_render(
+    pub(crate) fn call_render(
         &self,
         s: &mut Store<CallState>,
         ctx: &types::FlowContext,
@@ -97,7 +103,7 @@ impl FactorInstance {
         }
     }
 
-    pub fn call_submit(
+    pub(crate) fn call_submit(
         &self,
         s: &mut Store<CallState>,
         ctx: &types::FlowContext,
@@ -114,7 +120,7 @@ impl FactorInstance {
         }
     }
 
-    pub fn call_callback(
+    pub(crate) fn call_callback(
         &self,
         s: &mut Store<CallState>,
         ctx: &types::FlowContext,
@@ -132,7 +138,7 @@ impl FactorInstance {
         }
     }
 
-    pub fn call_credential_aal(
+    pub(crate) fn call_credential_aal(
         &self,
         s: &mut Store<CallState>,
         credential: &types::Credential,
@@ -148,7 +154,7 @@ impl FactorInstance {
         }
     }
 
-    pub fn call_import_credential(
+    pub(crate) fn call_import_credential(
         &self,
         s: &mut Store<CallState>,
         config_json: &str,

@@ -19,26 +19,26 @@ const MAX_USES: u32 = 1_000;
 /// Warm instances held by all policies together; bounded by the slots reserved for them.
 static HELD: AtomicUsize = AtomicUsize::new(0);
 
-pub struct Warm {
+pub(crate) struct Warm {
     pub store: Store<CallState>,
     pub instance: PolicyComponent,
     pub uses: u32,
 }
 
 #[derive(Default)]
-pub struct WarmInstances {
+pub(crate) struct WarmInstances {
     idle: Mutex<Vec<Warm>>,
 }
 
 impl WarmInstances {
-    pub fn take(&self) -> Option<Warm> {
+    pub(crate) fn take(&self) -> Option<Warm> {
         let warm = self.lock().pop()?;
         HELD.fetch_sub(1, Ordering::AcqRel);
         Some(warm)
     }
 
     /// Keeps `warm` for the next decision if it is still fit and there is room.
-    pub fn give_back(&self, mut warm: Warm) {
+    pub(crate) fn give_back(&self, mut warm: Warm) {
         warm.uses += 1;
         if warm.uses >= MAX_USES || warm.store.data().printed() {
             return;

@@ -7,9 +7,9 @@ use std::path::Path;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-pub const POLICY_INTERFACE: &str = "latchkey:policy/policy";
+pub(crate) const POLICY_INTERFACE: &str = "latchkey:policy/policy";
 
-pub enum World {
+pub(crate) enum World {
     /// Exports `latchkey:factor/factor@<version>`.
     Factor { version: String },
     /// Exports `latchkey:policy/policy@<version>`.
@@ -18,7 +18,7 @@ pub enum World {
     Other { exports: Vec<String> },
 }
 
-pub fn world_of(component: &Component, engine: &Engine) -> World {
+pub(crate) fn world_of(component: &Component, engine: &Engine) -> World {
     let exports: Vec<String> = component
         .component_type()
         .exports(engine)
@@ -41,7 +41,7 @@ pub fn world_of(component: &Component, engine: &Engine) -> World {
 
 impl World {
     /// Why the component in `path`, expected to be a factor, is not one, and what to do.
-    pub fn not_a_factor(&self, path: &Path) -> String {
+    pub(crate) fn not_a_factor(&self, path: &Path) -> String {
         match self {
             World::Factor { version } => {
                 format!("this is a factor built against latchkey:factor@{version}")
@@ -58,7 +58,7 @@ impl World {
     }
 
     /// Why the component in `path`, expected to be a policy, is not one, and what to do.
-    pub fn not_a_policy(&self, path: &Path) -> String {
+    pub(crate) fn not_a_policy(&self, path: &Path) -> String {
         match self {
             World::Policy { version } => {
                 format!("this is a policy built against latchkey:policy@{version}")
@@ -75,7 +75,7 @@ impl World {
     }
 }
 
-pub fn list_or_nothing(items: &[String]) -> String {
+pub(crate) fn list_or_nothing(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".into()
     } else {

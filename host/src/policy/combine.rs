@@ -2,18 +2,10 @@
 //! otherwise every requirement applies together (the highest AAL, the shortest
 //! re-authentication window); otherwise the request is allowed.
 
+pub use crate::plugin::Answer;
+
 use crate::model::Aal;
 use std::time::Duration;
-
-/// One policy's answer, in host terms.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    Abstain,
-    Allow,
-    RequireAal(Aal),
-    RequireReauthentication(Duration),
-    Deny(String),
-}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Requirements {

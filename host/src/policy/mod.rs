@@ -2,30 +2,18 @@
 //! verdicts combined (see [`combine`]) and turned into Kratos errors.
 
 pub mod combine;
-mod input;
 pub mod reload;
 pub mod route_check;
 
-pub use input::RequestFacts;
+pub use crate::plugin::{Hook, Policies, RequestFacts};
 
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::Aal;
-use crate::plugin::Policy;
-use crate::plugin::policy_types::{Decision as WitDecision, Hook, Input};
+use crate::plugin::PolicyInput;
 use crate::sessions::ActiveSession;
-use combine::{Answer, Decision, combine};
-use std::sync::Arc;
-use std::time::Duration;
-
-/// The loaded policies, in configuration order.
-#[derive(Default)]
-pub struct Policies {
-    pub all: Vec<Arc<Policy>>,
-    /// Request headers policies may see (their `headers` settings), lower-cased.
-    pub header_names: Vec<String>,
-}
+use combine::{Decision, combine};
 
 impl Policies {
     /// The configured headers of a request, for [`RequestFacts::headers`].
@@ -37,19 +25,6 @@ impl Policies {
                 Some((name.clone(), value.to_string()))
             })
             .collect()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.all.is_empty()
-    }
-
-    /// Whether any policy asked to decide at `hook` (then the built-in rules stand aside).
-    pub fn want(&self, hook: Hook) -> bool {
-        self.for_hook(hook).next().is_some()
-    }
-
-    fn for_hook(&self, hook: Hook) -> impl Iterator<Item = &Arc<Policy>> {
-        self.all.iter().filter(move |p| p.wants(hook))
     }
 }
 
@@ -77,26 +52,20 @@ pub async fn decide(
         .collect();
     types.sort();
     types.dedup();
-    let input = Input {
+    let input = PolicyInput {
         hook,
-        session: input::session(&active.session),
-        identity: input::identity(&active.identity, available, types),
-        request: input::request(request),
-        now: input::instant(app.now()),
+        session: &active.session,
+        identity: &active.identity,
+        available_aal: available,
+        credential_types: &types,
+        request,
+        now: app.now(),
     };
     let mut verdicts = Vec::with_capacity(policies.len());
     for policy in &policies {
         // A policy that fails cannot vouch for anything: the request fails closed.
-        let verdict = policy.evaluate(input.clone()).await?;
-        let answer = match verdict.decision {
-            WitDecision::Abstain => Answer::Abstain,
-            WitDecision::Allow => Answer::Allow,
-            WitDecision::RequireAal(a) => Answer::RequireAal(input::host_aal(a)),
-            WitDecision::RequireReauthentication(secs) => {
-                Answer::RequireReauthentication(Duration::from_secs(secs))
-            }
-            WitDecision::Deny(reason) => Answer::Deny(reason),
-        };
+        let verdict = policy.evaluate(&input).await?;
+        let answer = verdict.answer;
         tracing::debug!(policy = policy.name(), ?hook, ?answer, "policy verdict");
         verdicts.push((policy.name().to_string(), answer, verdict.message));
     }

@@ -42,8 +42,8 @@ pub struct Reloaded {
 /// Loads the configured factors and policies again from their files, or says why the old
 /// ones stay.
 pub fn reload(app: &App) -> anyhow::Result<Reloaded> {
-    let factors = crate::server::load_factors(&app.config, &app.runtime)?;
-    let policies = crate::server::load_policies(&app.config, &app.runtime)?;
+    let factors = crate::plugin::load_factors(&app.config, &app.runtime)?;
+    let policies = crate::plugin::load_policies(&app.config, &app.runtime)?;
     let reloaded = Reloaded {
         factors: factors.all.iter().map(|f| f.id().to_string()).collect(),
         policies: policies.all.iter().map(|p| p.name().to_string()).collect(),

@@ -9,10 +9,9 @@
 //! headers here gives nothing away: the answer only says what the caller's own session may do,
 //! and a proxy makes its own sub-request with the real values.
 
-use super::{RequestFacts, decide, enforce};
+use super::{Hook, RequestFacts, decide, enforce};
 use crate::app::SharedApp;
 use crate::error::ApiError;
-use crate::plugin::policy_types::Hook;
 use crate::sessions;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};

@@ -16,9 +16,9 @@
 //! `{"identifier": "…"}`.
 
 wit_bindgen::generate!({
-    path: "../../wit/factor",
+    path: "../../wit/factor@0.2.0",
     world: "plugin",
-    // The host capabilities live in another package (`deps/host`), and wit-bindgen only
+    // The host capabilities live in another package (`deps/host@0.1.0`), and wit-bindgen only
     // generates foreign packages when told to.
     generate_all,
 });

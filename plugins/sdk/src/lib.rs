@@ -27,9 +27,9 @@ pub mod time;
 /// The generated bindings, made once here so that every plugin links the same types.
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/factor",
+        path: "../../wit/factor@0.2.0",
         world: "plugin",
-        // The host capabilities live in another package (`deps/host`), and wit-bindgen only
+        // The host capabilities live in another package (`deps/host@0.1.0`), and wit-bindgen only
         // generates foreign packages when told to.
         generate_all,
         // The export macro is expanded in the plugin's crate, not here: it must be public and

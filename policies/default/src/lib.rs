@@ -11,7 +11,7 @@
 //! `{"whoami_required_aal": "aal1", "settings_required_aal": "highest_available"}`.
 
 wit_bindgen::generate!({
-    path: "../../wit/policy",
+    path: "../../wit/policy@0.1.0",
     world: "policy-component",
     generate_all,
 });

@@ -12,9 +12,9 @@ pub mod script;
 
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/policy",
+        path: "../../wit/policy@0.1.0",
         world: "policy-component",
-        // The host capabilities live in another package (`deps/host`), and wit-bindgen only
+        // The host capabilities live in another package (`deps/host@0.1.0`), and wit-bindgen only
         // generates foreign packages when told to.
         generate_all,
     });

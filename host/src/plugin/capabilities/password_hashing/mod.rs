@@ -1,14 +1,66 @@
 //! The `password-hashing` capability: argon2 computed natively for plugins, with limits so a
 //! plugin (or an imported hash) cannot make the host allocate or spin without bound.
 
-use super::argon2_memory;
+mod argon2_memory;
+
+use super::{Call, Capability, Importer, Setup};
+use crate::plugin::bindings::latchkey::host::password_hashing;
+use crate::plugin::call_state::CallState;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use wasmtime::component::{HasSelf, Linker};
+
+pub(crate) struct State;
+
+impl Capability for State {
+    const INTERFACE: &'static str = "password-hashing";
+    const IMPORTERS: &'static [Importer] = &[Importer::Factor];
+    type Grant = ();
+
+    fn grant(_: &Setup) {}
+
+    fn prepare(_: &(), _: &Call<'_>) -> State {
+        State
+    }
+
+    fn add_to_linker(
+        linker: &mut Linker<CallState>,
+        state: fn(&mut CallState) -> &mut State,
+    ) -> wasmtime::Result<()> {
+        password_hashing::add_to_linker::<_, HasSelf<State>>(linker, state)
+    }
+}
+
+impl password_hashing::Host for State {
+    fn argon2id_hash(
+        &mut self,
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        p: password_hashing::Argon2Params,
+    ) -> wasmtime::Result<Result<String, String>> {
+        Ok(argon2id_hash(
+            &password,
+            &salt,
+            p.memory_kib,
+            p.iterations,
+            p.parallelism,
+            p.key_length,
+        ))
+    }
+
+    fn argon2_verify(
+        &mut self,
+        phc: String,
+        password: Vec<u8>,
+    ) -> wasmtime::Result<Result<bool, String>> {
+        Ok(argon2_verify(&phc, &password))
+    }
+}
 
 /// Kratos' own default is 128 MiB; twice that leaves room for a deliberate choice.
-pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
-pub const MAX_ITERATIONS: u32 = 32;
-pub const MAX_PARALLELISM: u32 = 16;
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_ITERATIONS: u32 = 32;
+const MAX_PARALLELISM: u32 = 16;
 const SALT_BYTES: std::ops::RangeInclusive<usize> = 8..=64;
 const KEY_BYTES: std::ops::RangeInclusive<u32> = 16..=64;
 
@@ -22,7 +74,7 @@ fn within_limits(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<(
     Ok(())
 }
 
-pub fn argon2id_hash(
+fn argon2id_hash(
     password: &[u8],
     salt: &[u8],
     memory_kib: u32,
@@ -81,7 +133,7 @@ fn compute(
     })
 }
 
-pub fn argon2_verify(phc: &str, password: &[u8]) -> Result<bool, String> {
+fn argon2_verify(phc: &str, password: &[u8]) -> Result<bool, String> {
     let parsed = PasswordHash::new(phc).map_err(|e| format!("not an argon2 PHC string: {e}"))?;
     let params = Params::try_from(&parsed).map_err(|e| format!("argon2 parameters: {e}"))?;
     within_limits(params.m_cost(), params.t_cost(), params.p_cost())?;

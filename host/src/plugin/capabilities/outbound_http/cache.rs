@@ -7,7 +7,7 @@
 //! without `no-store`/`no-cache`. Entries live at most an hour, and the grant is checked
 //! before every lookup, so a narrowed grant takes effect at once.
 
-use super::super::bindings::latchkey::host::outbound_http::Response;
+use crate::plugin::bindings::latchkey::host::outbound_http::Response;
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +25,7 @@ type Key = (String, String);
 static ENTRIES: LazyLock<Mutex<HashMap<Key, Entry>>> = LazyLock::new(Default::default);
 
 /// The key a request is cached under, if it may be answered from the cache at all.
-pub fn key(
+pub(super) fn key(
     plugin: &str,
     method: &str,
     url: &str,
@@ -39,7 +39,7 @@ pub fn key(
         .then(|| (plugin.to_string(), url.to_string()))
 }
 
-pub fn lookup(key: &Key) -> Option<Response> {
+pub(super) fn lookup(key: &Key) -> Option<Response> {
     let mut entries = ENTRIES.lock().unwrap_or_else(|e| e.into_inner());
     match entries.get(key) {
         Some(entry) if entry.expires > Instant::now() => Some(entry.response.clone()),
@@ -51,7 +51,7 @@ pub fn lookup(key: &Key) -> Option<Response> {
     }
 }
 
-pub fn store(key: Key, response: &Response) {
+pub(super) fn store(key: Key, response: &Response) {
     let Some(ttl) = freshness(response) else {
         return;
     };

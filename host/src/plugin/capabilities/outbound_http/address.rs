@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Why `ip` is not a public unicast address, or `None` when it is one. Addresses that carry an
 /// IPv4 address inside an IPv6 one (mapped, compatible, NAT64, 6to4) are judged by the IPv4
 /// address they lead to.
-pub fn non_public(ip: IpAddr) -> Option<&'static str> {
+pub(super) fn non_public(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => non_public_v4(v4),
         IpAddr::V6(v6) => non_public_v6(v6),

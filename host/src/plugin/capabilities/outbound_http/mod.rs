@@ -11,15 +11,104 @@
 mod address;
 mod cache;
 
-use super::bindings::latchkey::host::outbound_http::{Error, Request, Response};
-use crate::config::{Origin, OutboundHttp};
+use super::{Call, Capability, Importer, Setup};
+use crate::config::{Config, Origin, OutboundHttp, PluginEntry};
+use crate::plugin::bindings::latchkey::host::outbound_http::{self, Error, Request, Response};
+use crate::plugin::call_state::CallState;
+use address::non_public;
 use std::io::Read;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::mpsc;
+use std::path::Path;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 use url::{Host, Url};
+use wasmtime::component::{HasSelf, Linker};
 
-pub use address::non_public;
+/// One call's view: which plugin asks, what its entry grants, and when the call ends.
+pub(crate) struct State {
+    plugin: Arc<str>,
+    grant: Arc<OutboundHttp>,
+    deadline: Option<Instant>,
+}
+
+impl Capability for State {
+    const INTERFACE: &'static str = "outbound-http";
+    const IMPORTERS: &'static [Importer] = &[Importer::Factor];
+    /// The `outbound_http` section of the plugin's `plugins.factors` entry.
+    type Grant = Arc<OutboundHttp>;
+
+    fn grant(setup: &Setup) -> Arc<OutboundHttp> {
+        Arc::new(setup.outbound_http.clone())
+    }
+
+    fn prepare(grant: &Arc<OutboundHttp>, call: &Call<'_>) -> State {
+        State {
+            plugin: call.plugin.clone(),
+            grant: grant.clone(),
+            deadline: call.deadline,
+        }
+    }
+
+    fn add_to_linker(
+        linker: &mut Linker<CallState>,
+        state: fn(&mut CallState) -> &mut State,
+    ) -> wasmtime::Result<()> {
+        outbound_http::add_to_linker::<_, HasSelf<State>>(linker, state)
+    }
+
+    fn check_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<Option<String>> {
+        let grant = check_grant(config, path, import)?;
+        Ok(Some(format!(
+            "outbound:     imports outbound-http; {grant}"
+        )))
+    }
+}
+
+impl outbound_http::Host for State {
+    fn send(&mut self, req: Request) -> wasmtime::Result<Result<Response, Error>> {
+        Ok(send(&self.plugin, &self.grant, self.deadline, req))
+    }
+}
+
+/// What `config` lets the factor in `path` reach over HTTP: the `plugins.factors` entries that
+/// load this file and the origins each grants. An entry that loads it and grants nothing is an
+/// error: every request the plugin makes would be refused. A file no entry loads is only
+/// described, since the check cannot know the grant it will be given.
+fn check_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<String> {
+    let wanted = path.canonicalize().ok();
+    let entries: Vec<(usize, &PluginEntry)> = config
+        .plugins
+        .factors
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted)
+        .collect();
+    if entries.is_empty() {
+        return Ok(
+            "no plugins.factors entry loads this file, so every request would be refused".into(),
+        );
+    }
+    let mut grants = Vec::new();
+    for (index, entry) in entries {
+        let grant = &entry.outbound_http;
+        if grant.allow.is_empty() {
+            anyhow::bail!(
+                "the component imports `{import}`, but plugins.factors[{index}], which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
+            );
+        }
+        let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
+        grants.push(format!(
+            "plugins.factors[{index}] grants {} ({})",
+            origins.join(", "),
+            if grant.allow_private {
+                "private addresses allowed"
+            } else {
+                "private addresses refused"
+            }
+        ));
+    }
+    Ok(grants.join("; "))
+}
 
 /// Request headers the host owns: they frame the message or the connection, and a plugin
 /// that set them could make one request look like two.
@@ -40,7 +129,7 @@ const USER_AGENT: &str = concat!("latchkey/", env!("CARGO_PKG_VERSION"));
 
 /// Sends `req` for the plugin `plugin` under `grant`. `call_deadline` is when the plugin's
 /// own call runs out of time: the exchange never outlives it.
-pub fn send(
+fn send(
     plugin: &str,
     grant: &OutboundHttp,
     call_deadline: Option<Instant>,

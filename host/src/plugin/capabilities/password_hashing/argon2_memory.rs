@@ -43,7 +43,7 @@ fn reap_forever() {
 }
 
 /// Runs `f` with at least `blocks` blocks of memory.
-pub fn with_blocks<R>(blocks: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
+pub(super) fn with_blocks<R>(blocks: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
     let mut memory = lock().pop().map(|(m, _)| m).unwrap_or_default();
     if memory.len() < blocks {
         memory.resize(blocks, Block::new());
