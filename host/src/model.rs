@@ -141,6 +141,55 @@ impl FlowKind {
     }
 }
 
+/// Where a flow is, in Kratos' words. A flow is created in its kind's initial state
+/// ([`FlowState::initial`]); a completed login or registration is `passed_challenge` and
+/// cannot be submitted again; a settings flow that saved is `success` and can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowState {
+    ChooseMethod,
+    SentEmail,
+    PassedChallenge,
+    ShowForm,
+    Success,
+}
+
+impl FlowState {
+    pub fn initial(kind: FlowKind) -> FlowState {
+        match kind {
+            FlowKind::Settings => FlowState::ShowForm,
+            FlowKind::Login | FlowKind::Registration => FlowState::ChooseMethod,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowState::ChooseMethod => "choose_method",
+            FlowState::SentEmail => "sent_email",
+            FlowState::PassedChallenge => "passed_challenge",
+            FlowState::ShowForm => "show_form",
+            FlowState::Success => "success",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlowState> {
+        [
+            FlowState::ChooseMethod,
+            FlowState::SentEmail,
+            FlowState::PassedChallenge,
+            FlowState::ShowForm,
+            FlowState::Success,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+    }
+
+    /// Login and registration end in `passed_challenge`; such a flow is spent.
+    pub fn is_completed(self) -> bool {
+        self == FlowState::PassedChallenge
+    }
+}
+
 /// `api` flows are driven by native apps with session tokens; `browser` flows by browsers with
 /// cookies and CSRF tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,8 +222,7 @@ pub struct Flow {
     pub id: Uuid,
     pub kind: FlowKind,
     pub variant: FlowVariant,
-    /// Kratos flow state: `choose_method`, `sent_email`, `passed_challenge`, `success`…
-    pub state: String,
+    pub state: FlowState,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub request_url: String,

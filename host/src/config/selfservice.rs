@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::model::FlowKind;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,6 +57,38 @@ pub struct Flows {
     pub settings: SettingsFlow,
     pub logout: LogoutFlow,
     pub error: ErrorFlow,
+}
+
+/// What every self-service flow kind is configured with, whatever its own section adds.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowSettings<'a> {
+    pub ui_url: Option<&'a Url>,
+    pub lifespan: Duration,
+    pub after: &'a After,
+}
+
+impl Flows {
+    /// The settings of `kind`'s section (`selfservice.flows.<kind>`): the one place that maps a
+    /// kind to its section.
+    pub fn of(&self, kind: FlowKind) -> FlowSettings<'_> {
+        match kind {
+            FlowKind::Login => FlowSettings {
+                ui_url: self.login.ui_url.as_ref(),
+                lifespan: self.login.lifespan,
+                after: &self.login.after,
+            },
+            FlowKind::Registration => FlowSettings {
+                ui_url: self.registration.ui_url.as_ref(),
+                lifespan: self.registration.lifespan,
+                after: &self.registration.after,
+            },
+            FlowKind::Settings => FlowSettings {
+                ui_url: self.settings.ui_url.as_ref(),
+                lifespan: self.settings.lifespan,
+                after: &self.settings.after,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -6,7 +6,6 @@
 //! credential are evaluated one at a time (see
 //! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
-use super::registration::COMPLETED;
 use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
 use crate::aal;
 use crate::app::App;
@@ -14,7 +13,7 @@ use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
 use crate::identity::wire::session_json;
-use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState, Session};
+use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, Identity, IdentityState, Session};
 use crate::plugin::{CredentialWrite, Factor, FactorRole, Rejection, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use serde_json::{Map, Value, json};
@@ -262,7 +261,7 @@ pub(super) async fn commit(
     is_new: bool,
 ) -> Result<Submitted, DomainError> {
     let mut flow = flow;
-    flow.state = COMPLETED.into();
+    flow.state = FlowState::PassedChallenge;
     let update = update.as_ref().map(|(c, v)| (c, *v));
     let session = app
         .store

@@ -11,7 +11,7 @@ pub mod settings;
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::model::{Aal, Credential, Flow, FlowKind, FlowVariant, Identity};
+use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, FlowVariant, Identity};
 use crate::plugin::{CredentialWrite, Factor, FactorRole, FlowContext, FlowIdentity, Rejection};
 use crate::store::StoreError;
 use crate::ui;
@@ -36,12 +36,7 @@ pub struct FlowStart {
 }
 
 fn lifespan(app: &App, kind: FlowKind) -> chrono::Duration {
-    let flows = &app.config.selfservice.flows;
-    let span = match kind {
-        FlowKind::Login => flows.login.lifespan,
-        FlowKind::Registration => flows.registration.lifespan,
-        FlowKind::Settings => flows.settings.lifespan,
-    };
+    let span = app.config.selfservice.flows.of(kind).lifespan;
     chrono::Duration::from_std(span).unwrap_or_else(|_| chrono::Duration::hours(1))
 }
 
@@ -99,7 +94,7 @@ pub async fn create(app: &App, start: FlowStart) -> Result<Flow, DomainError> {
         id: Uuid::new_v4(),
         kind: start.kind,
         variant: start.variant,
-        state: initial_state(start.kind).to_string(),
+        state: FlowState::initial(start.kind),
         issued_at: now,
         expires_at: now + lifespan(app, start.kind),
         request_url: start.request_url,
@@ -116,13 +111,6 @@ pub async fn create(app: &App, start: FlowStart) -> Result<Flow, DomainError> {
     render(app, &mut flow, start.identity.as_ref()).await?;
     app.store.insert_flow(&flow).await?;
     Ok(flow)
-}
-
-fn initial_state(kind: FlowKind) -> &'static str {
-    match kind {
-        FlowKind::Settings => "show_form",
-        _ => "choose_method",
-    }
 }
 
 /// Builds `flow.ui` from the host's nodes and the plugins' nodes, in Kratos' order: default
@@ -249,7 +237,7 @@ fn base_flow_json(flow: &Flow) -> Value {
         "updated_at": flow.issued_at,
         "request_url": flow.request_url,
         "ui": flow.ui,
-        "state": flow.state,
+        "state": flow.state.as_str(),
         "organization_id": null,
     });
     if let Some(rt) = &flow.return_to {
@@ -316,7 +304,7 @@ pub async fn load(app: &App, id: &str, kind: FlowKind) -> Result<Flow, DomainErr
 /// A flow about to be submitted must be fresh and not completed already.
 pub async fn ensure_submittable(app: &App, flow: Flow) -> Result<Flow, DomainError> {
     let flow = ensure_fresh(app, flow).await?;
-    if flow.state == registration::COMPLETED {
+    if flow.state.is_completed() {
         return Err(ApiError::bad_request(format!(
             "This {} flow was completed already; initialize a new one.",
             flow.kind.as_str()
@@ -426,24 +414,18 @@ pub fn plugin_input(input: &serde_json::Map<String, Value>) -> String {
 /// Where a browser is sent to see a flow: `selfservice.flows.<kind>.ui_url?flow=<id>`, or,
 /// without a configured UI, the flow's JSON.
 pub fn ui_url(app: &App, flow: &Flow) -> String {
-    let flows = &app.config.selfservice.flows;
-    let configured = match flow.kind {
-        FlowKind::Login => flows.login.ui_url.as_ref(),
-        FlowKind::Registration => flows.registration.ui_url.as_ref(),
-        FlowKind::Settings => flows.settings.ui_url.as_ref(),
-    };
-    match configured {
+    ui_url_of(app, flow.kind, &flow.id.to_string())
+}
+
+/// [`ui_url`] for the flow of `kind` with the id `id`.
+pub fn ui_url_of(app: &App, kind: FlowKind, id: &str) -> String {
+    match app.config.selfservice.flows.of(kind).ui_url {
         Some(url) => {
             let mut url = url.clone();
-            url.query_pairs_mut()
-                .append_pair("flow", &flow.id.to_string());
+            url.query_pairs_mut().append_pair("flow", id);
             url.to_string()
         }
-        None => app.public_url(&format!(
-            "/self-service/{}/flows?id={}",
-            flow.kind.as_str(),
-            flow.id
-        )),
+        None => app.public_url(&format!("/self-service/{}/flows?id={id}", kind.as_str(),)),
     }
 }
 

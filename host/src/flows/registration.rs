@@ -10,7 +10,7 @@ use crate::flows;
 use crate::flows::outcome::Submitted;
 use crate::identity::schema::traits_from_input;
 use crate::identity::wire::{identity_json, session_json};
-use crate::model::{Aal, Credential, Flow, FlowKind, Identity, IdentityState};
+use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, Identity, IdentityState};
 use crate::plugin::SubmitOutcome;
 use crate::sessions::{self, ClientInfo};
 use crate::store::StoreError;
@@ -175,11 +175,9 @@ pub fn disabled() -> ApiError {
 
 /// A completed flow stays readable but cannot be submitted again.
 pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), DomainError> {
-    flow.state = COMPLETED.into();
+    flow.state = FlowState::PassedChallenge;
     app.store.update_flow(&flow).await?;
     Ok(())
 }
 
 pub use flows::FlowStart;
-
-pub const COMPLETED: &str = "passed_challenge";

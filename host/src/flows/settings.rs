@@ -10,7 +10,7 @@ use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::flow_json;
 use crate::identity::schema::{IdentitySchema, traits_from_input};
-use crate::model::{Credential, Flow, FlowKind, Identity};
+use crate::model::{Credential, Flow, FlowKind, FlowState, Identity};
 use crate::plugin::{CredentialWrite, FactorRole, SubmitOutcome};
 use crate::policy::Hook;
 use crate::sessions::ActiveSession;
@@ -38,7 +38,7 @@ pub fn profile_nodes(schema: &IdentitySchema, traits: &Value) -> Vec<Value> {
 }
 
 fn saved(flow: &mut Flow) {
-    flow.state = "success".into();
+    flow.state = FlowState::Success;
     ui::set_messages(
         &mut flow.ui,
         vec![ui::message(

@@ -13,7 +13,7 @@ use crate::flows::outcome::Submitted;
 use crate::flows::{self, FlowStart, body, login, registration, settings};
 use crate::http::PeerIp;
 use crate::http::query::QueryParams;
-use crate::model::{Aal, Flow, FlowKind, FlowVariant};
+use crate::model::{Aal, FlowKind, FlowVariant};
 use crate::policy::{self, Hook, RequestFacts};
 use crate::sessions::{self, ActiveSession, ClientInfo};
 use axum::body::Bytes;
@@ -97,12 +97,13 @@ pub(super) fn after_url(
     return_to: Option<&str>,
     method: &str,
 ) -> String {
-    let flows = &app.config.selfservice.flows;
-    let after = match kind {
-        FlowKind::Login => flows.login.after.return_url(method),
-        FlowKind::Registration => flows.registration.after.return_url(method),
-        FlowKind::Settings => flows.settings.after.return_url(method),
-    };
+    let after = app
+        .config
+        .selfservice
+        .flows
+        .of(kind)
+        .after
+        .return_url(method);
     let default = after.unwrap_or(&app.config.selfservice.default_browser_return_url);
     match return_to.map(|rt| return_to::secure(app, rt, default)) {
         Some(Ok(url)) => url.to_string(),
@@ -322,33 +323,11 @@ async fn submit(
                 && err.id == Some("self_service_flow_expired")
                 && let Some(fresh) = err.extra.get("use_flow_id").and_then(Value::as_str)
             {
-                return see_other(&ui_url_for(&app, kind, fresh));
+                return see_other(&flows::ui_url_of(&app, kind, fresh));
             }
             error_flow::respond(&app, err, flow_mode).await
         }
     }
-}
-
-fn ui_url_for(app: &App, kind: FlowKind, id: &str) -> String {
-    let probe = Flow {
-        id: uuid::Uuid::parse_str(id).unwrap_or_default(),
-        kind,
-        variant: FlowVariant::Browser,
-        state: String::new(),
-        issued_at: app.now(),
-        expires_at: app.now(),
-        request_url: String::new(),
-        return_to: None,
-        requested_aal: Aal::Aal1,
-        refresh: false,
-        identity_id: None,
-        session_id: None,
-        csrf_token: None,
-        plugin_state: Default::default(),
-        ui: Value::Null,
-        schema_id: None,
-    };
-    flows::ui_url(app, &probe)
 }
 
 async fn submit_flow(

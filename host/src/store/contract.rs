@@ -157,7 +157,7 @@ pub(super) async fn commit_authentication_is_all_or_nothing(store: &dyn Store) {
     let flow = flow(at(600));
     store.insert_flow(&flow).await.unwrap();
     let mut completed = flow.clone();
-    completed.state = "passed_challenge".into();
+    completed.state = crate::model::FlowState::PassedChallenge;
     let session = session(ada.id);
     let mut rehashed = password.clone();
     rehashed.config = r#"{"hashed_password":"rehashed"}"#.into();
@@ -276,7 +276,7 @@ pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
     );
 
     let mut shown = fresh.clone();
-    shown.state = "passed_challenge".into();
+    shown.state = crate::model::FlowState::PassedChallenge;
     shown.ui = json!({ "messages": [{ "id": 4000006 }] });
     shown.plugin_state.clear();
     store.update_flow(&shown).await.unwrap();

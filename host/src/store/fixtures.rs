@@ -73,7 +73,7 @@ pub(crate) fn flow(expires_at: DateTime<Utc>) -> Flow {
         id: Uuid::new_v4(),
         kind: FlowKind::Login,
         variant: FlowVariant::Browser,
-        state: "choose_method".into(),
+        state: crate::model::FlowState::ChooseMethod,
         issued_at: at(0),
         expires_at,
         request_url: "http://127.0.0.1:4433/self-service/login/browser".into(),

@@ -5,7 +5,7 @@ use super::codec::{
     query_optional, timestamp, to_json, uuid_text,
 };
 use super::{Database, SqliteStore, StoreError};
-use crate::model::{Aal, Flow, FlowKind, FlowVariant};
+use crate::model::{Aal, Flow, FlowKind, FlowState, FlowVariant};
 use crate::store::FlowRepository;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -58,7 +58,7 @@ impl FlowRow {
             id: parse_uuid("flows.id", &self.id)?,
             kind: parse_enum("flows.kind", &self.kind, FlowKind::parse)?,
             variant: parse_enum("flows.variant", &self.variant, FlowVariant::parse)?,
-            state: self.state,
+            state: parse_enum("flows.state", &self.state, FlowState::parse)?,
             issued_at: parse_timestamp("flows.issued_at", &self.issued_at)?,
             expires_at: parse_timestamp("flows.expires_at", &self.expires_at)?,
             request_url: self.request_url,
@@ -88,7 +88,7 @@ impl Database {
                 uuid_text(flow.id),
                 flow.kind.as_str(),
                 flow.variant.as_str(),
-                flow.state,
+                flow.state.as_str(),
                 timestamp(&flow.issued_at),
                 timestamp(&flow.expires_at),
                 flow.request_url,
@@ -147,7 +147,7 @@ pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), S
         )?
         .execute(params![
             uuid_text(flow.id),
-            flow.state,
+            flow.state.as_str(),
             timestamp(&flow.issued_at),
             timestamp(&flow.expires_at),
             flow.request_url,
@@ -223,7 +223,7 @@ mod tests {
         let mut flow = flow(at(600));
         store.insert_flow(&flow).unwrap();
 
-        flow.state = "passed_challenge".into();
+        flow.state = FlowState::PassedChallenge;
         flow.expires_at = at(5);
         flow.plugin_state.insert("password".into(), "{}".into());
         flow.ui = json!({ "messages": [{ "id": 4000006 }] });
