@@ -1,5 +1,6 @@
 //! Latchkey: an identity server speaking the Ory Kratos API, whose authentication methods
-//! and step-up policies are WebAssembly components.
+//! and step-up policies are WebAssembly components. docs/architecture.md maps the layers and
+//! the recipes for adding a flow kind, a host capability or a storage backend.
 
 pub mod aal;
 pub mod admin;
