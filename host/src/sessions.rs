@@ -1,12 +1,10 @@
 //! Finding the session a request carries, and starting new ones.
 
 use crate::app::App;
-use crate::browser::cookies;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::{Aal, AuthMethod, Device, Identity, IdentityState, Session};
 use crate::session_token;
-use axum::http::HeaderMap;
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -27,20 +25,27 @@ pub fn cookie_value(app: &App, token: &str) -> String {
     app.cookies.sign(COOKIE_PURPOSE, token)
 }
 
-fn token_of(app: &App, headers: &HeaderMap) -> Option<(String, bool)> {
-    if let Some(token) = session_token::from_headers(headers) {
-        return Some((token, false));
-    }
-    let raw = cookies::read(headers, &app.config.session.cookie.name)?;
-    app.cookies
-        .verify(COOKIE_PURPOSE, &raw)
-        .map(|token| (token, true))
+/// The session a request presents, as the HTTP edge read it
+/// (`crate::http::request_facts::session_credential`).
+#[derive(Debug, Clone)]
+pub struct SessionCredential {
+    pub token: String,
+    /// Presented in the session cookie (a browser), not as a token.
+    pub from_cookie: bool,
 }
 
-/// The active session of the request, if it carries one (token header, bearer, or cookie).
+/// The token a session cookie carries, when its signature holds.
+pub fn verify_cookie(app: &App, value: &str) -> Option<String> {
+    app.cookies.verify(COOKIE_PURPOSE, value)
+}
+
+/// The active session `presented` names, if any.
 /// Expired or revoked sessions and sessions of disabled identities count as none.
-pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSession>, DomainError> {
-    let Some((token, from_cookie)) = token_of(app, headers) else {
+pub async fn current(
+    app: &App,
+    presented: Option<SessionCredential>,
+) -> Result<Option<ActiveSession>, DomainError> {
+    let Some(SessionCredential { token, from_cookie }) = presented else {
         return Ok(None);
     };
     let hash = session_token::hash(&token);
@@ -66,9 +71,12 @@ pub async fn current(app: &App, headers: &HeaderMap) -> Result<Option<ActiveSess
         }))
 }
 
-/// The request's active session, or 401 `session_inactive`.
-pub async fn require(app: &App, headers: &HeaderMap) -> Result<ActiveSession, DomainError> {
-    current(app, headers)
+/// The active session `presented` names, or 401 `session_inactive`.
+pub async fn require(
+    app: &App,
+    presented: Option<SessionCredential>,
+) -> Result<ActiveSession, DomainError> {
+    current(app, presented)
         .await?
         .ok_or_else(|| ApiError::session_inactive().into())
 }
@@ -105,8 +113,8 @@ pub fn start(
     (session, token)
 }
 
-/// The client facts recorded on a session's device. The IP is the TCP peer: forwarded-for
-/// headers are not trusted, since any client can send them.
+/// The client facts recorded on a session's device
+/// (`crate::http::request_facts::client_info`).
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
@@ -114,16 +122,6 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    pub fn new(ip: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {
-        ClientInfo {
-            ip,
-            user_agent: headers
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        }
-    }
-
     fn device(&self) -> Device {
         Device {
             id: Uuid::new_v4(),

@@ -5,8 +5,8 @@ use super::csrf;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::flows;
+use crate::http::request_facts;
 use crate::model::{Flow, FlowKind, FlowVariant};
-use crate::sessions;
 use axum::http::HeaderMap;
 
 /// Loads flow `id` for the request: unknown → 404, expired → 410 with a fresh flow's id, a
@@ -30,7 +30,7 @@ pub async fn readable(
         }
     }
     if kind == FlowKind::Settings {
-        let active = sessions::require(app, headers).await?;
+        let active = request_facts::require_session(app, headers).await?;
         if flow.identity_id != Some(active.identity.id) {
             return Err(
                 ApiError::forbidden("This settings flow belongs to another identity.")

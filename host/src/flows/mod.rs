@@ -1,7 +1,6 @@
 //! The self-service flow engine: creating flows, rendering their nodes from the plugins, and
 //! routing submissions to the plugin that owns the submitted `method`.
 
-pub mod body;
 pub mod external;
 pub mod login;
 pub mod outcome;

@@ -9,8 +9,7 @@ use crate::browser::client::{Mode, with_cookies};
 use crate::browser::{continuity, csrf, error_flow};
 use crate::error::ApiError;
 use crate::flows::external::{self, Callback};
-use crate::policy::RequestFacts;
-use crate::sessions::{self, ClientInfo};
+use crate::http::request_facts;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -63,7 +62,7 @@ async fn callback(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let client = ClientInfo::new(peer, &headers);
+    let client = request_facts::client_info(peer, &headers);
     let done = async {
         let factor = app.factors.get(&method).ok_or_else(|| {
             ApiError::not_found(format!("no sign-in method `{method}` takes callbacks"))
@@ -74,7 +73,7 @@ async fn callback(
             )));
         }
         let query = parameters(&uri, &headers, &body)?;
-        let current = sessions::current(&app, &headers).await?;
+        let current = request_facts::current_session(&app, &headers).await?;
         external::callback(
             &app,
             Callback {
@@ -93,7 +92,7 @@ async fn callback(
     .await;
     let resp = match done {
         Ok(completed) => {
-            let facts = RequestFacts::of(&app, "GET", uri.path(), peer, &headers);
+            let facts = request_facts::policy_facts(&app, "GET", uri.path(), peer, &headers);
             let return_to = completed.return_to.as_deref();
             match step_up_url(
                 &app,

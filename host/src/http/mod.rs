@@ -1,10 +1,12 @@
 //! The HTTP edge: thin handlers that parse, call the flow engine, and shape Kratos responses.
 
 mod admin;
+mod body;
 mod callback;
 mod errors;
 mod health;
 pub mod query;
+pub mod request_facts;
 mod selfservice;
 mod sessions_api;
 

@@ -2,6 +2,7 @@
 //! /self-service/<flow>?flow=` to submit, `GET /self-service/<flow>/flows?id=` to fetch — for
 //! login, registration and settings, answering API clients, browsers and SPAs each their way.
 
+use super::body;
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
@@ -10,9 +11,10 @@ use crate::config::RequiredAal;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
-use crate::flows::{self, FlowStart, body, login, registration, settings};
+use crate::flows::{self, FlowStart, login, registration, settings};
 use crate::http::PeerIp;
 use crate::http::query::QueryParams;
+use crate::http::request_facts;
 use crate::model::{Aal, FlowKind, FlowVariant};
 use crate::policy::{self, Hook, RequestFacts};
 use crate::sessions::{self, ActiveSession, ClientInfo};
@@ -208,7 +210,7 @@ async fn init_flow(
             "identity schema `{id}` does not exist"
         )));
     }
-    let current = sessions::current(app, headers).await?;
+    let current = request_facts::current_session(app, headers).await?;
     // Without a session there is nothing to refresh, so Kratos drops the flag.
     let refresh = kind == FlowKind::Login && params.refresh && current.is_some();
 
@@ -251,7 +253,7 @@ async fn init_flow(
             return Err(ApiError::session_inactive());
         };
         let required = app.config.selfservice.flows.settings.required_aal;
-        let facts = RequestFacts::of(app, "GET", uri.path(), peer, headers);
+        let facts = request_facts::policy_facts(app, "GET", uri.path(), peer, headers);
         let return_to = params.return_to.as_deref();
         policy::check(app, Hook::Settings, active, &facts, required, return_to).await?;
     }
@@ -315,7 +317,7 @@ async fn submit(
     bytes: Bytes,
     kind: FlowKind,
 ) -> Response {
-    let client_info = ClientInfo::new(peer, &headers);
+    let client_info = request_facts::client_info(peer, &headers);
     match submit_flow(&app, &headers, q, &bytes, kind, &client_info).await {
         Ok(resp) => resp,
         Err((err, flow_mode)) => {
@@ -394,12 +396,17 @@ async fn submit_flow(
         .to_string();
     let outcome = match kind {
         FlowKind::Login => {
-            let current = sessions::current(app, headers).await.map_err(fail)?;
+            let current = request_facts::current_session(app, headers)
+                .await
+                .map_err(fail)?;
             login::submit(app, flow, input, client_info, current).await
         }
         FlowKind::Registration => registration::submit(app, flow, input, client_info).await,
         FlowKind::Settings => {
-            let Some(active) = sessions::current(app, headers).await.map_err(fail)? else {
+            let Some(active) = request_facts::current_session(app, headers)
+                .await
+                .map_err(fail)?
+            else {
                 if mode == Mode::Browser {
                     return Ok(to_sign_in(app));
                 }
@@ -407,7 +414,8 @@ async fn submit_flow(
             };
             let required = app.config.selfservice.flows.settings.required_aal;
             let ip = client_info.ip;
-            let mut facts = RequestFacts::of(app, "POST", "/self-service/settings", ip, headers);
+            let mut facts =
+                request_facts::policy_facts(app, "POST", "/self-service/settings", ip, headers);
             facts.submitted_method = input
                 .get("method")
                 .and_then(Value::as_str)
@@ -419,7 +427,7 @@ async fn submit_flow(
         }
     }
     .map_err(fail)?;
-    let facts = RequestFacts::of(
+    let facts = request_facts::policy_facts(
         app,
         "POST",
         &format!("/self-service/{}", kind.as_str()),

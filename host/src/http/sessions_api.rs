@@ -7,11 +7,12 @@ use crate::browser::{error_flow, logout, return_to};
 use crate::error::ApiError;
 use crate::http::PeerIp;
 use crate::http::query::QueryParams;
+use crate::http::request_facts;
 use crate::identity::wire::session_json;
 use crate::model::Session;
-use crate::policy::{self, Hook, RequestFacts, route_check};
+use crate::policy::{self, Hook, route_check};
 use crate::session_token;
-use crate::sessions::{self, ActiveSession};
+use crate::sessions::ActiveSession;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -52,8 +53,8 @@ async fn whoami(
     headers: HeaderMap,
     q: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
-    let facts = RequestFacts::of(&app, "GET", "/sessions/whoami", ip, &headers);
+    let active = request_facts::require_session(&app, &headers).await?;
+    let facts = request_facts::policy_facts(&app, "GET", "/sessions/whoami", ip, &headers);
     let required = app.config.session.whoami.required_aal;
     let return_to = q.get("return_to");
     policy::check(&app, Hook::Whoami, &active, &facts, required, return_to).await?;
@@ -81,18 +82,20 @@ pub(super) async fn session_or_unauthorized(
     headers: &HeaderMap,
     reason: &str,
 ) -> Result<ActiveSession, ApiError> {
-    sessions::require(app, headers).await.map_err(|err| {
-        let err = ApiError::from(err);
-        if err.id == Some("session_inactive") {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "The request could not be authorized",
-            )
-            .with_reason(reason)
-        } else {
-            err
-        }
-    })
+    request_facts::require_session(app, headers)
+        .await
+        .map_err(|err| {
+            let err = ApiError::from(err);
+            if err.id == Some("session_inactive") {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "The request could not be authorized",
+                )
+                .with_reason(reason)
+            } else {
+                err
+            }
+        })
 }
 
 /// The identity's other active sessions (the current one is whoami's).
@@ -211,7 +214,7 @@ async fn logout_url_for(
     headers: &HeaderMap,
     q: &QueryParams,
 ) -> Result<Value, ApiError> {
-    let active = sessions::require(app, headers).await?;
+    let active = request_facts::require_session(app, headers).await?;
     let return_to = q
         .get("return_to")
         .map(|rt| return_to::secure(app, rt, logout_default(app)))
@@ -244,7 +247,7 @@ async fn end_session(
     let token = q
         .get("token")
         .ok_or_else(|| ApiError::bad_request("Please include a token in the URL query."))?;
-    let active = sessions::require(app, headers).await?;
+    let active = request_facts::require_session(app, headers).await?;
     let session_id = logout::session_of(app, token)
         .filter(|id| *id == active.session.id)
         .ok_or_else(|| {

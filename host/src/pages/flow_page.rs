@@ -12,8 +12,8 @@ use crate::browser::{flow_access, logout};
 use crate::error::ApiError;
 use crate::flows;
 use crate::http::query::QueryParams;
+use crate::http::request_facts;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
-use crate::sessions;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -113,7 +113,7 @@ fn title(flow: &Flow) -> &'static str {
 
 async fn page(state: &PageState, headers: &HeaderMap, flow: &Flow) -> Result<Response, ApiError> {
     let app = &state.app;
-    let active = sessions::current(app, headers).await?;
+    let active = request_facts::current_session(app, headers).await?;
     let session: Option<SessionSummary> = active.as_ref().map(summary);
     let json = flows::flow_json(app, flow).await?;
     let return_to = flow.return_to.as_deref();

@@ -11,9 +11,10 @@ use crate::browser::logout;
 use crate::config::RequiredAal;
 use crate::error::ApiError;
 use crate::http::PeerIp;
+use crate::http::request_facts;
 use crate::model::Aal;
-use crate::policy::{self, Hook, RequestFacts};
-use crate::sessions::{self, ActiveSession};
+use crate::policy::{self, Hook};
+use crate::sessions::ActiveSession;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -152,7 +153,7 @@ async fn step_up(
     ip: Option<std::net::IpAddr>,
     headers: &HeaderMap,
 ) -> Result<Option<StepUp>, ApiError> {
-    let facts = RequestFacts::of(app, "GET", "/sessions/whoami", ip, headers);
+    let facts = request_facts::policy_facts(app, "GET", "/sessions/whoami", ip, headers);
     let required: RequiredAal = app.config.session.whoami.required_aal;
     let Err(err) = policy::check(app, Hook::Whoami, active, &facts, required, None).await else {
         return Ok(None);
@@ -179,7 +180,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Response {
     let app = &state.app;
-    let active = match sessions::current(app, &headers).await {
+    let active = match request_facts::current_session(app, &headers).await {
         Ok(Some(active)) => active,
         Ok(None) => return see_other(&link(app, "/self-service/login/browser")),
         Err(err) => return super::error_page::render_error(&state, &err.into()),

@@ -15,19 +15,6 @@ use crate::plugin::PolicyInput;
 use crate::sessions::ActiveSession;
 use combine::{Decision, combine};
 
-impl Policies {
-    /// The configured headers of a request, for [`RequestFacts::headers`].
-    pub fn headers_of(&self, headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-        self.header_names
-            .iter()
-            .filter_map(|name| {
-                let value = headers.get(name.as_str())?.to_str().ok()?;
-                Some((name.clone(), value.to_string()))
-            })
-            .collect()
-    }
-}
-
 /// Asks every policy that wants `hook` about this session and request. `None` when no policy
 /// wants the hook, so the caller applies the built-in rules.
 pub async fn decide(
@@ -89,29 +76,6 @@ pub async fn check(
     match decide(app, hook, active, facts).await? {
         Some(decision) => Ok(enforce(app, &decision, active, return_to)?),
         None => crate::aal::require(app, active, required, return_to).await,
-    }
-}
-
-impl RequestFacts {
-    /// The facts of a request made to Latchkey itself.
-    pub fn of(
-        app: &App,
-        method: &str,
-        path: &str,
-        ip: Option<std::net::IpAddr>,
-        headers: &axum::http::HeaderMap,
-    ) -> RequestFacts {
-        RequestFacts {
-            method: method.to_string(),
-            path: path.to_string(),
-            ip: ip.map(|ip| ip.to_string()),
-            user_agent: headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            headers: app.policies.get().headers_of(headers),
-            submitted_method: None,
-        }
     }
 }
 

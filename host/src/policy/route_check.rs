@@ -12,7 +12,7 @@
 use super::{Hook, RequestFacts, decide, enforce};
 use crate::app::SharedApp;
 use crate::error::ApiError;
-use crate::sessions;
+use crate::http::request_facts;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -85,14 +85,14 @@ async fn check(
     rest: Option<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let active = sessions::require(&app, &headers).await?;
+    let active = request_facts::require_session(&app, &headers).await?;
     let (method, path, original) = route(&method, rest.as_deref(), &headers);
     let facts = RequestFacts {
         method,
         path,
         ip: client_ip(&headers),
         user_agent: header(&headers, "user-agent"),
-        headers: app.policies.get().headers_of(&headers),
+        headers: request_facts::configured_headers(&app, &headers),
         submitted_method: None,
     };
     match decide(&app, Hook::RouteCheck, &active, &facts).await? {
