@@ -12,11 +12,10 @@ use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::flows::outcome::Submitted;
-use crate::identity::wire::session_json;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, Identity, IdentityState, Session};
 use crate::plugin::{CredentialWrite, Factor, FactorRole, Rejection, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// The plugin for the submitted `method`: it must join login flows and play the role the flow
@@ -267,11 +266,9 @@ pub(super) async fn commit(
         .store
         .commit_authentication(update, &session, is_new, Some(&flow))
         .await?;
-    let body = json!({ "session": session_json(&session, &identity, &app.public_base, app.now()) });
     Ok(Submitted::SessionStarted {
         session: Box::new(session),
         identity: Box::new(identity),
         token,
-        body,
     })
 }

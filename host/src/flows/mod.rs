@@ -214,41 +214,6 @@ pub fn keep_plugin_state(flow: &mut Flow, method: &str, state: Option<String>) {
     }
 }
 
-/// The flow as Kratos serialises it; settings flows carry their identity.
-pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, DomainError> {
-    let mut json = base_flow_json(flow);
-    if flow.kind == FlowKind::Settings
-        && let Some(id) = flow.identity_id
-        && let Some(identity) = app.store.get_identity(id).await?
-    {
-        json["identity"] = crate::identity::wire::identity_json(&identity, &app.public_base);
-    }
-    Ok(json)
-}
-
-fn base_flow_json(flow: &Flow) -> Value {
-    let mut out = json!({
-        "id": flow.id,
-        "type": flow.variant.as_str(),
-        "expires_at": flow.expires_at,
-        "issued_at": flow.issued_at,
-        "created_at": flow.issued_at,
-        "updated_at": flow.issued_at,
-        "request_url": flow.request_url,
-        "ui": flow.ui,
-        "state": flow.state.as_str(),
-        "organization_id": null,
-    });
-    if let Some(rt) = &flow.return_to {
-        out["return_to"] = json!(rt);
-    }
-    if flow.kind == FlowKind::Login {
-        out["refresh"] = json!(flow.refresh);
-        out["requested_aal"] = json!(flow.requested_aal.as_str());
-    }
-    out
-}
-
 /// Finds a flow by id: unknown, malformed or of another kind → 404.
 pub async fn find(app: &App, id: &str, kind: FlowKind) -> Result<Flow, DomainError> {
     let not_found = || ApiError::not_found(format!("no {} flow with id `{id}`", kind.as_str()));
@@ -322,11 +287,11 @@ pub async fn reject(
     input: &serde_json::Map<String, Value>,
     flow_messages: Vec<Value>,
     node_messages: Vec<(String, Value)>,
-) -> Result<Value, DomainError> {
+) -> Result<Box<Flow>, DomainError> {
     ui::fill_values(&mut flow.ui, input);
     ui::set_messages(&mut flow.ui, flow_messages, node_messages);
     app.store.update_flow(&flow).await?;
-    flow_json(app, &flow).await
+    Ok(Box::new(flow))
 }
 
 pub fn rejection_messages(rejection: &Rejection) -> (Vec<Value>, Vec<(String, Value)>) {

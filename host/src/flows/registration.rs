@@ -9,13 +9,12 @@ use crate::error::ApiError;
 use crate::flows;
 use crate::flows::outcome::Submitted;
 use crate::identity::schema::traits_from_input;
-use crate::identity::wire::{identity_json, session_json};
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, Identity, IdentityState};
 use crate::plugin::SubmitOutcome;
 use crate::sessions::{self, ClientInfo};
 use crate::store::StoreError;
 use crate::ui;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub async fn submit(
@@ -154,16 +153,10 @@ async fn enrol_as(
         Err(err) => return Err(err.into()),
     }
     app.store.create_session(&session).await?;
-    let public = &app.public_base;
-    let body = json!({
-        "identity": identity_json(&identity, public),
-        "session": session_json(&session, &identity, public, now),
-    });
     Ok(Some(Submitted::SessionStarted {
         session: Box::new(session),
         identity: Box::new(identity),
         token,
-        body,
     }))
 }
 

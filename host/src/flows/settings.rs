@@ -8,7 +8,6 @@ use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejectio
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
-use crate::flows::flow_json;
 use crate::identity::schema::{IdentitySchema, traits_from_input};
 use crate::model::{Credential, Flow, FlowKind, FlowState, Identity};
 use crate::plugin::{CredentialWrite, FactorRole, SubmitOutcome};
@@ -159,7 +158,7 @@ pub async fn submit(
             super::render(app, &mut flow, Some(identity)).await?;
             app.store.update_flow(&flow).await?;
             return Ok(Submitted::FlowUpdated {
-                flow: flow_json(app, &flow).await?,
+                flow: Box::new(flow),
             });
         }
         Ok(_) => {
@@ -190,7 +189,7 @@ pub async fn show_saved(
     saved(&mut flow);
     app.store.update_flow(&flow).await?;
     Ok(Submitted::FlowUpdated {
-        flow: flow_json(app, &flow).await?,
+        flow: Box::new(flow),
     })
 }
 
@@ -299,7 +298,7 @@ async fn update_profile(
     saved(&mut flow);
     app.store.update_flow(&flow).await?;
     Ok(Submitted::FlowUpdated {
-        flow: flow_json(app, &flow).await?,
+        flow: Box::new(flow),
     })
 }
 

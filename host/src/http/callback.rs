@@ -103,7 +103,7 @@ async fn callback(
             )
             .await
             {
-                Ok(step_up) => respond(
+                Ok(step_up) => match respond(
                     &app,
                     completed.submitted,
                     Mode::Browser,
@@ -112,7 +112,12 @@ async fn callback(
                     &completed.ui_url,
                     &method,
                     step_up,
-                ),
+                )
+                .await
+                {
+                    Ok(resp) => resp,
+                    Err(err) => error_flow::respond(&app, err.into(), Mode::Browser).await,
+                },
                 Err(err) => error_flow::respond(&app, err, Mode::Browser).await,
             }
         }

@@ -4,6 +4,7 @@ mod admin;
 mod body;
 mod callback;
 mod errors;
+pub mod flow_json;
 mod health;
 pub mod query;
 pub mod request_facts;

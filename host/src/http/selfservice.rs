@@ -3,6 +3,7 @@
 //! login, registration and settings, answering API clients, browsers and SPAs each their way.
 
 use super::body;
+use super::flow_json;
 use crate::aal;
 use crate::app::{App, SharedApp};
 use crate::browser::client::{self, Mode, see_other, with_cookies};
@@ -288,7 +289,7 @@ async fn init_flow(
     .await?;
     let resp = match mode {
         Mode::Browser => see_other(&flows::ui_url(app, &flow)),
-        Mode::Api | Mode::Spa => Json(flows::flow_json(app, &flow).await?).into_response(),
+        Mode::Api | Mode::Spa => Json(flow_json::flow_json(app, &flow).await?).into_response(),
     };
     Ok(with_cookies(resp, &cookies))
 }
@@ -437,7 +438,7 @@ async fn submit_flow(
     let step_up = step_up_url(app, &outcome, kind, return_to.as_deref(), &facts)
         .await
         .map_err(|e| fail(e.into()))?;
-    Ok(respond(
+    respond(
         app,
         outcome,
         mode,
@@ -446,7 +447,9 @@ async fn submit_flow(
         &ui,
         &method,
         step_up,
-    ))
+    )
+    .await
+    .map_err(fail)
 }
 
 /// After a first factor, a browser whose identity could do aal2 goes straight on to the
@@ -503,7 +506,7 @@ pub(super) async fn step_up_url(
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn respond(
+pub(super) async fn respond(
     app: &App,
     outcome: Submitted,
     mode: Mode,
@@ -512,7 +515,7 @@ pub(super) fn respond(
     ui: &str,
     method: &str,
     step_up: Option<String>,
-) -> Response {
+) -> Result<Response, DomainError> {
     if let (Submitted::SessionStarted { token, .. }, Some(to), Mode::Browser | Mode::Spa) =
         (&outcome, &step_up, mode)
     {
@@ -522,9 +525,9 @@ pub(super) fn respond(
         } else {
             ApiError::browser_location_change_required(to.clone()).into_response()
         };
-        return with_cookies(resp, &[cookie]);
+        return Ok(with_cookies(resp, &[cookie]));
     }
-    match (outcome, mode) {
+    Ok(match (outcome, mode) {
         (Submitted::Redirect { .. }, Mode::Api) => ApiError::bad_request(format!(
             "The `{method}` method signs in through a browser; start a browser flow instead of an API flow."
         ))
@@ -549,30 +552,46 @@ pub(super) fn respond(
         }
         (
             Submitted::SessionStarted {
-                token, mut body, ..
+                token,
+                session,
+                identity,
             },
             Mode::Api,
         ) => {
+            let mut body = flow_json::session_started(app, kind, &session, &identity);
             body["session_token"] = json!(token);
             body["continue_with"] =
                 json!([{ "action": "set_ory_session_token", "ory_session_token": token }]);
             Json(body).into_response()
         }
-        (Submitted::SessionStarted { token, body, .. }, mode) => {
+        (
+            Submitted::SessionStarted {
+                token,
+                session,
+                identity,
+            },
+            mode,
+        ) => {
             let cookie = client::session_cookie(app).set(&sessions::cookie_value(app, &token));
             let resp = if mode == Mode::Browser {
                 see_other(&after_url(app, kind, return_to, method))
             } else {
-                Json(body).into_response()
+                Json(flow_json::session_started(app, kind, &session, &identity)).into_response()
             };
             with_cookies(resp, &[cookie])
         }
         (Submitted::FlowUpdated { .. } | Submitted::Rejected { .. }, Mode::Browser) => {
             see_other(ui)
         }
-        (Submitted::FlowUpdated { flow }, _) => Json(flow).into_response(),
-        (Submitted::Rejected { flow }, _) => (StatusCode::BAD_REQUEST, Json(flow)).into_response(),
-    }
+        (Submitted::FlowUpdated { flow }, _) => {
+            Json(flow_json::flow_json(app, &flow).await?).into_response()
+        }
+        (Submitted::Rejected { flow }, _) => (
+            StatusCode::BAD_REQUEST,
+            Json(flow_json::flow_json(app, &flow).await?),
+        )
+            .into_response(),
+    })
 }
 
 /// Fetching a browser flow needs the browser's CSRF cookie, and a settings flow the session
@@ -589,7 +608,7 @@ async fn fetch(
     }
     let id = q.get("id").unwrap_or_default();
     let flow = flow_access::readable(&app, &headers, id, kind).await?;
-    Ok(Json(flows::flow_json(&app, &flow).await?))
+    Ok(Json(flow_json::flow_json(&app, &flow).await?))
 }
 
 /// Kratos' `IsJSONRequest` also counts a JSON body, not only an `Accept` asking for JSON.

@@ -10,7 +10,6 @@ use crate::app::App;
 use crate::browser::client::see_other;
 use crate::browser::{flow_access, logout};
 use crate::error::ApiError;
-use crate::flows;
 use crate::http::query::QueryParams;
 use crate::http::request_facts;
 use crate::model::{Aal, Flow, FlowKind, FlowVariant};
@@ -115,7 +114,7 @@ async fn page(state: &PageState, headers: &HeaderMap, flow: &Flow) -> Result<Res
     let app = &state.app;
     let active = request_facts::current_session(app, headers).await?;
     let session: Option<SessionSummary> = active.as_ref().map(summary);
-    let json = flows::flow_json(app, flow).await?;
+    let json = crate::http::flow_json::flow_json(app, flow).await?;
     let return_to = flow.return_to.as_deref();
     let first_factor =
         flow.kind != FlowKind::Login || (flow.requested_aal == Aal::Aal1 && !flow.refresh);
