@@ -6,6 +6,8 @@ pub mod login;
 pub mod outcome;
 pub mod registration;
 pub mod settings;
+#[cfg(test)]
+mod tests;
 
 use crate::app::App;
 use crate::domain_error::DomainError;
