@@ -12,8 +12,6 @@ use uuid::Uuid;
 pub struct ActiveSession {
     pub session: Session,
     pub identity: Identity,
-    /// The request carried the session in a cookie (a browser), not as a token.
-    pub from_cookie: bool,
     /// The token the request presented, so a step-up can hand the same one back.
     pub token: String,
 }
@@ -30,8 +28,6 @@ pub fn cookie_value(app: &App, token: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct SessionCredential {
     pub token: String,
-    /// Presented in the session cookie (a browser), not as a token.
-    pub from_cookie: bool,
 }
 
 /// The token a session cookie carries, when its signature holds.
@@ -45,7 +41,7 @@ pub async fn current(
     app: &App,
     presented: Option<SessionCredential>,
 ) -> Result<Option<ActiveSession>, DomainError> {
-    let Some(SessionCredential { token, from_cookie }) = presented else {
+    let Some(SessionCredential { token }) = presented else {
         return Ok(None);
     };
     let hash = session_token::hash(&token);
@@ -66,7 +62,6 @@ pub async fn current(
         .map(|(session, identity)| ActiveSession {
             session,
             identity,
-            from_cookie,
             token,
         }))
 }

@@ -172,5 +172,3 @@ pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), DomainError> {
     app.store.update_flow(&flow).await?;
     Ok(())
 }
-
-pub use flows::FlowStart;

@@ -15,16 +15,10 @@ use std::net::IpAddr;
 /// the session cookie when its signature holds.
 pub fn session_credential(app: &App, headers: &HeaderMap) -> Option<SessionCredential> {
     if let Some(token) = session_token::from_headers(headers) {
-        return Some(SessionCredential {
-            token,
-            from_cookie: false,
-        });
+        return Some(SessionCredential { token });
     }
     let raw = cookies::read(headers, &app.config.session.cookie.name)?;
-    sessions::verify_cookie(app, &raw).map(|token| SessionCredential {
-        token,
-        from_cookie: true,
-    })
+    sessions::verify_cookie(app, &raw).map(|token| SessionCredential { token })
 }
 
 /// The request's active session, if it carries one; see [`sessions::current`].

@@ -476,7 +476,6 @@ pub(super) async fn step_up_url(
     let completed = ActiveSession {
         session: (**session).clone(),
         identity: (**identity).clone(),
-        from_cookie: false,
         token: String::new(),
     };
     let needs_aal2 = match policy::decide(app, Hook::LoginCompletion, &completed, facts).await? {
