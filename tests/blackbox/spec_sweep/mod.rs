@@ -83,6 +83,14 @@ fn served_operations_answer_every_probe_as_kratos_does() {
         }
     });
     let failures = failures.into_inner().unwrap();
+    eprintln!(
+        "spec sweep: {} probes over {} ways of calling {} operations",
+        probed.load(Ordering::Relaxed),
+        CASES.len(),
+        ops.iter()
+            .filter(|o| CASES.iter().any(|c| c.op == o.id))
+            .count()
+    );
     assert!(
         failures.is_empty(),
         "{} of {} probes answered unlike Kratos:\n{}",
