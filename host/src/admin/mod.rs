@@ -7,7 +7,6 @@ pub mod credentials;
 pub mod identities;
 pub mod import;
 pub mod pagination;
-pub mod query;
 pub mod sessions;
 
 use crate::error::ApiError;

@@ -1,8 +1,8 @@
 //! Keyset pagination as Kratos does it: `page_size` and an opaque `page_token`, and `Link`
 //! headers pointing at the first and the next page.
 
-use super::query::QueryParams;
 use crate::error::ApiError;
+use crate::http::query::QueryParams;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::Url;
@@ -23,7 +23,10 @@ impl PageRequest {
     /// From `page_size` (Kratos' older `per_page` too) and `page_token`. A size above the
     /// maximum is lowered to it; zero, a negative or a non-number is a 400.
     pub fn from_query(query: &QueryParams) -> Result<PageRequest, ApiError> {
-        let size = match query.get("page_size").or_else(|| query.get("per_page")) {
+        let size = match query
+            .first_given("page_size")
+            .or_else(|| query.first_given("per_page"))
+        {
             None => DEFAULT_PAGE_SIZE,
             Some(raw) => match raw.parse::<i64>() {
                 Ok(n) if n >= 1 => n.min(i64::from(MAX_PAGE_SIZE)) as u32,
@@ -34,7 +37,10 @@ impl PageRequest {
                 }
             },
         };
-        let after = query.get("page_token").map(parse_token).transpose()?;
+        let after = query
+            .first_given("page_token")
+            .map(parse_token)
+            .transpose()?;
         Ok(PageRequest { size, after })
     }
 
@@ -42,13 +48,15 @@ impl PageRequest {
     /// does not parse is the default, never an error.
     pub fn lenient(query: &QueryParams) -> PageRequest {
         let size = query
-            .get("page_size")
-            .or_else(|| query.get("per_page"))
+            .first_given("page_size")
+            .or_else(|| query.first_given("per_page"))
             .and_then(|raw| raw.parse::<i64>().ok())
             .map_or(DEFAULT_PAGE_SIZE, |n| {
                 n.clamp(1, i64::from(MAX_PAGE_SIZE)) as u32
             });
-        let after = query.get("page_token").and_then(|t| parse_token(t).ok());
+        let after = query
+            .first_given("page_token")
+            .and_then(|t| parse_token(t).ok());
         PageRequest { size, after }
     }
 

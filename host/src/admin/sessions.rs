@@ -1,11 +1,11 @@
 //! Sessions over the admin API: list, read, disable, extend, and an identity's sessions.
 
 use super::pagination::PageRequest;
-use super::query::QueryParams;
 use super::session_not_found;
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
+use crate::http::query::QueryParams;
 use crate::identity::wire::session_json;
 use crate::model::{Identity, IdentityState, Session};
 use crate::store::SessionFilter;
@@ -73,7 +73,7 @@ pub async fn list(
 ) -> Result<(Vec<Value>, Option<Uuid>), DomainError> {
     let filter = SessionFilter {
         identity_id,
-        active: query.bool("active")?,
+        active: query.strict_bool("active")?,
         now: app.now(),
     };
     let sessions = app

@@ -1,11 +1,11 @@
 //! The admin API's `/admin/*` endpoints: thin handlers over `crate::admin`.
 
 use crate::admin::pagination::{self, PageRequest};
-use crate::admin::query::QueryParams;
 use crate::admin::sessions::Expand;
 use crate::admin::{auth, credentials, identities, sessions};
 use crate::app::SharedApp;
 use crate::error::ApiError;
+use crate::http::query::QueryParams;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -168,7 +168,13 @@ async fn delete_credential(
     RawQuery(raw): RawQuery,
 ) -> Result<StatusCode, ApiError> {
     let query = QueryParams::parse(raw.as_deref());
-    credentials::delete(&app, identity_id(&id)?, &kind, query.get("identifier")).await?;
+    credentials::delete(
+        &app,
+        identity_id(&id)?,
+        &kind,
+        query.first_given("identifier"),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

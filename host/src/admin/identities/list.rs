@@ -1,8 +1,8 @@
 //! Listing identities: a page, or those `ids` or `credentials_identifier` select.
 
 use super::super::pagination::PageRequest;
-use super::super::query::QueryParams;
 use super::*;
+use crate::http::query::QueryParams;
 
 /// A page of identities, and the id the next page starts after. `credentials_identifier`
 /// and `ids` select identities directly and are not paginated.
@@ -12,7 +12,9 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<(Vec<IdentityView>, Option<Uuid>), DomainError> {
     let with_credentials = !included_credentials(app, query)?.is_empty();
-    let identifier = query.get("credentials_identifier").map(str::to_owned);
+    let identifier = query
+        .first_given("credentials_identifier")
+        .map(str::to_owned);
     let ids = query
         .list("ids")
         .iter()
@@ -24,7 +26,7 @@ pub async fn list(
         .collect::<Result<Vec<Uuid>, ApiError>>()?;
     // Latchkey has no organizations: a valid organization id selects nobody.
     let organization = query
-        .get("organization_id")
+        .first_given("organization_id")
         .map(|s| {
             Uuid::parse_str(s).map_err(|_| {
                 ApiError::bad_request(format!(
@@ -38,7 +40,7 @@ pub async fn list(
         organization.is_some(),
         identifier.is_some(),
         query
-            .get("preview_credentials_identifier_similar")
+            .first_given("preview_credentials_identifier_similar")
             .is_some(),
     ];
     if filters.iter().filter(|f| **f).count() > 1 {
