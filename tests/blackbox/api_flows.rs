@@ -287,13 +287,7 @@ fn registration_can_pick_one_of_several_identity_schemas() {
         "kratos.yml",
         "identity:\n  default_schema_id: default\n  schemas:\n    - id: default\n      url: base64://eyJ0eXBlIjoib2JqZWN0IiwicHJvcGVydGllcyI6eyJ0cmFpdHMiOnsidHlwZSI6Im9iamVjdCIsInByb3BlcnRpZXMiOnsiZW1haWwiOnsidHlwZSI6InN0cmluZyIsIm9yeS5zaC9rcmF0b3MiOnsiY3JlZGVudGlhbHMiOnsicGFzc3dvcmQiOnsiaWRlbnRpZmllciI6dHJ1ZX19fX19fX19\n    - id: employee\n      url: file://employee.schema.json\n",
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&cfg),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &cfg);
     assert_kratos_error(
         &server.get("/self-service/registration/api?identity_schema=nope"),
         400,

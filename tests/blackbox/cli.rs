@@ -37,13 +37,7 @@ fn unknown_config_keys_are_warned_about_once() {
         "kratos.yml",
         "courier:\n  smtp:\n    connection_uri: smtps://user:pw@mail.example.com\n",
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&cfg),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &cfg);
     let log = server.log();
     assert_eq!(
         log.matches("courier.smtp.connection_uri").count(),

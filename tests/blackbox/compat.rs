@@ -40,13 +40,7 @@ fn a_factor_built_against_0_1_0_is_checked_loaded_and_called() {
             serde_json::to_string(&entries).unwrap()
         ),
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &config);
     assert!(server.log().contains("legacy"), "{}", server.log());
     // Its nodes are in the login form, and a submission reaches it (and traps, as told).
     let flow = server.get("/self-service/login/api");
@@ -97,13 +91,7 @@ fn a_0_1_0_rejection_reaches_the_flow_with_its_messages() {
             serde_json::to_string(&entries).unwrap()
         ),
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &config);
     assert!(
         server.log().contains("latchkey:factor@0.1.0"),
         "the log names the version it was built against: {}",

@@ -44,13 +44,7 @@ fn replacing_the_plugin_file_swaps_the_factor_on_restart() {
         &format!("plugins:\n  factors:\n    - path: {}\n", slot.display()),
     );
     std::fs::copy(plugin("password"), &slot).unwrap();
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&cfg),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &cfg);
     let groups = |s: &Server| -> Vec<String> {
         s.get("/self-service/login/api").body["ui"]["nodes"]
             .as_array()
@@ -63,13 +57,7 @@ fn replacing_the_plugin_file_swaps_the_factor_on_restart() {
     server.kill();
 
     std::fs::copy(plugin("hostile"), &slot).unwrap();
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&cfg),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &cfg);
     let now = groups(&server);
     assert!(now.contains(&"hostile".to_string()), "{now:?}");
     assert!(!now.contains(&"password".to_string()), "{now:?}");

@@ -94,6 +94,17 @@ impl Server {
         Server::start_with(work, Options::default())
     }
 
+    /// A server reading `config` (a file in `work`), otherwise as [`Server::start`].
+    pub fn with_config(work: &Workdir, config: &Path) -> Server {
+        Server::start_with(
+            work,
+            Options {
+                config: Some(config),
+                ..Default::default()
+            },
+        )
+    }
+
     pub fn start_with(work: &Workdir, opts: Options) -> Server {
         let (public_port, admin_port) = (opts.public_port.unwrap_or_else(free_port), free_port());
         let mut cmd = Command::new(binary());

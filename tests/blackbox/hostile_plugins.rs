@@ -32,13 +32,7 @@ plugins:
 fn hostile_plugins_fail_only_their_request() {
     let work = Workdir::new();
     let cfg = config(&work);
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&cfg),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &cfg);
     assert_eq!(
         server
             .register("calm@example.com", "a calm password")

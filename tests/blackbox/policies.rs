@@ -383,13 +383,7 @@ fn the_default_policy_component_gives_kratos_answers_like_the_built_in_rules() {
         let work = Workdir::new();
         let built_in = {
             let config = work.write("kratos.yml", switches);
-            Server::start_with(
-                &work,
-                Options {
-                    config: Some(&config),
-                    ..Default::default()
-                },
-            )
+            Server::with_config(&work, &config)
         };
         let expected = aal_answers(&built_in);
         drop(built_in);
@@ -403,13 +397,7 @@ fn the_default_policy_component_gives_kratos_answers_like_the_built_in_rules() {
                 serde_json::to_string(&entry).unwrap()
             ),
         );
-        let with_policy = Server::start_with(
-            &work,
-            Options {
-                config: Some(&config),
-                ..Default::default()
-            },
-        );
+        let with_policy = Server::with_config(&work, &config);
         assert!(
             with_policy.log().contains("kratos-default"),
             "{}",
@@ -453,13 +441,7 @@ fn the_default_policy_applies_the_privileged_window_to_credential_changes_only()
     let window = "selfservice:\n  flows:\n    settings:\n      privileged_session_max_age: 1s\n";
     let work = Workdir::new();
     let config = work.write("kratos.yml", window);
-    let built_in = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let built_in = Server::with_config(&work, &config);
     let expected = stale_settings_answers(&built_in);
     assert_eq!(
         expected,
@@ -479,12 +461,6 @@ fn the_default_policy_applies_the_privileged_window_to_credential_changes_only()
             serde_json::to_string(&entry).unwrap()
         ),
     );
-    let with_policy = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let with_policy = Server::with_config(&work, &config);
     assert_eq!(stale_settings_answers(&with_policy), expected);
 }

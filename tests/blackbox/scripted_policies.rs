@@ -233,13 +233,7 @@ fn policies_reload_on_request_and_on_sighup_and_a_broken_file_keeps_the_old_set(
     let work = Workdir::new();
     let script = work.write("guard.cel", &rule_for("/billing"));
     let config = config_for(&work, &script);
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &config);
     let token = server
         .register("reload@example.com", "reload password 1")
         .body["session_token"]
@@ -311,13 +305,7 @@ fn swapping_a_factor_file_and_reloading_changes_the_factor_without_a_restart() {
             serde_json::to_string(&entries).unwrap()
         ),
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &config);
     let token = server.register("swap@example.com", "swap password 12").body["session_token"]
         .as_str()
         .unwrap()

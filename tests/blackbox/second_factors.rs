@@ -520,13 +520,7 @@ fn required_aal_aal1_lets_aal1_sessions_through() {
         "kratos.yml",
         "session:\n  whoami:\n    required_aal: aal1\nselfservice:\n  flows:\n    settings:\n      required_aal: aal1\n",
     );
-    let server = Server::start_with(
-        &work,
-        Options {
-            config: Some(&config),
-            ..Default::default()
-        },
-    );
+    let server = Server::with_config(&work, &config);
     let token = token_of(&server.register("lax@example.com", "lax password 12"));
     enrol_totp(&server, &token);
     let aal1 = token_of(&server.login("lax@example.com", "lax password 12"));
