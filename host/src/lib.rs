@@ -6,6 +6,7 @@ pub(crate) mod aal;
 pub mod admin;
 pub(crate) mod app;
 pub(crate) mod browser;
+pub mod cleanup;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -46,6 +46,44 @@ enum Command {
         #[command(subcommand)]
         what: IdentitiesCommand,
     },
+    /// Deleting expired data.
+    Cleanup {
+        #[command(subcommand)]
+        what: CleanupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CleanupCommand {
+    /// Deletes expired sessions, flows and stored errors, as `kratos cleanup sql`: one batch
+    /// per table unless `--all` is given. The server also does this by itself every
+    /// `database.cleanup.interval`.
+    Sql {
+        /// The database to clean; defaults to `dsn` from the config (and `DSN`).
+        dsn: Option<String>,
+        /// Read the DSN from the `DSN` environment variable (Kratos' `-e`).
+        #[arg(short = 'e', long = "read-from-env")]
+        read_from_env: bool,
+        /// Keep what expired less than this long ago (`24h`); default
+        /// `database.cleanup.older_than`.
+        #[arg(long = "keep-last", value_parser = config::parse_duration)]
+        keep_last: Option<std::time::Duration>,
+        /// Rows per batch; default `database.cleanup.batch_size`.
+        #[arg(
+            short = 'b',
+            long = "batch-size",
+            alias = "database.cleanup.batch_size"
+        )]
+        batch_size: Option<usize>,
+        /// The pause between tables; default `database.cleanup.sleep.tables`.
+        #[arg(long = "sleep", alias = "database.cleanup.sleep.tables", value_parser = config::parse_duration)]
+        sleep: Option<std::time::Duration>,
+        /// Repeat batches until nothing expired is left.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +137,17 @@ fn load_config(args: &ConfigArgs) -> Result<Config, String> {
     Ok(loaded.config)
 }
 
+/// The database a command works on: the argument, `DSN` with `-e`, else the config's `dsn`.
+fn dsn_of(dsn: Option<String>, read_from_env: bool, config: &Config) -> Result<String, String> {
+    match (dsn, read_from_env) {
+        (Some(dsn), _) => Ok(dsn),
+        (None, true) => {
+            std::env::var("DSN").map_err(|_| "`-e` was given but DSN is not set".to_string())
+        }
+        (None, false) => Ok(config.dsn.clone()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -133,12 +182,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 },
         } => {
             let config = load_config(&config)?;
-            let dsn = match (dsn, read_from_env) {
-                (Some(dsn), _) => dsn,
-                (None, true) => std::env::var("DSN")
-                    .map_err(|_| "`-e` was given but DSN is not set".to_string())?,
-                (None, false) => config.dsn.clone(),
-            };
+            let dsn = dsn_of(dsn, read_from_env, &config)?;
             let store = latchkey::store::open(&dsn).map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -153,6 +197,48 @@ fn run(cli: Cli) -> Result<(), String> {
             for m in applied {
                 println!("Applied migration {} ({})", m.version, m.name);
             }
+            Ok(())
+        }
+        Command::Cleanup {
+            what:
+                CleanupCommand::Sql {
+                    dsn,
+                    read_from_env,
+                    keep_last,
+                    batch_size,
+                    sleep,
+                    all,
+                    config,
+                },
+        } => {
+            let config = load_config(&config)?;
+            let dsn = dsn_of(dsn, read_from_env, &config)?;
+            let mut settings = config.database.cleanup.clone();
+            settings.older_than = keep_last.unwrap_or(settings.older_than);
+            settings.batch_size = batch_size.unwrap_or(settings.batch_size).max(1);
+            settings.sleep.tables = sleep.unwrap_or(settings.sleep.tables);
+            let reach = if all {
+                latchkey::cleanup::Reach::Everything
+            } else {
+                latchkey::cleanup::Reach::OneBatch
+            };
+            let store = latchkey::store::open(&dsn).map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let swept = runtime
+                .block_on(latchkey::cleanup::sweep(
+                    store.as_ref(),
+                    chrono::Utc::now(),
+                    &settings,
+                    reach,
+                ))
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Deleted {} expired sessions, {} flows and {} errors.",
+                swept.sessions, swept.flows, swept.errors
+            );
             Ok(())
         }
         Command::Identities {

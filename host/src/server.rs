@@ -64,6 +64,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let pages = crate::pages::load(&app.config)?;
     return_freed_memory();
     crate::policy::reload::on_sighup(app.clone());
+    crate::cleanup::spawn_sweeper(
+        app.store.clone(),
+        app.clock.clone(),
+        app.config.database.cleanup.clone(),
+    );
 
     let public = tokio::net::TcpListener::bind(&public_addr)
         .await

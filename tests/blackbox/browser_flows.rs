@@ -26,7 +26,16 @@ fn browser_registration_sets_a_secure_session_cookie_and_redirects() {
     let me = browser.fetch("/sessions/whoami");
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["identity"]["traits"]["email"], "page@example.com");
-    assert_eq!(me.body["devices"][0]["ip_address"], "127.0.0.1");
+    let device = &me.body["devices"][0];
+    assert_eq!(device["ip_address"], "127.0.0.1");
+    // As Kratos without a geo-locating proxy in front: a string, empty.
+    assert_eq!(device["location"], "");
+    assert!(
+        device["user_agent"]
+            .as_str()
+            .is_some_and(|ua| !ua.is_empty()),
+        "{device}"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod admin;
 mod api_flows;
 mod browser_flows;
 mod browser_ui;
+mod cleanup;
 mod cli;
 mod compat;
 mod components;

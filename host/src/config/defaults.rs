@@ -81,6 +81,15 @@ pub(super) fn layer() -> Value {
             "bcrypt": { "cost": 12 },
         },
         "log": { "level": "info", "format": "text", "leak_sensitive_values": false },
+        // Kratos' defaults for `cleanup sql`; `interval` is Latchkey's background sweep.
+        "database": {
+            "cleanup": {
+                "batch_size": 100,
+                "sleep": { "tables": "1m" },
+                "older_than": "0s",
+                "interval": "5m",
+            },
+        },
         "plugins": { "memory_limit": "64MiB", "call_timeout": "1s" },
         "ui": { "enabled": true },
     })

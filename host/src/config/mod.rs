@@ -27,8 +27,9 @@ use std::path::PathBuf;
 pub use defaults::DEFAULT_IDENTITY_SCHEMA;
 pub use error::ConfigError;
 pub use model::{
-    AdminListener, Argon2, Bcrypt, Config, Hashers, Identity, IdentitySchema, Listener, Log,
-    PluginEntry, Plugins, SameSite, Secrets, Serve, Session, SessionCookie, Whoami,
+    AdminListener, Argon2, Bcrypt, Cleanup, CleanupSleep, Config, Database, Hashers, Identity,
+    IdentitySchema, Listener, Log, PluginEntry, Plugins, SameSite, Secrets, Serve, Session,
+    SessionCookie, Whoami,
 };
 pub use outbound::{Origin, OutboundHttp};
 pub use secret::{MIN_SECRET_CHARS, Secret};

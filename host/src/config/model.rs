@@ -24,6 +24,7 @@ pub struct Config {
     pub secrets: Secrets,
     pub hashers: Hashers,
     pub log: Log,
+    pub database: Database,
     pub plugins: Plugins,
     /// The built-in self-service pages.
     pub ui: super::ui::Ui,
@@ -71,6 +72,7 @@ impl fmt::Debug for Config {
             .field("secrets", &self.secrets)
             .field("hashers", &self.hashers)
             .field("log", &self.log)
+            .field("database", &self.database)
             .field("plugins", &self.plugins)
             .field("ui", &self.ui)
             .field("dev", &self.dev)
@@ -280,6 +282,34 @@ pub struct Log {
     pub level: String,
     pub format: String,
     pub leak_sensitive_values: bool,
+}
+
+/// Kratos' `database` section: how expired data is cleaned up.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Database {
+    pub cleanup: Cleanup,
+}
+
+/// `database.cleanup`: Kratos' settings for `cleanup sql`, which Latchkey's background sweep
+/// reads too.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Cleanup {
+    /// How many rows one batch deletes from one table.
+    pub batch_size: usize,
+    pub sleep: CleanupSleep,
+    /// Rows that expired less than this long ago are kept.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub older_than: Duration,
+    /// How often the server sweeps by itself; `0s` turns the sweep off (Latchkey's own key).
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub interval: Duration,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CleanupSleep {
+    /// The pause between one table and the next.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub tables: Duration,
 }
 
 /// Latchkey's own section: which WebAssembly components to load and their limits.

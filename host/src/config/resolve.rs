@@ -11,8 +11,8 @@ use url::Url;
 
 use super::layers::BaseDirs;
 use super::model::{
-    Config, Hashers, Identity, IdentitySchema, Log, PluginEntry, Plugins, Secrets, Serve, Session,
-    empty_object, optional_url,
+    Config, Database, Hashers, Identity, IdentitySchema, Log, PluginEntry, Plugins, Secrets, Serve,
+    Session, empty_object, optional_url,
 };
 use super::outbound::OutboundHttp;
 use super::selfservice::{Flows, MethodConfig, SelfService};
@@ -31,6 +31,7 @@ pub(super) struct RawConfig {
     secrets: Secrets,
     hashers: Hashers,
     log: Log,
+    database: Database,
     plugins: RawPlugins,
     ui: RawUi,
 }
@@ -95,6 +96,11 @@ impl RawConfig {
         check_serve(&self.serve)?;
         check_hashers(&self.hashers)?;
         check_log(&self.log)?;
+        ensure(
+            self.database.cleanup.batch_size >= 1,
+            "database.cleanup.batch_size",
+            "must be at least 1",
+        )?;
         let ui = self.ui.resolve(ctx.bases.get("ui.templates_dir"))?;
         let mut flows = self.selfservice.flows;
         fill_ui_urls(&ui, &mut flows, &self.serve.public.resolved_base_url());
@@ -117,6 +123,7 @@ impl RawConfig {
             secrets: self.secrets,
             hashers: self.hashers,
             log: self.log,
+            database: self.database,
             ui,
             dev: false,
         })

@@ -284,7 +284,7 @@ pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
     let missing = store.update_flow(&flow(at(1))).await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
 
-    assert_eq!(store.delete_expired_flows(cutoff).await.unwrap(), 1);
+    assert_eq!(store.delete_expired_flows(cutoff, 100).await.unwrap(), 1);
     assert_eq!(store.get_flow(expired.id).await.unwrap(), None);
     assert!(store.get_flow(fresh.id).await.unwrap().is_some());
 }
@@ -309,6 +309,60 @@ pub(super) async fn stored_errors_round_trip_and_expire_on_the_next_insert(store
     assert_eq!(store.get_error(old.id).await.unwrap(), None);
     assert!(store.get_error(recent.id).await.unwrap().is_some());
     assert!(store.get_error(later.id).await.unwrap().is_some());
+}
+
+pub(super) async fn expired_rows_go_in_batches_oldest_first(store: &dyn Store) {
+    let cutoff = at(1000);
+    let flows: Vec<_> = (1..=5)
+        .map(|i| flow(cutoff - Duration::seconds(i)))
+        .collect();
+    for f in &flows {
+        store.insert_flow(f).await.unwrap();
+    }
+    let kept = flow(cutoff);
+    store.insert_flow(&kept).await.unwrap();
+    assert_eq!(store.delete_expired_flows(cutoff, 2).await.unwrap(), 2);
+    // The two that expired first went first.
+    assert_eq!(store.get_flow(flows[4].id).await.unwrap(), None);
+    assert_eq!(store.get_flow(flows[3].id).await.unwrap(), None);
+    assert!(store.get_flow(flows[2].id).await.unwrap().is_some());
+    assert_eq!(store.delete_expired_flows(cutoff, 2).await.unwrap(), 2);
+    assert_eq!(store.delete_expired_flows(cutoff, 2).await.unwrap(), 1);
+    assert_eq!(store.delete_expired_flows(cutoff, 2).await.unwrap(), 0);
+    assert!(store.get_flow(kept.id).await.unwrap().is_some());
+
+    let (ada, _) = with_password(store, "a@example.com").await;
+    let mut expired = session(ada.id);
+    expired.expires_at = cutoff - Duration::seconds(1);
+    let live = session(ada.id);
+    store.create_session(&expired).await.unwrap();
+    store.create_session(&live).await.unwrap();
+    let notices = Arc::new(Notices::default());
+    store.subscribe(notices.clone());
+    assert_eq!(store.delete_expired_sessions(cutoff, 10).await.unwrap(), 1);
+    assert!(
+        notices.0.load(Ordering::SeqCst) > 0,
+        "caches hear of the deleted session"
+    );
+    assert_eq!(store.get_session(expired.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .session_with_identity_by_token_hash(&expired.token_hash)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.get_session(live.id).await.unwrap(), Some(live));
+
+    let error = StoredError {
+        id: Uuid::new_v4(),
+        error: json!({ "code": 400 }),
+        created_at: at(0),
+        expires_at: cutoff - Duration::seconds(1),
+    };
+    store.insert_error(&error).await.unwrap();
+    assert_eq!(store.delete_expired_errors(cutoff, 10).await.unwrap(), 1);
+    assert_eq!(store.get_error(error.id).await.unwrap(), None);
 }
 
 /// Counts the invalidations it is told of.

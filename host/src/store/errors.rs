@@ -24,4 +24,12 @@ pub trait ErrorRepository: Send + Sync {
 
     /// The stored error, expired or not: the caller decides what expiry means.
     async fn get_error(&self, id: Uuid) -> Result<Option<StoredError>, StoreError>;
+
+    /// Deletes at most `limit` errors that expired strictly before `before`, oldest first;
+    /// returns how many.
+    async fn delete_expired_errors(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
 }

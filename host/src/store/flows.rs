@@ -16,6 +16,11 @@ pub trait FlowRepository: Send + Sync {
     /// [`StoreError::NotFound`] when there is no such flow.
     async fn update_flow(&self, flow: &Flow) -> Result<(), StoreError>;
 
-    /// Deletes flows that expired strictly before `before`; returns how many.
-    async fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError>;
+    /// Deletes at most `limit` flows that expired strictly before `before`, oldest first;
+    /// returns how many. One short transaction, so a sweep never stalls other writers.
+    async fn delete_expired_flows(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
 }

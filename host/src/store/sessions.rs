@@ -68,6 +68,14 @@ pub trait SessionRepository: Send + Sync {
     /// Deletes every session of the identity; returns how many there were.
     async fn delete_sessions_of(&self, identity_id: Uuid) -> Result<usize, StoreError>;
 
+    /// Deletes at most `limit` sessions that expired strictly before `before`, oldest first;
+    /// returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
+
     /// Returns true when this call turned an active session inactive; false when there is no
     /// such session or it was already inactive.
     async fn deactivate_session(&self, id: Uuid) -> Result<bool, StoreError>;

@@ -31,10 +31,10 @@ impl<'s> Validators<'s> {
             .as_object_mut()
             .unwrap()
             .remove("additionalProperties");
-        // session/session.go `Device`: `ip_address`, `user_agent` and `location` are Go
-        // `*string`s without `omitempty`, so Kratos sends `null` when it knows none (no
-        // `CF-IPCity` header, say); the document calls them plain strings.
-        for field in ["ip_address", "user_agent", "location"] {
+        // session/session.go `Device`: `ip_address` and `user_agent` are Go `*string`s without
+        // `omitempty`, so Kratos sends `null` when it knows none (a client without a
+        // User-Agent); the document calls them plain strings. `location` is always a string.
+        for field in ["ip_address", "user_agent"] {
             schemas["sessionDevice"]["properties"][field]["nullable"] = Value::Bool(true);
         }
         patch(&mut schemas);

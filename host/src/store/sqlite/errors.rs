@@ -6,6 +6,7 @@ use super::codec::{
 use super::{Database, SqliteStore, StoreError};
 use crate::store::{ErrorRepository, StoredError};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{Row, params};
 use uuid::Uuid;
 
@@ -57,6 +58,22 @@ impl Database {
         })
     }
 
+    /// Deletes at most `limit` errors that expired strictly before `before`, oldest first.
+    pub fn delete_expired_errors(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM \
+                     selfservice_errors WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+                )?
+                .execute(params![timestamp(&before), limit as i64])?)
+        })
+    }
+
     /// The stored error, expired or not: the caller decides what expiry means.
     pub fn get_error(&self, id: Uuid) -> Result<Option<StoredError>, StoreError> {
         self.read(|conn| {
@@ -81,6 +98,15 @@ impl ErrorRepository for SqliteStore {
 
     async fn get_error(&self, id: Uuid) -> Result<Option<StoredError>, StoreError> {
         self.inline(|db| db.get_error(id))
+    }
+
+    async fn delete_expired_errors(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        self.blocking(move |db| db.delete_expired_errors(before, limit))
+            .await
     }
 }
 

@@ -126,12 +126,19 @@ impl Database {
         self.write(|tx| update_flow_row(tx, flow))
     }
 
-    /// Deletes flows that expired strictly before `before`; returns how many.
-    pub fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    /// Deletes at most `limit` flows that expired strictly before `before`, oldest first.
+    pub fn delete_expired_flows(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         self.write(|tx| {
             Ok(tx
-                .prepare_cached("DELETE FROM flows WHERE expires_at < ?1")?
-                .execute(params![timestamp(&before)])?)
+                .prepare_cached(
+                    "DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE expires_at < ?1 \
+                     ORDER BY expires_at LIMIT ?2)",
+                )?
+                .execute(params![timestamp(&before), limit as i64])?)
         })
     }
 }
@@ -183,8 +190,12 @@ impl FlowRepository for SqliteStore {
         self.blocking(move |db| db.update_flow(&flow)).await
     }
 
-    async fn delete_expired_flows(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
-        self.blocking(move |db| db.delete_expired_flows(before))
+    async fn delete_expired_flows(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        self.blocking(move |db| db.delete_expired_flows(before, limit))
             .await
     }
 }
@@ -246,11 +257,11 @@ mod tests {
             store.insert_flow(f).unwrap();
         }
 
-        assert_eq!(store.delete_expired_flows(cutoff).unwrap(), 1);
+        assert_eq!(store.delete_expired_flows(cutoff, 100).unwrap(), 1);
         assert_eq!(store.get_flow(expired.id).unwrap(), None);
         assert!(store.get_flow(exact.id).unwrap().is_some());
         assert!(store.get_flow(fresh.id).unwrap().is_some());
-        assert_eq!(store.delete_expired_flows(cutoff).unwrap(), 0);
+        assert_eq!(store.delete_expired_flows(cutoff, 100).unwrap(), 0);
     }
 
     #[test]

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "errors sent to the error UI",
         sql: SELFSERVICE_ERRORS,
     },
+    Migration {
+        version: 4,
+        name: "expired sessions are found by their expiry",
+        sql: "CREATE INDEX sessions_expires_at ON sessions (expires_at);",
+    },
 ];
 
 const SELFSERVICE_ERRORS: &str = r#"

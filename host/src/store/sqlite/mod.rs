@@ -349,6 +349,7 @@ mod tests {
         deleting_an_identity_takes_its_credentials_and_sessions,
         flows_round_trip_and_expire,
         stored_errors_round_trip_and_expire_on_the_next_insert,
+        expired_rows_go_in_batches_oldest_first,
         every_write_is_published_before_it_returns,
         a_credential_lock_has_one_holder_at_a_time,
     );

@@ -267,6 +267,22 @@ impl Database {
         })
     }
 
+    /// Deletes at most `limit` sessions that expired strictly before `before`, oldest first.
+    pub fn delete_expired_sessions(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+                     WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+                )?
+                .execute(params![timestamp(&before), limit as i64])?)
+        })
+    }
+
     /// Returns true when this call turned an active session inactive; false when there is no
     /// such session or it was already inactive.
     pub fn deactivate_session(&self, id: Uuid) -> Result<bool, StoreError> {
@@ -377,6 +393,15 @@ impl SessionRepository for SqliteStore {
 
     async fn delete_sessions_of(&self, identity_id: Uuid) -> Result<usize, StoreError> {
         self.blocking(move |db| db.delete_sessions_of(identity_id))
+            .await
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        self.blocking(move |db| db.delete_expired_sessions(before, limit))
             .await
     }
 
