@@ -8,6 +8,7 @@ pub use crate::plugin::Factors;
 use crate::plugin::{Factor, FactorRole};
 use crate::read_cache::ReadCache;
 use crate::store::{Invalidate, Store};
+use axum::extract::FromRef;
 use std::sync::Arc;
 use url::Url;
 use uuid::Uuid;
@@ -18,7 +19,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Swapped whole by a reload; see [`FactorSlot`].
     pub factors: FactorSlot,
-    pub schemas: Schemas,
+    pub schemas: Arc<Schemas>,
     pub clock: Arc<dyn Clock>,
     pub public_base: Url,
     /// Subscribed to `store`'s invalidations.
@@ -44,6 +45,40 @@ impl Invalidate for HotReads {
 }
 
 pub type SharedApp = Arc<App>;
+
+// The parts of the App a handler can take on their own (axum's `FromRef`), so that one that
+// only reads the database, the clock or the schemas says so in its signature. Handlers that
+// run the flow engine take the whole App: that is what the engine's entry points take.
+
+/// The storage port.
+#[derive(Clone)]
+pub struct Storage(pub Arc<dyn Store>);
+
+impl FromRef<SharedApp> for Storage {
+    fn from_ref(app: &SharedApp) -> Storage {
+        Storage(app.store.clone())
+    }
+}
+
+/// The clock every "now" comes from.
+#[derive(Clone)]
+pub struct Time(pub Arc<dyn Clock>);
+
+impl FromRef<SharedApp> for Time {
+    fn from_ref(app: &SharedApp) -> Time {
+        Time(app.clock.clone())
+    }
+}
+
+/// The configured identity schemas.
+#[derive(Clone)]
+pub struct IdentitySchemas(pub Arc<Schemas>);
+
+impl FromRef<SharedApp> for IdentitySchemas {
+    fn from_ref(app: &SharedApp) -> IdentitySchemas {
+        IdentitySchemas(app.schemas.clone())
+    }
+}
 
 impl App {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -47,7 +47,7 @@ fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
         config,
         store,
         factors: crate::app::FactorSlot::new(factors),
-        schemas,
+        schemas: Arc::new(schemas),
         clock,
         public_base,
         hot,

@@ -7,9 +7,10 @@
 use super::client::{Mode, see_other};
 use crate::app::App;
 use crate::error::ApiError;
-use crate::store::StoredError;
+use crate::store::{Store, StoredError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -64,7 +65,7 @@ fn not_found() -> ApiError {
 
 /// Kratos' `flowError` for `id`: `{id, error, created_at, updated_at}`, or 404 when the id is
 /// unknown, malformed or expired. `stub:500` is Kratos' stub for building an error UI.
-pub async fn read(app: &App, id: &str) -> Result<Value, ApiError> {
+pub async fn read(store: &dyn Store, now: DateTime<Utc>, id: &str) -> Result<Value, ApiError> {
     if id == "stub:500" {
         let stub = ApiError::internal("This is a stub error.");
         return Ok(json!({
@@ -75,9 +76,7 @@ pub async fn read(app: &App, id: &str) -> Result<Value, ApiError> {
         }));
     }
     let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
-    let now = app.now();
-    let stored = app
-        .store
+    let stored = store
         .get_error(uuid)
         .await?
         .filter(|e| e.expires_at > now)

@@ -2,7 +2,7 @@
 //! Kratos' `flowError`, for that UI to show.
 
 use super::query::QueryParams;
-use crate::app::SharedApp;
+use crate::app::{SharedApp, Storage, Time};
 use crate::browser::error_flow;
 use crate::error::ApiError;
 use axum::extract::State;
@@ -15,7 +15,13 @@ pub fn routes() -> Router<SharedApp> {
 }
 
 /// Kratos reads the id from `error` first, then `id`; a missing one is an unknown one.
-async fn fetch(State(app): State<SharedApp>, q: QueryParams) -> Result<Json<Value>, ApiError> {
+async fn fetch(
+    State(Storage(store)): State<Storage>,
+    State(Time(clock)): State<Time>,
+    q: QueryParams,
+) -> Result<Json<Value>, ApiError> {
     let id = q.get("error").or_else(|| q.get("id")).unwrap_or_default();
-    Ok(Json(error_flow::read(&app, id).await?))
+    Ok(Json(
+        error_flow::read(store.as_ref(), clock.now(), id).await?,
+    ))
 }

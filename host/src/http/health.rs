@@ -1,4 +1,4 @@
-use crate::app::SharedApp;
+use crate::app::{SharedApp, Storage};
 use crate::error::ApiError;
 use axum::extract::State;
 use axum::routing::get;
@@ -17,8 +17,8 @@ async fn alive() -> Json<Value> {
 }
 
 /// Ready means the database answers, not just that the process runs.
-async fn ready(State(app): State<SharedApp>) -> Result<Json<Value>, ApiError> {
-    app.store.ping().await?;
+async fn ready(State(Storage(store)): State<Storage>) -> Result<Json<Value>, ApiError> {
+    store.ping().await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 

@@ -1,7 +1,7 @@
 //! Sessions over HTTP: whoami, listing and revoking one's sessions, and logout for API
 //! clients and browsers.
 
-use crate::app::{App, SharedApp};
+use crate::app::{App, IdentitySchemas, SharedApp};
 use crate::browser::client::{self, see_other, with_cookies};
 use crate::browser::{error_flow, logout, return_to};
 use crate::error::ApiError;
@@ -270,9 +270,9 @@ async fn end_session(
     Ok(with_cookies(resp, &[clear]))
 }
 
-async fn list_schemas(State(app): State<SharedApp>) -> Json<Value> {
+async fn list_schemas(State(IdentitySchemas(schemas)): State<IdentitySchemas>) -> Json<Value> {
     Json(Value::Array(
-        app.schemas
+        schemas
             .by_id
             .values()
             .map(|s| json!({ "id": s.id, "schema": s.raw }))
@@ -282,17 +282,16 @@ async fn list_schemas(State(app): State<SharedApp>) -> Json<Value> {
 
 /// Kratos accepts the plain id or its base64url form (used in `schema_url`).
 async fn get_schema(
-    State(app): State<SharedApp>,
+    State(IdentitySchemas(schemas)): State<IdentitySchemas>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(id.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
-    let schema = app
-        .schemas
+    let schema = schemas
         .get(&id)
-        .or_else(|| decoded.as_deref().and_then(|d| app.schemas.get(d)))
+        .or_else(|| decoded.as_deref().and_then(|d| schemas.get(d)))
         .ok_or_else(|| ApiError::not_found(format!("no identity schema `{id}`")))?;
     Ok(Json(schema.raw.clone()))
 }

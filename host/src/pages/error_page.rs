@@ -32,7 +32,7 @@ struct NextStep {
 /// `/ui/error?id=<error id>`, where browsers are sent when something went wrong.
 pub async fn show(State(state): State<PageState>, q: QueryParams) -> Response {
     let id = q.get("error").or_else(|| q.get("id")).unwrap_or_default();
-    match error_flow::read(&state.app, id).await {
+    match error_flow::read(state.app.store.as_ref(), state.app.now(), id).await {
         Ok(flow_error) => {
             let error = &flow_error["error"];
             let status = error["code"]
