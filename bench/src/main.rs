@@ -14,6 +14,7 @@ mod plugin_host;
 mod policy_overhead;
 mod report;
 mod server_proc;
+mod sweep_latency;
 mod whoami;
 
 use argon2_side_by_side::{EMAIL, PASSWORD};
@@ -166,6 +167,8 @@ fn server_rows(paths: &Paths, generator: &Generator) -> Vec<Row> {
     progress("policy overhead");
     rows.extend(policy_overhead::rows(paths, generator, &server, &token));
     server.stop();
+    progress("latency during a sweep of expired flows");
+    rows.extend(sweep_latency::rows(paths));
     rows
 }
 

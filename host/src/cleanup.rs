@@ -1,4 +1,5 @@
-//! Deleting what has expired: flows, sessions and stored errors, in batches.
+//! Deleting what has expired: flows, sessions, stored errors and the login throttle's stale
+//! failure counts, in batches.
 //!
 //! Anyone can make the server store a flow or an error, and every sign-in stores a session, so
 //! rows that nobody can use any more must go or they pile up without bound. Each batch is one
@@ -19,6 +20,7 @@ pub struct Swept {
     pub sessions: usize,
     pub flows: usize,
     pub errors: usize,
+    pub failure_counts: usize,
 }
 
 /// How far a sweep goes in each table.
@@ -34,11 +36,13 @@ pub enum Reach {
 const BETWEEN_BATCHES: Duration = Duration::from_millis(5);
 
 /// Deletes the sessions, flows and stored errors that expired before `now` less
-/// `settings.older_than`, pausing `settings.sleep.tables` between tables.
+/// `settings.older_than`, and failure counts that would start over anyway (no failure for
+/// `forget_failures_after`), pausing `settings.sleep.tables` between tables.
 pub async fn sweep(
     store: &dyn Store,
     now: DateTime<Utc>,
     settings: &Cleanup,
+    forget_failures_after: Duration,
     reach: Reach,
 ) -> Result<Swept, StoreError> {
     let older_than = chrono::Duration::from_std(settings.older_than).unwrap_or_default();
@@ -54,10 +58,14 @@ pub async fn sweep(
     let flows = drain(reach, || store.delete_expired_flows(before, limit), limit).await?;
     tokio::time::sleep(settings.sleep.tables).await;
     let errors = drain(reach, || store.delete_expired_errors(before, limit), limit).await?;
+    tokio::time::sleep(settings.sleep.tables).await;
+    let stale = now - chrono::Duration::from_std(forget_failures_after).unwrap_or_default();
+    let failure_counts = drain(reach, || store.delete_stale_failures(stale, limit), limit).await?;
     Ok(Swept {
         sessions,
         flows,
         errors,
+        failure_counts,
     })
 }
 
@@ -83,6 +91,7 @@ pub fn spawn_sweeper(
     store: Arc<dyn Store>,
     clock: Arc<dyn crate::clock::Clock>,
     settings: Cleanup,
+    forget_failures_after: Duration,
 ) {
     if settings.interval.is_zero() {
         return;
@@ -93,11 +102,14 @@ pub fn spawn_sweeper(
         // The first tick is immediate: a restarted server cleans up what expired meanwhile.
         loop {
             ticks.tick().await;
-            match sweep(store.as_ref(), clock.now(), &settings, Reach::Everything).await {
+            let now = clock.now();
+            let reach = Reach::Everything;
+            match sweep(store.as_ref(), now, &settings, forget_failures_after, reach).await {
                 Ok(swept) if swept != Swept::default() => tracing::info!(
                     sessions = swept.sessions,
                     flows = swept.flows,
                     errors = swept.errors,
+                    failure_counts = swept.failure_counts,
                     "deleted expired data"
                 ),
                 Ok(_) => {}

@@ -20,6 +20,8 @@ pub struct ErrorData {
     pub message: String,
     pub details: Option<Value>,
     pub extra: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (a 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -31,6 +33,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             extra: Map::new(),
+            retry_after: None,
         }))
     }
 
@@ -46,6 +49,11 @@ impl ApiError {
 
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = Some(details);
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
         self
     }
 
@@ -232,7 +240,12 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = self.status.as_u16(), reason = %self.reason, "request failed");
         }
-        (self.status, axum::Json(self.body())).into_response()
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        resp
     }
 }
 

@@ -232,12 +232,13 @@ fn run(cli: Cli) -> Result<(), String> {
                     store.as_ref(),
                     chrono::Utc::now(),
                     &settings,
+                    config.selfservice.flows.login.throttle.forget_after,
                     reach,
                 ))
                 .map_err(|e| e.to_string())?;
             println!(
-                "Deleted {} expired sessions, {} flows and {} errors.",
-                swept.sessions, swept.flows, swept.errors
+                "Deleted {} expired sessions, {} flows and {} errors, and {} stale sign-in failure counts.",
+                swept.sessions, swept.flows, swept.errors, swept.failure_counts
             );
             Ok(())
         }

@@ -68,6 +68,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         app.store.clone(),
         app.clock.clone(),
         app.config.database.cleanup.clone(),
+        app.config.selfservice.flows.login.throttle.forget_after,
     );
 
     let public = tokio::net::TcpListener::bind(&public_addr)

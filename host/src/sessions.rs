@@ -17,6 +17,20 @@ pub struct ActiveSession {
 }
 
 const COOKIE_PURPOSE: &str = "session";
+const KNOWN_DEVICE_PURPOSE: &str = "known-device";
+
+/// The known-device cookie's value for a browser that signed in as `identity`.
+pub fn known_device_value(app: &App, identity: Uuid) -> String {
+    app.cookies
+        .sign(KNOWN_DEVICE_PURPOSE, &identity.to_string())
+}
+
+/// The identity a known-device cookie names, when its signature holds.
+pub fn verify_known_device(app: &App, value: &str) -> Option<Uuid> {
+    app.cookies
+        .verify(KNOWN_DEVICE_PURPOSE, value)
+        .and_then(|id| Uuid::parse_str(&id).ok())
+}
 
 /// The cookie value for a session token: the token, signed with `secrets.cookie`.
 pub fn cookie_value(app: &App, token: &str) -> String {
@@ -108,12 +122,27 @@ pub fn start(
     (session, token)
 }
 
+/// The token a session renewed by a step-up or a refresh is handed back with: the one the
+/// client presented, or — with `session.rotate_on_aal_change` — a new one whose hash replaces
+/// the old, so that the token that existed before the privilege change stops working as the
+/// renewed session is stored.
+pub fn renewed_token(app: &App, session: &mut Session, presented: String) -> String {
+    if !app.config.session.rotate_on_aal_change {
+        return presented;
+    }
+    let token = session_token::generate();
+    session.token_hash = session_token::hash(&token);
+    token
+}
+
 /// The client facts recorded on a session's device
 /// (`crate::http::request_facts::client_info`).
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The identity a signed known-device cookie names: this browser signed in as it before.
+    pub known_device: Option<Uuid>,
 }
 
 impl ClientInfo {

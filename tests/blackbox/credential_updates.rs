@@ -17,10 +17,17 @@ fn server(work: &Workdir) -> Server {
             plugin("hostile").display(),
         ),
     );
+    // The login throttle would answer the sixth wrong attempt itself; these tests are about
+    // what reaches the plugin.
+    let no_throttle = (
+        "SELFSERVICE_FLOWS_LOGIN_THROTTLE_ENABLED",
+        "false".to_string(),
+    );
     Server::start_with(
         work,
         Options {
             config: Some(&config),
+            env: vec![no_throttle],
             ..Default::default()
         },
     )

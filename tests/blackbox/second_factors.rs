@@ -13,7 +13,7 @@ fn node<'a>(flow: &'a Value, name: &str) -> Option<&'a Value> {
         .find(|n| n["attributes"]["name"] == name || n["attributes"]["id"] == name)
 }
 
-fn token_of(resp: &Resp) -> String {
+pub(crate) fn token_of(resp: &Resp) -> String {
     resp.body["session_token"]
         .as_str()
         .unwrap_or_else(|| panic!("no session token: {}", resp.body))
@@ -42,7 +42,7 @@ fn submit_settings(server: &Server, token: &str, flow: &Value, body: Value) -> R
 }
 
 /// Starts an `aal=aal2` API login for the session behind `token` and submits `body` to it.
-fn step_up(server: &Server, token: &str, body: Value) -> Resp {
+pub(crate) fn step_up(server: &Server, token: &str, body: Value) -> Resp {
     let flow = server.get_with_token("/self-service/login/api?aal=aal2", token);
     assert_eq!(flow.status, 200, "{}", flow.body);
     assert_eq!(flow.body["requested_aal"], "aal2");
@@ -53,7 +53,7 @@ fn step_up(server: &Server, token: &str, body: Value) -> Resp {
     with_token(server, &path, token, &body)
 }
 
-fn whoami(server: &Server, token: &str) -> Resp {
+pub(crate) fn whoami(server: &Server, token: &str) -> Resp {
     server.get_with_token("/sessions/whoami", token)
 }
 
@@ -68,7 +68,7 @@ fn methods_of(session: &Value) -> Vec<String> {
 
 /// Links an authenticator app in the settings flow with the current code and returns the
 /// secret it was given.
-fn enrol_totp(server: &Server, token: &str) -> String {
+pub(crate) fn enrol_totp(server: &Server, token: &str) -> String {
     let flow = settings_flow(server, token);
     let secret = node(&flow, "totp_secret_key").expect("a totp_secret_key node")["attributes"]
         ["text"]["text"]

@@ -41,6 +41,19 @@ pub fn session_cookie(app: &App) -> CookieSpec<'_> {
     }
 }
 
+/// Marks a browser an identity signed in with, so that the login throttle lets it through
+/// while someone else is guessing at that identity's password (see `flows::throttle`).
+pub fn known_device_cookie(app: &App) -> CookieSpec<'_> {
+    CookieSpec {
+        name: "latchkey_known_device",
+        path: "/",
+        domain: app.config.session.cookie.domain.as_deref(),
+        same_site: "Lax",
+        secure: !app.config.dev,
+        max_age: Some(365 * 24 * 3600),
+    }
+}
+
 pub fn csrf_cookie(app: &App) -> CookieSpec<'_> {
     CookieSpec {
         name: super::csrf::COOKIE,

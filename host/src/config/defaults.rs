@@ -43,7 +43,24 @@ pub(super) fn layer() -> Value {
                 "lookup_secret": { "enabled": true },
             },
             "flows": {
-                "login": { "lifespan": "1h" },
+                "login": {
+                    "lifespan": "1h",
+                    // Latchkey's own: see docs/security.md for the arithmetic behind these.
+                    "throttle": {
+                        "enabled": true,
+                        "forget_after": "1h",
+                        "per_identifier": {
+                            "after_failures": 5,
+                            "first_delay": "1s",
+                            "max_delay": "5m",
+                        },
+                        "per_address": {
+                            "after_failures": 20,
+                            "first_delay": "1s",
+                            "max_delay": "15m",
+                        },
+                    },
+                },
                 "registration": { "enabled": true, "lifespan": "1h" },
                 "settings": {
                     "lifespan": "1h",
@@ -64,6 +81,7 @@ pub(super) fn layer() -> Value {
                 "persistent": true,
             },
             "whoami": { "required_aal": "highest_available" },
+            "rotate_on_aal_change": false,
         },
         // Empty: the server generates ephemeral secrets when none are configured.
         "secrets": { "default": [], "cookie": [], "cipher": [] },

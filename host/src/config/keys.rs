@@ -29,6 +29,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("serve.public.host", Text),
     ("serve.public.port", Scalar),
     ("serve.public.base_url", Text),
+    ("serve.public.trusted_proxies", List),
     ("serve.admin.host", Text),
     ("serve.admin.port", Scalar),
     ("serve.admin.base_url", Text),
@@ -43,6 +44,32 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("selfservice.methods.*.config", Document),
     ("selfservice.flows.login.ui_url", Text),
     ("selfservice.flows.login.lifespan", Text),
+    ("selfservice.flows.login.throttle.enabled", Scalar),
+    ("selfservice.flows.login.throttle.forget_after", Text),
+    (
+        "selfservice.flows.login.throttle.per_identifier.after_failures",
+        Scalar,
+    ),
+    (
+        "selfservice.flows.login.throttle.per_identifier.first_delay",
+        Text,
+    ),
+    (
+        "selfservice.flows.login.throttle.per_identifier.max_delay",
+        Text,
+    ),
+    (
+        "selfservice.flows.login.throttle.per_address.after_failures",
+        Scalar,
+    ),
+    (
+        "selfservice.flows.login.throttle.per_address.first_delay",
+        Text,
+    ),
+    (
+        "selfservice.flows.login.throttle.per_address.max_delay",
+        Text,
+    ),
     (
         "selfservice.flows.login.after.default_browser_return_url",
         Text,
@@ -96,6 +123,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("session.cookie.same_site", Text),
     ("session.cookie.persistent", Scalar),
     ("session.whoami.required_aal", Text),
+    ("session.rotate_on_aal_change", Scalar),
     ("secrets.default", List),
     ("secrets.cookie", List),
     ("secrets.cipher", List),

@@ -34,8 +34,8 @@ pub use model::{
 pub use outbound::{Origin, OutboundHttp};
 pub use secret::{MIN_SECRET_CHARS, Secret};
 pub use selfservice::{
-    After, AfterMethod, ErrorFlow, Flows, LoginFlow, LogoutAfter, LogoutFlow, MethodConfig,
-    RegistrationFlow, RequiredAal, SelfService, SettingsFlow,
+    After, AfterMethod, Backoff, ErrorFlow, Flows, LoginFlow, LogoutAfter, LogoutFlow,
+    MethodConfig, RegistrationFlow, RequiredAal, SelfService, SettingsFlow, Throttle,
 };
 pub use ui::{ERROR_PATH, LOGIN_PATH, REGISTRATION_PATH, SETTINGS_PATH, Ui};
 pub use units::{ByteSize, parse_duration};

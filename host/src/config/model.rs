@@ -137,6 +137,7 @@ impl From<RawAdminListener> for AdminListener {
                 host: raw.host,
                 port: raw.port,
                 base_url: raw.base_url,
+                trusted_proxies: Vec::new(),
             },
             api_keys: raw.api_keys,
         }
@@ -149,6 +150,11 @@ pub struct Listener {
     pub port: u16,
     #[serde(default, deserialize_with = "optional_url")]
     pub base_url: Option<Url>,
+    /// Latchkey's own key (`serve.public.trusted_proxies`): the reverse proxies whose
+    /// `X-Forwarded-For` names the client. From anyone else the header is ignored, since any
+    /// client can send it.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Listener {
@@ -210,6 +216,10 @@ pub struct Session {
     pub lifespan: Duration,
     pub cookie: SessionCookie,
     pub whoami: Whoami,
+    /// Latchkey's own key: a step-up or a refresh gives the session a new token (and cookie)
+    /// and the old one stops working. Off by default, because a Kratos client expects to keep
+    /// its token.
+    pub rotate_on_aal_change: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -383,6 +393,7 @@ mod tests {
             host: host.into(),
             port: 4433,
             base_url: None,
+            trusted_proxies: Vec::new(),
         };
         assert_eq!(
             listener("127.0.0.1").resolved_base_url().as_str(),

@@ -99,6 +99,29 @@ pub struct LoginFlow {
     pub lifespan: Duration,
     #[serde(default)]
     pub after: After,
+    pub throttle: Throttle,
+}
+
+/// Latchkey's own `selfservice.flows.login.throttle`: how failed sign-ins slow down further
+/// attempts on the same identifier and from the same client address.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Throttle {
+    pub enabled: bool,
+    /// A count starts over once no failure was added to it for this long.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub forget_after: Duration,
+    pub per_identifier: Backoff,
+    pub per_address: Backoff,
+}
+
+/// Free failures, then a wait that doubles with each further failure, up to a cap.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct Backoff {
+    pub after_failures: u32,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub first_delay: Duration,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub max_delay: Duration,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -6,6 +6,7 @@
 //! credential are evaluated one at a time (see
 //! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
+use super::throttle::{self, Counts};
 use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
 use crate::aal;
 use crate::app::App;
@@ -118,6 +119,8 @@ async fn first_factor(
     client: &ClientInfo,
     current: Option<ActiveSession>,
 ) -> Result<Submitted, DomainError> {
+    let mut counts = Counts::of(client);
+    throttle::check_address(app, &counts).await?;
     let input_json = plugin_input(&input);
     let ctx = plugin_context(app, &flow, factor.id(), None, None);
     let mut outcome = match factor.submit(ctx, input_json.clone()).await? {
@@ -143,6 +146,9 @@ async fn first_factor(
                 .await?
                 .map(|credential| (identity, credential));
         }
+        counts.add_identifier(factor.id(), identifier);
+        let whose = found.as_ref().map(|(i, _)| i.id);
+        throttle::check_identifier(app, &counts, whose, client).await?;
         let mut ctx = plugin_context(
             app,
             &flow,
@@ -163,8 +169,14 @@ async fn first_factor(
     let given = found.as_ref().map(|(_, c)| c);
     let (flow, update) = match verdict(app, &factor, flow, &input, outcome, given).await? {
         Verdict::Accepted(flow, update) => (*flow, update),
-        Verdict::Rejected(shown) => return Ok(shown),
+        Verdict::Rejected(shown) => {
+            if counts.names_identifier() {
+                throttle::failed(app, &counts).await?;
+            }
+            return Ok(shown);
+        }
     };
+    throttle::succeeded(app, &counts).await?;
     let Some((identity, credential)) = found else {
         return Err(ApiError::internal(format!(
             "plugin `{}` accepted a login without naming whose credential it checked",
@@ -184,7 +196,8 @@ async fn first_factor(
             Some(active) => {
                 let mut session = active.session;
                 aal::record(&mut session, factor.id(), method_aal, now);
-                (session, active.token, false)
+                let token = sessions::renewed_token(app, &mut session, active.token);
+                (session, token, false)
             }
             None => {
                 let (session, token) =
@@ -238,16 +251,8 @@ async fn second_factor(
     };
     let mut session = active.session;
     aal::record(&mut session, factor.id(), factor.info.aal, now);
-    commit(
-        app,
-        flow,
-        update,
-        session,
-        active.identity,
-        active.token,
-        false,
-    )
-    .await
+    let token = sessions::renewed_token(app, &mut session, active.token);
+    commit(app, flow, update, session, active.identity, token, false).await
 }
 
 pub(super) async fn commit(

@@ -8,6 +8,7 @@ pub mod registration;
 pub mod settings;
 #[cfg(test)]
 mod tests;
+pub mod throttle;
 
 use crate::app::App;
 use crate::domain_error::DomainError;

@@ -62,7 +62,7 @@ async fn callback(
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let client = request_facts::client_info(peer, &headers);
+    let client = request_facts::client_info(&app, peer, &headers);
     let done = async {
         let factor = app.factors.get(&method).ok_or_else(|| {
             ApiError::not_found(format!("no sign-in method `{method}` takes callbacks"))

@@ -3,7 +3,7 @@
 //! address and user agent, and the headers policies were configured to see.
 
 use crate::app::App;
-use crate::browser::cookies;
+use crate::browser::{client, cookies};
 use crate::domain_error::DomainError;
 use crate::policy::RequestFacts;
 use crate::session_token;
@@ -41,13 +41,42 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The client facts recorded on a session's device. The address is the TCP peer: forwarded-for
-/// headers are not trusted, since any client can send them.
-pub fn client_info(ip: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {
+/// The client facts recorded on a session's device and counted by the login throttle.
+pub fn client_info(app: &App, peer: Option<IpAddr>, headers: &HeaderMap) -> ClientInfo {
     ClientInfo {
-        ip,
+        ip: client_address(app, peer, headers),
         user_agent: user_agent(headers),
+        known_device: cookies::read(headers, client::known_device_cookie(app).name)
+            .and_then(|value| sessions::verify_known_device(app, &value)),
     }
+}
+
+/// The client's address: the TCP peer, unless the peer is one of
+/// `serve.public.trusted_proxies`; then the last `X-Forwarded-For` hop that is not a trusted
+/// proxy itself. Hops further left were written by the client and prove nothing.
+pub fn client_address(app: &App, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let trusted = &app.config.serve.public.trusted_proxies;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&ip.to_canonical()));
+    let peer = peer?;
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<Option<IpAddr>> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| hop.trim().parse().ok())
+        .collect();
+    let mut client = peer;
+    // A hop that is not an address ends the walk: nothing left of it can be trusted.
+    for hop in hops.into_iter().rev().map_while(|hop| hop) {
+        client = hop;
+        if !is_trusted(&hop) {
+            break;
+        }
+    }
+    Some(client)
 }
 
 /// The facts policies see of a request made to Latchkey itself.
@@ -61,7 +90,7 @@ pub fn policy_facts(
     RequestFacts {
         method: method.to_string(),
         path: path.to_string(),
-        ip: ip.map(|ip| ip.to_string()),
+        ip: client_address(app, ip, headers).map(|ip| ip.to_string()),
         user_agent: user_agent(headers),
         headers: configured_headers(app, headers),
         submitted_method: None,

@@ -318,7 +318,7 @@ async fn submit(
     bytes: Bytes,
     kind: FlowKind,
 ) -> Response {
-    let client_info = request_facts::client_info(peer, &headers);
+    let client_info = request_facts::client_info(&app, peer, &headers);
     match submit_flow(&app, &headers, q, &bytes, kind, &client_info).await {
         Ok(resp) => resp,
         Err((err, flow_mode)) => {
@@ -515,16 +515,21 @@ pub(super) async fn respond(
     method: &str,
     step_up: Option<String>,
 ) -> Result<Response, DomainError> {
-    if let (Submitted::SessionStarted { token, .. }, Some(to), Mode::Browser | Mode::Spa) =
-        (&outcome, &step_up, mode)
+    if let (
+        Submitted::SessionStarted {
+            token, identity, ..
+        },
+        Some(to),
+        Mode::Browser | Mode::Spa,
+    ) = (&outcome, &step_up, mode)
     {
-        let cookie = client::session_cookie(app).set(&sessions::cookie_value(app, token));
+        let cookies = session_cookies(app, token, identity.id);
         let resp = if mode == Mode::Browser {
             see_other(to)
         } else {
             ApiError::browser_location_change_required(to.clone()).into_response()
         };
-        return Ok(with_cookies(resp, &[cookie]));
+        return Ok(with_cookies(resp, &cookies));
     }
     Ok(match (outcome, mode) {
         (Submitted::Redirect { .. }, Mode::Api) => ApiError::bad_request(format!(
@@ -571,13 +576,13 @@ pub(super) async fn respond(
             },
             mode,
         ) => {
-            let cookie = client::session_cookie(app).set(&sessions::cookie_value(app, &token));
+            let cookies = session_cookies(app, &token, identity.id);
             let resp = if mode == Mode::Browser {
                 see_other(&after_url(app, kind, return_to, method))
             } else {
                 Json(flow_json::session_started(app, kind, &session, &identity)).into_response()
             };
-            with_cookies(resp, &[cookie])
+            with_cookies(resp, &cookies)
         }
         (Submitted::FlowUpdated { .. } | Submitted::Rejected { .. }, Mode::Browser) => {
             see_other(ui)
@@ -591,6 +596,17 @@ pub(super) async fn respond(
         )
             .into_response(),
     })
+}
+
+/// The known-device cookie that lets this browser past the login throttle of its identity
+/// later, then the session cookie. The session cookie comes last because some clients keep
+/// only the last `Set-Cookie` of a response (the official Python SDK's `*_with_http_info`
+/// headers are a plain dict).
+fn session_cookies(app: &App, token: &str, identity: uuid::Uuid) -> [String; 2] {
+    [
+        client::known_device_cookie(app).set(&sessions::known_device_value(app, identity)),
+        client::session_cookie(app).set(&sessions::cookie_value(app, token)),
+    ]
 }
 
 /// Fetching a browser flow needs the browser's CSRF cookie, and a settings flow the session

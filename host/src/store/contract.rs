@@ -195,8 +195,20 @@ pub(super) async fn commit_authentication_is_all_or_nothing(store: &dyn Store) {
     assert_eq!(stored, stepped_up);
     assert_eq!(
         store.get_session(session.id).await.unwrap(),
-        Some(stepped_up)
+        Some(stepped_up.clone())
     );
+
+    // A renewal may rotate the token: the old one no longer finds the session.
+    let mut rotated = stepped_up.clone();
+    rotated.token_hash = [7u8; 32];
+    store
+        .commit_authentication(None, &rotated, false, None)
+        .await
+        .unwrap();
+    let by_old = store.session_by_token_hash(&stepped_up.token_hash).await;
+    assert_eq!(by_old.unwrap(), None);
+    let by_new = store.session_by_token_hash(&rotated.token_hash).await;
+    assert_eq!(by_new.unwrap(), Some(rotated));
 }
 
 pub(super) async fn session_reads_with_its_identity(store: &dyn Store) {
@@ -435,4 +447,43 @@ pub(super) async fn a_credential_lock_has_one_holder_at_a_time(store: &dyn Store
     let _pin = store.lock_credential(identity, "pin").await.unwrap();
     let _totp = store.lock_credential(identity, "totp").await.unwrap();
     let _other = store.lock_credential(Uuid::new_v4(), "pin").await.unwrap();
+}
+
+pub(super) async fn failures_are_counted_forgotten_and_swept(store: &dyn Store) {
+    let t0 = chrono::Utc::now();
+    let at = |secs: i64| t0 + Duration::seconds(secs);
+    assert_eq!(store.failure_count("id:a").await.unwrap(), None);
+    for (n, secs) in [(1, 0), (2, 10), (3, 20)] {
+        let count = store
+            .record_failure("id:a", at(secs), at(secs - 3600))
+            .await
+            .unwrap();
+        assert_eq!((count.failures, count.last_failure_at), (n, at(secs)));
+    }
+    assert_eq!(
+        store.failure_count("id:a").await.unwrap().unwrap().failures,
+        3
+    );
+    // Counted concurrently, every failure counts.
+    let count = || store.record_failure("ip:b", at(0), at(-3600));
+    let (a, b, c, d) = tokio::join!(count(), count(), count(), count());
+    for recorded in [a, b, c, d] {
+        recorded.unwrap();
+    }
+    assert_eq!(
+        store.failure_count("ip:b").await.unwrap().unwrap().failures,
+        4
+    );
+    // A count whose last failure is older than the window starts over.
+    let fresh = store
+        .record_failure("id:a", at(7200), at(3600))
+        .await
+        .unwrap();
+    assert_eq!(fresh.failures, 1);
+    store.forget_failures("id:a").await.unwrap();
+    assert_eq!(store.failure_count("id:a").await.unwrap(), None);
+    store.record_failure("id:c", at(100), at(0)).await.unwrap();
+    assert_eq!(store.delete_stale_failures(at(50), 10).await.unwrap(), 1);
+    assert_eq!(store.failure_count("ip:b").await.unwrap(), None);
+    assert!(store.failure_count("id:c").await.unwrap().is_some());
 }

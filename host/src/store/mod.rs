@@ -95,6 +95,7 @@ mod identities;
 pub mod invalidation;
 mod sessions;
 pub mod sqlite;
+mod throttle;
 
 pub use credentials::{CredentialDeletion, CredentialLock, CredentialRepository};
 pub use error::StoreError;
@@ -103,6 +104,7 @@ pub use flows::FlowRepository;
 pub use identities::IdentityRepository;
 pub use invalidation::{Invalidate, Invalidations};
 pub use sessions::{SessionFilter, SessionRepository};
+pub use throttle::{FailureCount, ThrottleRepository};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -117,6 +119,7 @@ pub trait Store:
     + SessionRepository
     + FlowRepository
     + ErrorRepository
+    + ThrottleRepository
     + fmt::Debug
     + Send
     + Sync

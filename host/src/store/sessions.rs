@@ -82,10 +82,10 @@ pub trait SessionRepository: Send + Sync {
 
     /// Stores what a completed authentication changed in one transaction: the credential the
     /// plugin updated (a rehashed password, a consumed recovery code), checked against the
-    /// version it was read at; the new (`session_is_new`) or stepped-up session; and the flow
-    /// marked completed, so a crash cannot leave a session whose flow could be submitted
-    /// again. A conflict or any other failure leaves all three untouched. Returns the session
-    /// as stored.
+    /// version it was read at; the new (`session_is_new`) or stepped-up session, its token
+    /// hash included (a step-up may rotate the token); and the flow marked completed, so a
+    /// crash cannot leave a session whose flow could be submitted again. A conflict or any
+    /// other failure leaves all three untouched. Returns the session as stored.
     async fn commit_authentication(
         &self,
         credential_update: Option<(&Credential, u32)>,

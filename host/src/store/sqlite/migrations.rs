@@ -35,7 +35,21 @@ const MIGRATIONS: &[Migration] = &[
         name: "expired sessions are found by their expiry",
         sql: "CREATE INDEX sessions_expires_at ON sessions (expires_at);",
     },
+    Migration {
+        version: 5,
+        name: "failed sign-in attempts for the login throttle",
+        sql: LOGIN_FAILURES,
+    },
 ];
+
+const LOGIN_FAILURES: &str = r#"
+CREATE TABLE login_failures (
+    key             TEXT PRIMARY KEY NOT NULL,
+    failures        INTEGER NOT NULL,
+    last_failure_at TEXT NOT NULL
+);
+CREATE INDEX login_failures_last_failure_at ON login_failures (last_failure_at);
+"#;
 
 const SELFSERVICE_ERRORS: &str = r#"
 CREATE TABLE selfservice_errors (
@@ -318,6 +332,7 @@ mod tests {
                 "credentials",
                 "flows",
                 "identities",
+                "login_failures",
                 "schema_migrations",
                 "selfservice_errors",
                 "sessions"

@@ -20,6 +20,7 @@ mod migrations;
 mod sessions;
 #[cfg(test)]
 mod testing;
+mod throttle;
 mod turns;
 
 use super::{AppliedMigration, Invalidate, Invalidations, Store, StoreError};
@@ -153,20 +154,27 @@ impl Database {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let outcome = {
-            let mut conn = connections::lock(&self.writer);
-            Transaction::new(&mut conn, TransactionBehavior::Immediate)
-                .map_err(StoreError::from)
-                .and_then(|tx| {
-                    let result = f(&tx)?;
-                    tx.commit()?;
-                    Ok(result)
-                })
-        };
+        let outcome = self.write_unseen(f);
         // After the commit: a cache that reads again once told reads the new data. One process
         // serves the file, so telling this process's subscribers tells them all.
         self.invalidations.publish();
         outcome
+    }
+
+    /// [`Database::write`] for tables no cache reads (sign-in failure counts), whose writes
+    /// need not retire what the caches hold.
+    fn write_unseen<R>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut conn = connections::lock(&self.writer);
+        Transaction::new(&mut conn, TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                let result = f(&tx)?;
+                tx.commit()?;
+                Ok(result)
+            })
     }
 }
 
@@ -352,5 +360,6 @@ mod tests {
         expired_rows_go_in_batches_oldest_first,
         every_write_is_published_before_it_returns,
         a_credential_lock_has_one_holder_at_a_time,
+        failures_are_counted_forgotten_and_swept,
     );
 }

@@ -324,6 +324,9 @@ impl Database {
                 insert_session(tx, session)?;
             } else {
                 update_session_row(tx, session)?;
+                // A renewed session may carry a new token (`session.rotate_on_aal_change`).
+                tx.prepare_cached("UPDATE sessions SET token_hash = ?2 WHERE id = ?1")?
+                    .execute(params![uuid_text(session.id), &session.token_hash[..]])?;
             }
             load_session(tx, session.id)?.ok_or(StoreError::NotFound)
         })
