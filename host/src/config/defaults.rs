@@ -43,7 +43,8 @@ pub(super) fn layer() -> Value {
                 "lookup_secret": { "enabled": true },
             },
             "flows": {
-                "login": { "lifespan": "1h" },
+                // `max_submissions` is Latchkey's own key: submissions one login flow takes.
+                "login": { "lifespan": "1h", "max_submissions": 10 },
                 "registration": { "enabled": true, "lifespan": "1h" },
                 "settings": {
                     "lifespan": "1h",

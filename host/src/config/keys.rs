@@ -43,6 +43,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("selfservice.methods.*.config", Document),
     ("selfservice.flows.login.ui_url", Text),
     ("selfservice.flows.login.lifespan", Text),
+    ("selfservice.flows.login.max_submissions", Scalar),
     (
         "selfservice.flows.login.after.default_browser_return_url",
         Text,
