@@ -210,7 +210,7 @@ mod tests {
     }
 
     fn node_message(outcome: &Result<SubmitOutcome, Rejection>) -> &UiText {
-        let rejection = outcome.as_ref().err().expect("a refusal");
+        let rejection = outcome.as_ref().expect_err("a refusal");
         assert_eq!(rejection.node_messages[0].0, "totp_code");
         &rejection.node_messages[0].1
     }
