@@ -161,6 +161,18 @@ impl ApiError {
             )
     }
 
+    /// 410 for a login flow that took `selfservice.flows.login.max_submissions` already: the
+    /// client continues in the flow `use_flow_id` names, started in its place. Kratos UIs
+    /// start over on a 410, as they do for an expired flow.
+    pub fn too_many_submissions(use_flow_id: uuid::Uuid, limit: u32) -> ApiError {
+        ApiError::new(StatusCode::GONE, "self-service flow submitted too often")
+            .with_id("self_service_flow_submissions_exceeded")
+            .with_reason(format!(
+                "This flow was submitted {limit} times, the most one flow takes; continue in a new one."
+            ))
+            .with_extra("use_flow_id", use_flow_id.to_string())
+    }
+
     /// An error the HTTP framework answered on its own — an extractor's rejection, a body
     /// over the size limit — as Kratos words it: the same status, herodot's message for it,
     /// and the framework's text as the reason.

@@ -13,6 +13,7 @@ mod compat;
 mod components;
 mod credential_updates;
 mod durability;
+mod guessing_limits;
 mod hostile_plugins;
 mod kratos_sdk;
 mod kratos_ui;

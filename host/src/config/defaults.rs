@@ -45,7 +45,9 @@ pub(super) fn layer() -> Value {
             "flows": {
                 "login": {
                     "lifespan": "1h",
-                    // Latchkey's own: see docs/security.md for the arithmetic behind these.
+                    // Latchkey's own keys: submissions one login flow takes, and the login
+                    // throttle (see docs/security.md for the arithmetic behind both).
+                    "max_submissions": 10,
                     "throttle": {
                         "enabled": true,
                         "forget_after": "1h",

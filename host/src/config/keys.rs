@@ -44,6 +44,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("selfservice.methods.*.config", Document),
     ("selfservice.flows.login.ui_url", Text),
     ("selfservice.flows.login.lifespan", Text),
+    ("selfservice.flows.login.max_submissions", Scalar),
     ("selfservice.flows.login.throttle.enabled", Scalar),
     ("selfservice.flows.login.throttle.forget_after", Text),
     (

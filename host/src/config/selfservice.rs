@@ -99,6 +99,11 @@ pub struct LoginFlow {
     pub lifespan: Duration,
     #[serde(default)]
     pub after: After,
+    /// Submissions one login flow takes before the client must continue in a new one; `0`
+    /// for no limit (Latchkey's own key; Kratos has no such limit). It keeps a flow from
+    /// serving as an endless guessing loop; the factors' own attempt limits are what bound
+    /// guessing per credential.
+    pub max_submissions: u32,
     pub throttle: Throttle,
 }
 

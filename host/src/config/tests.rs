@@ -52,6 +52,7 @@ selfservice:
     login:
       ui_url: http://127.0.0.1:4455/login
       lifespan: 10m
+      max_submissions: 25
     registration:
       lifespan: 1h30m
       ui_url: http://127.0.0.1:4455/registration
@@ -176,6 +177,7 @@ fn embedded_default_loads_without_warnings() {
 
     let flows = &config.selfservice.flows;
     assert_eq!(flows.login.lifespan, Duration::from_secs(3600));
+    assert_eq!(flows.login.max_submissions, 10);
     assert_eq!(flows.registration.lifespan, Duration::from_secs(3600));
     assert_eq!(
         flows.settings.privileged_session_max_age,
@@ -323,6 +325,7 @@ fn quickstart_kratos_yml_loads_with_only_the_unsupported_key_warned() {
         "http://127.0.0.1:4455/login"
     );
     assert_eq!(flows.login.lifespan, Duration::from_secs(600));
+    assert_eq!(flows.login.max_submissions, 25);
     assert_eq!(flows.registration.lifespan, Duration::from_secs(5400));
     assert_eq!(
         flows.settings.lifespan,

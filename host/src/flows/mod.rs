@@ -6,6 +6,7 @@ pub mod login;
 pub mod outcome;
 pub mod registration;
 pub mod settings;
+pub mod submissions;
 #[cfg(test)]
 mod tests;
 pub mod throttle;
@@ -235,11 +236,21 @@ pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, DomainError> {
     if flow.expires_at > now {
         return Ok(flow);
     }
+    let fresh = restart(app, &flow).await?;
+    Err(DomainError::FlowExpired {
+        fresh: fresh.id,
+        expired_at: flow.expires_at,
+        now,
+    })
+}
+
+/// A new flow in place of `flow`, started as it was: same kind, AAL, return address, session.
+pub async fn restart(app: &App, flow: &Flow) -> Result<Flow, DomainError> {
     let identity = match flow.identity_id {
         Some(id) => app.store.get_identity(id).await?,
         None => None,
     };
-    let fresh = create(
+    create(
         app,
         FlowStart {
             kind: flow.kind,
@@ -254,12 +265,7 @@ pub async fn ensure_fresh(app: &App, flow: Flow) -> Result<Flow, DomainError> {
             schema_id: flow.schema_id.clone(),
         },
     )
-    .await?;
-    Err(DomainError::FlowExpired {
-        fresh: fresh.id,
-        expired_at: flow.expires_at,
-        now,
-    })
+    .await
 }
 
 /// Loads a flow for a fetch: [`find`], then [`ensure_fresh`].

@@ -322,8 +322,10 @@ async fn submit(
     match submit_flow(&app, &headers, q, &bytes, kind, &client_info).await {
         Ok(resp) => resp,
         Err((err, flow_mode)) => {
+            // An expired flow, or one submitted too often, names the flow that replaces it:
+            // a browser goes on there, as Kratos sends it on from an expired one.
             if flow_mode == Mode::Browser
-                && err.id == Some("self_service_flow_expired")
+                && err.status == StatusCode::GONE
                 && let Some(fresh) = err.extra.get("use_flow_id").and_then(Value::as_str)
             {
                 return see_other(&flows::ui_url_of(&app, kind, fresh));
@@ -388,6 +390,7 @@ async fn submit_flow(
             }
         }
     }
+    let flow = flows::submissions::count(app, flow).await.map_err(fail)?;
     let return_to = flow.return_to.clone();
     let ui = flows::ui_url(app, &flow);
     let method = input

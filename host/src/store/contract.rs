@@ -276,6 +276,25 @@ pub(super) async fn deleting_an_identity_takes_its_credentials_and_sessions(stor
     assert_ne!(again.id, ada.id);
 }
 
+pub(super) async fn flow_submissions_are_counted(store: &dyn Store) {
+    let mut flow = flow(at(600));
+    store.insert_flow(&flow).await.unwrap();
+    assert_eq!(store.count_submission(flow.id).await.unwrap(), 1);
+    assert_eq!(store.count_submission(flow.id).await.unwrap(), 2);
+    // Rewriting the flow as it was read before those submissions keeps the count, and the
+    // count is no plugin's state.
+    flow.plugin_state.insert("totp".into(), "{}".into());
+    store.update_flow(&flow).await.unwrap();
+    assert_eq!(store.get_flow(flow.id).await.unwrap(), Some(flow.clone()));
+    let count = || store.count_submission(flow.id);
+    let (a, b, c, d) = tokio::join!(count(), count(), count(), count());
+    let mut counts = [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()];
+    counts.sort_unstable();
+    assert_eq!(counts, [3, 4, 5, 6], "parallel submissions are all counted");
+    let missing = store.count_submission(Uuid::new_v4()).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
 pub(super) async fn flows_round_trip_and_expire(store: &dyn Store) {
     let cutoff = at(1000);
     let expired = flow(cutoff - Duration::seconds(1));

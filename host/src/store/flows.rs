@@ -16,6 +16,11 @@ pub trait FlowRepository: Send + Sync {
     /// [`StoreError::NotFound`] when there is no such flow.
     async fn update_flow(&self, flow: &Flow) -> Result<(), StoreError>;
 
+    /// Counts one more submission of the flow and returns how many there were, this one
+    /// included. Parallel calls are all counted, and [`FlowRepository::update_flow`] keeps the
+    /// count. [`StoreError::NotFound`] when there is no such flow.
+    async fn count_submission(&self, id: Uuid) -> Result<u32, StoreError>;
+
     /// Deletes at most `limit` flows that expired strictly before `before`, oldest first;
     /// returns how many. One short transaction, so a sweep never stalls other writers.
     async fn delete_expired_flows(

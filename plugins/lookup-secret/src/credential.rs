@@ -1,8 +1,10 @@
 //! The stored credential: Kratos' lookup-secret config, with each code replaced by its digest
 //! (`{"recovery_codes": [{"code_hash": "<hex SHA-256>", "used_at": null | "<RFC 3339>"}]}`).
-//! Codes are never stored in clear.
+//! Codes are never stored in clear. The wrong-code counters of
+//! [`latchkey_plugin_sdk::attempts`] sit beside the list once there is something to count.
 
 use crate::codes;
+use latchkey_plugin_sdk::attempts::Attempts;
 use latchkey_plugin_sdk::compare::constant_time_eq;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,6 +18,8 @@ pub struct StoredCode {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Config {
     pub recovery_codes: Vec<StoredCode>,
+    #[serde(flatten)]
+    pub attempts: Attempts,
 }
 
 /// What a submitted code is to this credential.
@@ -41,6 +45,7 @@ impl Config {
                     used_at: None,
                 })
                 .collect(),
+            attempts: Attempts::default(),
         }
     }
 
@@ -139,7 +144,13 @@ pub fn import(config_json: &str) -> Result<Config, String> {
             "at most {MAX_IMPORTED} recovery codes can be imported"
         ));
     }
-    Ok(Config { recovery_codes })
+    // An export of this plugin keeps its counters; Kratos' has none.
+    let attempts = serde_json::from_value(object.clone())
+        .map_err(|e| format!("unreadable attempt counters: {e}"))?;
+    Ok(Config {
+        recovery_codes,
+        attempts,
+    })
 }
 
 fn clear_code(code: &str, used_at: Option<String>) -> Result<StoredCode, String> {
@@ -227,6 +238,7 @@ mod tests {
                 code_hash: "not hex".into(),
                 used_at: None,
             }],
+            attempts: Attempts::default(),
         };
         assert_eq!(config.find("aaaa"), Lookup::NoMatch);
     }
@@ -261,6 +273,9 @@ mod tests {
 
         let ours = import(&Config::from_codes(&codes(&["zz"])).to_json()).unwrap();
         assert_eq!(ours.find("zz"), Lookup::Unused(0));
+        let mut counted = Config::from_codes(&codes(&["zz"]));
+        counted.attempts.failed_attempts = 3;
+        assert_eq!(import(&counted.to_json()).unwrap(), counted);
 
         for bad in [
             "{}",
@@ -271,6 +286,7 @@ mod tests {
             r#"{"recovery_codes":[{"used_at":null}]}"#,
             r#"{"recovery_codes":[{"code_hash":"abc"}]}"#,
             r#"{"recovery_codes":[{"code":"a","used_at":5}]}"#,
+            r#"{"codes":["a"],"failed_attempts":"many"}"#,
             &format!(r#"{{"codes":{}}}"#, serde_json::json!(vec!["a"; 101])),
             "nope",
         ] {

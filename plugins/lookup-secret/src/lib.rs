@@ -2,7 +2,8 @@
 //! factor for `aal=aal2` logins, set up and removed in the settings flow. Each code works once.
 //! Unlike Kratos, codes are stored hashed
 //! (`{"recovery_codes": [{"code_hash": "<hex SHA-256>", "used_at": null}]}`), so they are shown
-//! once, when generated, and never revealed again.
+//! once, when generated, and never revealed again. Wrong codes are counted in the credential,
+//! and too many in a row lock it for a while ([`latchkey_plugin_sdk::attempts`]).
 //!
 //! Everything but this file is plain Rust that also compiles natively, so the method's logic is
 //! unit-tested with `cargo test` and reaches the host only through [`latchkey_plugin_sdk::Env`].
@@ -13,20 +14,27 @@ mod form;
 mod login;
 mod messages;
 mod nodes;
+mod settings;
 mod settings_flow;
 mod state;
 
+use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{
     Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
     Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Guest, Host};
+use settings::Settings;
+
+fn load() -> Settings {
+    load_settings(&Host, "lookup_secret", Settings::parse)
+}
 
 struct LookupSecret;
 
 impl Guest for LookupSecret {
-    /// The method has no settings of its own; whatever the operator sets is ignored.
     fn describe() -> MethodInfo {
+        load();
         MethodInfo {
             id: "lookup_secret".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -54,7 +62,7 @@ impl Guest for LookupSecret {
     fn submit(ctx: FlowContext, input_json: String) -> Result<SubmitOutcome, Rejection> {
         let form = form::Form::parse(&input_json);
         match ctx.kind {
-            FlowKind::Login => login::submit(&ctx, &form, &Host),
+            FlowKind::Login => login::submit(&ctx, &form, &load(), &Host),
             FlowKind::Settings => settings_flow::submit(&ctx, &form, &Host),
             FlowKind::Registration => Err(Rejection::flow(messages::generic(
                 "Backup recovery codes are set up in the settings flow, not at registration.",

@@ -2,12 +2,16 @@
 //! and its lookup-secret credential; the code used is marked with the host's time and stored
 //! with the session upgrade, so it cannot be used again.
 //!
-//! As in Kratos, the login's messages are flow-level (`ui.messages`).
+//! As in Kratos, the login's messages are flow-level (`ui.messages`). Wrong codes are counted
+//! in the credential and too many in a row lock it ([`latchkey_plugin_sdk::attempts`]); the
+//! codes are long enough that this mostly matters for short codes imported from elsewhere.
 
 use crate::credential::{Config, Lookup};
 use crate::form::Form;
 use crate::messages;
 use crate::nodes;
+use crate::settings::Settings;
+use latchkey_plugin_sdk::attempts::Attempts;
 use latchkey_plugin_sdk::time::rfc3339;
 use latchkey_plugin_sdk::types::{
     Aal, Authenticated, CredentialWrite, FlowContext, Rejection, SubmitOutcome, UiNode,
@@ -22,7 +26,12 @@ pub fn render(ctx: &FlowContext) -> Vec<UiNode> {
     }
 }
 
-pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOutcome, Rejection> {
+pub fn submit(
+    ctx: &FlowContext,
+    form: &Form,
+    settings: &Settings,
+    env: &dyn Env,
+) -> Result<SubmitOutcome, Rejection> {
     if ctx.requested_aal != Aal::Aal2 {
         return Err(Rejection::flow(messages::generic(
             "Backup recovery codes are a second factor: sign in another way first.",
@@ -46,9 +55,19 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
             messages::missing("lookup_secret"),
         ));
     }
-    match config.find(&form.lookup_secret) {
+    let now = env.now();
+    if let Some(until) = config.attempts.locked_until(now) {
+        env.log(
+            Level::Info,
+            "recovery code refused unchecked: the codes are locked",
+            &[("identity_id", identity_id)],
+        );
+        return Err(Rejection::flow(messages::locked(until)));
+    }
+    let refusal = match config.find(&form.lookup_secret) {
         Lookup::Unused(index) => {
-            config.mark_used(index, rfc3339(env.now()));
+            config.mark_used(index, rfc3339(now));
+            config.attempts = Attempts::default();
             if !config.has_unused() {
                 env.log(
                     Level::Info,
@@ -56,21 +75,42 @@ pub fn submit(ctx: &FlowContext, form: &Form, env: &dyn Env) -> Result<SubmitOut
                     &[("identity_id", identity_id)],
                 );
             }
-            Ok(SubmitOutcome::Authenticated(Authenticated {
+            return Ok(SubmitOutcome::Authenticated(Authenticated {
                 credential_update: Some(CredentialWrite {
                     identifiers: credential.identifiers.clone(),
                     config_json: config.to_json(),
                 }),
-            }))
+            }));
         }
-        Lookup::Used => Err(Rejection::flow(messages::already_used())),
-        Lookup::NoMatch => Err(Rejection::flow(messages::invalid())),
-    }
+        Lookup::Used => messages::already_used(),
+        Lookup::NoMatch => messages::invalid(),
+    };
+    // A used code counts as a wrong one: it does not sign in, and telling it apart would let
+    // a guesser try it for free.
+    config.attempts = config.attempts.after_failure(now, &settings.limits);
+    let message = match config.attempts.locked_until(now) {
+        Some(until) => {
+            env.log(
+                Level::Warn,
+                "wrong recovery code; the codes are locked",
+                &[("identity_id", identity_id)],
+            );
+            messages::locked(until)
+        }
+        None => refusal,
+    };
+    Err(
+        Rejection::flow(message).with_credential_update(CredentialWrite {
+            identifiers: credential.identifiers.clone(),
+            config_json: config.to_json(),
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use latchkey_plugin_sdk::attempts::Limits;
     use latchkey_plugin_sdk::testing::FakeEnv;
     use latchkey_plugin_sdk::types::{Credential, FlowKind};
 
@@ -99,13 +139,36 @@ mod tests {
     }
 
     fn login(c: &FlowContext, code: &str, env: &FakeEnv) -> Result<SubmitOutcome, Rejection> {
+        login_with(c, code, &Settings::default(), env)
+    }
+
+    fn login_with(
+        c: &FlowContext,
+        code: &str,
+        settings: &Settings,
+        env: &FakeEnv,
+    ) -> Result<SubmitOutcome, Rejection> {
         submit(
             c,
             &Form::parse(&format!(
                 r#"{{"method":"lookup_secret","lookup_secret":"{code}"}}"#
             )),
+            settings,
             env,
         )
+    }
+
+    /// One login with the credential `stored`: the outcome's message id (0 when accepted) and
+    /// the credential the host keeps after it.
+    fn attempt(stored: &str, code: &str, settings: &Settings, env: &FakeEnv) -> (u32, Config) {
+        let outcome = login_with(&ctx(Aal::Aal2, Some(stored.into())), code, settings, env);
+        let (id, written) = match &outcome {
+            Ok(SubmitOutcome::Authenticated(a)) => (0, a.credential_update.as_ref()),
+            Err(r) => (r.messages[0].id, r.credential_update.as_ref()),
+            Ok(_) => panic!("unexpected outcome"),
+        };
+        let kept = written.map_or(stored, |w| w.config_json.as_str());
+        (id, Config::parse(kept).unwrap())
     }
 
     #[test]
@@ -164,5 +227,63 @@ mod tests {
         assert_eq!(broken.messages[0].id, 4000014);
         let first = login(&ctx(Aal::Aal1, Some(stored(&["abcd"]))), "abcd", &env);
         assert_eq!(first.err().unwrap().messages[0].id, 4000001);
+    }
+
+    #[test]
+    fn wrong_codes_lock_the_codes_until_the_lock_ends() {
+        let env = FakeEnv::at(1_000_000);
+        let s = Settings {
+            limits: Limits {
+                max_attempts: 3,
+                lock_seconds: 600,
+            },
+        };
+        let mut config = Config::from_codes(&["abcd".to_string(), "efgh".to_string()]);
+        config.mark_used(1, "2021-08-17T11:32:39Z".into());
+        for (code, expected) in [("wxyz", 4000016), ("efgh", 4000012)] {
+            let (id, kept) = attempt(&config.to_json(), code, &s, &env);
+            assert_eq!(id, expected);
+            config = kept;
+        }
+        assert_eq!(config.attempts.failed_attempts, 2, "a used code counts");
+        let (id, locked) = attempt(&config.to_json(), "wxyz", &s, &env);
+        assert_eq!(id, messages::LOCKED);
+        assert_eq!(locked.attempts.locked_until, Some(1_000_600));
+
+        // While locked the right code is refused unchecked and stays unused.
+        env.now.set(1_000_599);
+        let (id, unchanged) = attempt(&locked.to_json(), "abcd", &s, &env);
+        assert_eq!(id, messages::LOCKED);
+        assert_eq!(unchanged, locked);
+
+        env.now.set(1_000_600);
+        let (id, used) = attempt(&locked.to_json(), "abcd", &s, &env);
+        assert_eq!(id, 0);
+        assert!(used.attempts.is_clear());
+        assert!(!used.has_unused());
+    }
+
+    #[test]
+    fn the_lock_message_says_when_to_retry() {
+        let env = FakeEnv::at(1_629_199_959);
+        let s = Settings {
+            limits: Limits {
+                max_attempts: 1,
+                lock_seconds: 60,
+            },
+        };
+        let c = ctx(Aal::Aal2, Some(stored(&["abcd"])));
+        let refused = login_with(&c, "wxyz", &s, &env).unwrap_err();
+        let message = &refused.messages[0];
+        assert_eq!(
+            message.text,
+            "Too many wrong codes: backup recovery codes are locked until 2021-08-17T11:33:39Z."
+        );
+        assert_eq!(
+            message.context_json.as_deref(),
+            Some(r#"{"locked_until":"2021-08-17T11:33:39Z","locked_until_unix":1629200019}"#)
+        );
+        let missing = login_with(&c, "", &s, &env).unwrap_err();
+        assert!(missing.credential_update.is_none(), "no guess, no count");
     }
 }

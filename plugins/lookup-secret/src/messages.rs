@@ -1,7 +1,8 @@
 //! The Kratos `uiText` messages of the lookup-secret method, ids and texts as in Kratos'
-//! catalogue so that localised UIs translate them.
+//! catalogue so that localised UIs translate them. Kratos has no attempt limit, so the lock
+//! message takes an id of Latchkey's own.
 
-use latchkey_plugin_sdk::messages::{error, text};
+use latchkey_plugin_sdk::messages::{self, error, text};
 use latchkey_plugin_sdk::types::{MessageType, UiText};
 use serde_json::json;
 
@@ -38,4 +39,15 @@ pub fn no_codes() -> UiText {
 /// 4000016.
 pub fn invalid() -> UiText {
     error(4000016, "The backup recovery code is not valid.")
+}
+
+pub const LOCKED: u32 = 9_020_001;
+
+/// Too many wrong codes: every code is refused until `until` (Unix seconds).
+pub fn locked(until: i64) -> UiText {
+    messages::locked(
+        LOCKED,
+        "Too many wrong codes: backup recovery codes are locked",
+        until,
+    )
 }

@@ -14,6 +14,7 @@
 //! latchkey_plugin_sdk::factor!(Pin);
 //! ```
 
+pub mod attempts;
 pub mod compare;
 pub mod config;
 pub mod env;

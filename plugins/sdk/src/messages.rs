@@ -2,6 +2,7 @@
 //! Kratos has a message for the case, so that localised UIs translate it; ids from 9000000 up
 //! are free for a custom factor's own messages.
 
+use crate::time::rfc3339;
 use crate::types::{CredentialWrite, MessageType, Rejection, UiText};
 use serde_json::{Value, json};
 
@@ -47,6 +48,19 @@ pub fn missing(property: &str) -> UiText {
         format!("Property {property} is missing."),
         MessageType::Error,
         Some(json!({ "property": property })),
+    )
+}
+
+/// A refusal while a credential is locked ([`crate::attempts`]): `what` ("Too many wrong PINs:
+/// the PIN is locked") and when that ends, which the context also gives as `locked_until`
+/// (RFC 3339) and `locked_until_unix`, for a UI to say when to try again.
+pub fn locked(id: u32, what: &str, until: i64) -> UiText {
+    let at = rfc3339(until);
+    text(
+        id,
+        format!("{what} until {at}."),
+        MessageType::Error,
+        Some(json!({ "locked_until": at, "locked_until_unix": until })),
     )
 }
 
@@ -128,6 +142,12 @@ mod tests {
         assert_eq!(r.node_messages.len(), 2);
         assert_eq!(r.node_messages[1].0, "b");
         assert!(r.credential_update.is_none());
+        let l = locked(9, "Locked", 86_400);
+        assert_eq!(l.text, "Locked until 1970-01-02T00:00:00Z.");
+        assert_eq!(
+            l.context_json.as_deref(),
+            Some(r#"{"locked_until":"1970-01-02T00:00:00Z","locked_until_unix":86400}"#)
+        );
         let counted = Rejection::flow(g).with_credential_update(CredentialWrite {
             identifiers: vec![],
             config_json: r#"{"failed":1}"#.into(),

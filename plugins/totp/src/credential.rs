@@ -1,7 +1,9 @@
 //! The stored credential: Kratos' TOTP config (`totp_url`) plus the last time step a code was
-//! accepted for, so that no code is accepted twice.
+//! accepted for, so that no code is accepted twice, and the wrong-code counters of
+//! [`latchkey_plugin_sdk::attempts`] once there is something to count.
 
 use crate::otpauth::Key;
+use latchkey_plugin_sdk::attempts::Attempts;
 use latchkey_plugin_sdk::config::{import_object, parse_credential, to_json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,6 +14,8 @@ pub struct Config {
     /// `null` for a key no code was accepted for yet (an imported Kratos credential).
     #[serde(default)]
     pub last_used_step: Option<u64>,
+    #[serde(flatten)]
+    pub attempts: Attempts,
 }
 
 impl Config {
@@ -30,7 +34,7 @@ impl Config {
 
 /// An administrator's import: `{"totp_url": "otpauth://…"}`, also nested under `config` as
 /// Kratos' identity export has it. The URL is stored as given once it parses; an imported
-/// `last_used_step` is kept.
+/// `last_used_step` is kept, and so are the counters of an export of this plugin.
 pub fn import(config_json: &str) -> Result<Config, String> {
     let object = import_object(config_json)?;
     let Some(url) = object.get("totp_url").and_then(Value::as_str) else {
@@ -44,9 +48,12 @@ pub fn import(config_json: &str) -> Result<Config, String> {
                 .ok_or("`last_used_step` must be a whole number or null")?,
         ),
     };
+    let attempts = serde_json::from_value(object.clone())
+        .map_err(|e| format!("unreadable attempt counters: {e}"))?;
     Ok(Config {
         totp_url: url.to_string(),
         last_used_step,
+        attempts,
     })
 }
 
@@ -69,7 +76,15 @@ mod tests {
         let ours = Config {
             totp_url: URL.into(),
             last_used_step: Some(42),
+            attempts: Attempts {
+                failed_attempts: 2,
+                ..Attempts::default()
+            },
         };
+        assert_eq!(
+            ours.to_json(),
+            format!(r#"{{"totp_url":"{URL}","last_used_step":42,"failed_attempts":2}}"#)
+        );
         assert_eq!(Config::parse(&ours.to_json()).unwrap().0, ours);
     }
 
@@ -91,11 +106,17 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(nested.last_used_step, Some(7));
+        let locked = import(&format!(
+            r#"{{"totp_url":"{URL}","locks":1,"locked_until":99}}"#
+        ))
+        .unwrap();
+        assert_eq!(locked.attempts.locked_until, Some(99));
         for bad in [
             "{}",
             r#"{"totp_url":"https://example.com"}"#,
             r#"{"config":{"totp_url":null}}"#,
             &format!(r#"{{"totp_url":"{URL}","last_used_step":"soon"}}"#),
+            &format!(r#"{{"totp_url":"{URL}","locks":-1}}"#),
             "[]",
             "",
         ] {

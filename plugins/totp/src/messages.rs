@@ -1,7 +1,8 @@
 //! The Kratos `uiText` messages of the TOTP method, ids and texts as in Kratos' catalogue so
-//! that localised UIs translate them.
+//! that localised UIs translate them. Kratos has no attempt limit, so the lock message takes an
+//! id of Latchkey's own.
 
-use latchkey_plugin_sdk::messages::{error, text};
+use latchkey_plugin_sdk::messages::{self, error, text};
 use latchkey_plugin_sdk::types::{MessageType, UiText};
 use serde_json::json;
 
@@ -22,6 +23,26 @@ pub fn wrong_code() -> UiText {
     error(
         4000008,
         "The provided authentication code is invalid, please try again.",
+    )
+}
+
+/// 4000008 at login, with the wrong codes left before a lock in the context (`attempts_left`);
+/// the text stays Kratos' so that translations still apply.
+pub fn wrong_code_counted(attempts_left: u32) -> UiText {
+    UiText {
+        context_json: Some(json!({ "attempts_left": attempts_left }).to_string()),
+        ..wrong_code()
+    }
+}
+
+pub const LOCKED: u32 = 9_010_001;
+
+/// Too many wrong codes: every code is refused until `until` (Unix seconds).
+pub fn locked(until: i64) -> UiText {
+    messages::locked(
+        LOCKED,
+        "Too many wrong codes: the authenticator app is locked",
+        until,
     )
 }
 

@@ -3,6 +3,7 @@
 //! `{"selfservice": {"methods": {"totp": {"config": {...}}}}}`), so a Kratos configuration
 //! carries over unchanged.
 
+use latchkey_plugin_sdk::attempts::Limits;
 use latchkey_plugin_sdk::config::parse_settings;
 use serde::Deserialize;
 
@@ -17,6 +18,9 @@ pub struct Settings {
     /// How many steps before and after the current one a code may come from, for clock drift
     /// and typing time.
     pub skew: u8,
+    /// Wrong codes in a row before the app is locked, and for how long
+    /// (`max_attempts`, `lock_seconds`).
+    pub limits: Limits,
 }
 
 impl Default for Settings {
@@ -26,6 +30,7 @@ impl Default for Settings {
             period: 30,
             digits: 6,
             skew: 1,
+            limits: Limits::default(),
         }
     }
 }
@@ -38,6 +43,8 @@ struct Raw {
     digits: Option<u8>,
     skew: Option<u8>,
     algorithm: Option<String>,
+    max_attempts: Option<u32>,
+    lock_seconds: Option<i64>,
 }
 
 /// Most authenticator apps only ever compute 30-second, 6-digit SHA-1 codes and silently
@@ -56,7 +63,12 @@ impl Settings {
             period: raw.period.unwrap_or(d.period),
             digits: raw.digits.unwrap_or(d.digits),
             skew: raw.skew.unwrap_or(d.skew),
+            limits: Limits {
+                max_attempts: raw.max_attempts.unwrap_or(d.limits.max_attempts),
+                lock_seconds: raw.lock_seconds.unwrap_or(d.limits.lock_seconds),
+            },
         };
+        settings.limits.check()?;
         if settings.issuer.trim().is_empty() {
             return Err("issuer must not be empty".into());
         }
@@ -107,12 +119,14 @@ mod tests {
             (d.issuer.as_str(), d.period, d.digits, d.skew),
             ("Latchkey", 30, 6, 1)
         );
+        assert_eq!(d.limits, Limits::default());
     }
 
     #[test]
     fn own_keys() {
         let s = Settings::parse(
-            r#"{"issuer":"Example Inc.","period":60,"digits":8,"skew":2,"algorithm":"sha1"}"#,
+            r#"{"issuer":"Example Inc.","period":60,"digits":8,"skew":2,"algorithm":"sha1",
+                "max_attempts":3,"lock_seconds":60}"#,
         )
         .unwrap();
         assert_eq!(
@@ -121,7 +135,11 @@ mod tests {
                 issuer: "Example Inc.".into(),
                 period: 60,
                 digits: 8,
-                skew: 2
+                skew: 2,
+                limits: Limits {
+                    max_attempts: 3,
+                    lock_seconds: 60
+                },
             }
         );
     }
@@ -150,6 +168,10 @@ mod tests {
             r#"{"skew":11}"#,
             r#"{"skew":-1}"#,
             r#"{"algorithm":"SHA256"}"#,
+            r#"{"max_attempts":0}"#,
+            r#"{"max_attempts":101}"#,
+            r#"{"lock_seconds":0}"#,
+            r#"{"lock_seconds":"15m"}"#,
             r#"{"issuer":3}"#,
             "[]",
             "nope",

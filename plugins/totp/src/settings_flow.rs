@@ -16,6 +16,7 @@ use crate::qr;
 use crate::settings::Settings;
 use crate::state::Pending;
 use crate::verify::{self, Check};
+use latchkey_plugin_sdk::attempts::Attempts;
 use latchkey_plugin_sdk::types::{
     CredentialWrite, FlowContext, Rejection, Rendering, SubmitOutcome,
 };
@@ -106,6 +107,7 @@ pub fn submit(
                 totp_url: key.url(),
                 // The code that proved the app is used: it cannot sign in again.
                 last_used_step: Some(step),
+                attempts: Attempts::default(),
             };
             Ok(SubmitOutcome::CredentialSet(CredentialWrite {
                 identifiers: vec![],

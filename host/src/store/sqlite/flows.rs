@@ -10,7 +10,14 @@ use crate::store::FlowRepository;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Row, Transaction, params};
+use std::collections::BTreeMap;
 use uuid::Uuid;
+
+/// The submission count ([`FlowRepository::count_submission`]) lives in the `plugin_state`
+/// column under this key, so that counting needs no column of its own. Plugins never see it:
+/// it is taken out when a flow is read and put back when one is written. The `#` keeps it
+/// apart from method ids, which are names.
+const SUBMISSIONS: &str = "#submissions";
 
 struct FlowRow {
     id: String,
@@ -68,7 +75,7 @@ impl FlowRow {
             identity_id: parse_optional_uuid("flows.identity_id", self.identity_id.as_deref())?,
             session_id: parse_optional_uuid("flows.session_id", self.session_id.as_deref())?,
             csrf_token: self.csrf_token,
-            plugin_state: from_json("flows.plugin_state", &self.plugin_state)?,
+            plugin_state: without_count(from_json("flows.plugin_state", &self.plugin_state)?),
             ui: from_json("flows.ui", &self.ui)?,
             schema_id: self.schema_id,
         })
@@ -126,6 +133,22 @@ impl Database {
         self.write(|tx| update_flow_row(tx, flow))
     }
 
+    /// Counts one more submission of the flow; how many there were, this one included. One
+    /// write transaction, so parallel submissions are all counted.
+    pub fn count_submission(&self, id: Uuid) -> Result<u32, StoreError> {
+        self.write(|tx| {
+            let mut state = stored_state(tx, id)?.ok_or(StoreError::NotFound)?;
+            let count = count_in(&state).saturating_add(1);
+            state.insert(SUBMISSIONS.into(), count.to_string());
+            tx.prepare_cached("UPDATE flows SET plugin_state = ?2 WHERE id = ?1")?
+                .execute(params![
+                    uuid_text(id),
+                    to_json("flows.plugin_state", &state)?
+                ])?;
+            Ok(count)
+        })
+    }
+
     /// Deletes at most `limit` flows that expired strictly before `before`, oldest first.
     pub fn delete_expired_flows(
         &self,
@@ -143,8 +166,16 @@ impl Database {
     }
 }
 
-/// Rewrites a flow's row; part of any transaction that completes a flow.
+/// Rewrites a flow's row; part of any transaction that completes a flow. The submission count
+/// is kept as stored: the flow being written was read before submissions counted since.
 pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), StoreError> {
+    let mut plugin_state = flow.plugin_state.clone();
+    if let Some(stored) = stored_state(tx, flow.id)? {
+        let count = count_in(&stored);
+        if count > 0 {
+            plugin_state.insert(SUBMISSIONS.into(), count.to_string());
+        }
+    }
     let changed = tx
         .prepare_cached(
             "UPDATE flows SET state = ?2, issued_at = ?3, expires_at = ?4, \
@@ -164,7 +195,7 @@ pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), S
             flow.identity_id.map(uuid_text),
             flow.session_id.map(uuid_text),
             flow.csrf_token,
-            to_json("flows.plugin_state", &flow.plugin_state)?,
+            to_json("flows.plugin_state", &plugin_state)?,
             to_json("flows.ui", &flow.ui)?,
             flow.schema_id,
         ])?;
@@ -172,6 +203,33 @@ pub(super) fn update_flow_row(tx: &Transaction<'_>, flow: &Flow) -> Result<(), S
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// A flow's `plugin_state` as stored, count included; `None` when there is no such flow.
+fn stored_state(
+    tx: &Transaction<'_>,
+    id: Uuid,
+) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+    query_optional(
+        tx,
+        "SELECT plugin_state FROM flows WHERE id = ?1",
+        params![uuid_text(id)],
+        |row| row.get::<_, String>(0),
+    )?
+    .map(|text| from_json("flows.plugin_state", &text))
+    .transpose()
+}
+
+fn count_in(state: &BTreeMap<String, String>) -> u32 {
+    state
+        .get(SUBMISSIONS)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn without_count(mut state: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    state.remove(SUBMISSIONS);
+    state
 }
 
 #[async_trait]
@@ -188,6 +246,10 @@ impl FlowRepository for SqliteStore {
     async fn update_flow(&self, flow: &Flow) -> Result<(), StoreError> {
         let flow = flow.clone();
         self.blocking(move |db| db.update_flow(&flow)).await
+    }
+
+    async fn count_submission(&self, id: Uuid) -> Result<u32, StoreError> {
+        self.blocking(move |db| db.count_submission(id)).await
     }
 
     async fn delete_expired_flows(

@@ -356,6 +356,7 @@ mod tests {
         session_reads_with_its_identity,
         deleting_an_identity_takes_its_credentials_and_sessions,
         flows_round_trip_and_expire,
+        flow_submissions_are_counted,
         stored_errors_round_trip_and_expire_on_the_next_insert,
         expired_rows_go_in_batches_oldest_first,
         every_write_is_published_before_it_returns,

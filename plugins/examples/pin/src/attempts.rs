@@ -1,42 +1,26 @@
-//! Attempt limiting, kept in the credential. A wrong PIN counts; `max_attempts` wrong PINs in a
-//! row lock the PIN for `lock_seconds`, and each further lock in a row lasts twice as long as
-//! the one before, up to a day: five guesses, then a quarter of an hour, five more, half an
-//! hour… so that a four-digit PIN stands for months, not days, against someone guessing. While
-//! locked every PIN is refused, the right one too, without being checked or counted. A correct
-//! PIN (when not locked) starts the count over, and so does setting a new PIN.
-//!
-//! Time is the host clock (`Env::now`). The host stores the counters of a rejected attempt
-//! (`rejection.credential-update`) and evaluates one attempt per credential at a time, so
-//! parallel guesses are counted one after another.
+//! Attempt limiting, kept in the credential, with the SDK's rules
+//! ([`latchkey_plugin_sdk::attempts`]): `max_attempts` wrong PINs in a row lock the PIN for
+//! `lock_seconds`, and each further lock in a row lasts twice as long as the one before, up to
+//! a day: five guesses, then a quarter of an hour, five more, half an hour… so that a
+//! four-digit PIN stands for months, not days, against someone guessing. While locked every PIN
+//! is refused, the right one too, without being checked or counted. A correct PIN (when not
+//! locked) starts the count over, and so does setting a new PIN.
 
 use crate::Settings;
 use crate::credential::Config;
-
-pub const DAY: i64 = 86_400;
-/// The longest first lock `lock_seconds` may ask for.
-pub const MAX_LOCK_SECONDS: i64 = 30 * DAY;
+use latchkey_plugin_sdk::attempts::Attempts;
 
 impl Config {
     /// When the lock in force at `now` ends, if one is.
     pub fn locked_until(&self, now: i64) -> Option<i64> {
-        self.locked_until.filter(|until| *until > now)
+        self.attempts.locked_until(now)
     }
 
     /// The credential after a wrong PIN at `now`: one more failure, and a lock when that makes
     /// `max_attempts`.
     pub fn after_wrong_pin(&self, now: i64, settings: &Settings) -> Config {
-        let failed_attempts = self.failed_attempts.saturating_add(1);
-        if failed_attempts < settings.max_attempts {
-            return Config {
-                failed_attempts,
-                locked_until: None,
-                ..self.clone()
-            };
-        }
         Config {
-            failed_attempts: 0,
-            locks: self.locks.saturating_add(1),
-            locked_until: Some(now.saturating_add(lock_length(self.locks, settings))),
+            attempts: self.attempts.after_failure(now, &settings.limits()),
             ..self.clone()
         }
     }
@@ -44,39 +28,27 @@ impl Config {
     /// The credential after a correct PIN: the count starts over. `None` when there is
     /// nothing to reset, so that an ordinary login writes nothing.
     pub fn after_correct_pin(&self) -> Option<Config> {
-        let fresh = Config {
-            failed_attempts: 0,
-            locks: 0,
-            locked_until: None,
+        (!self.attempts.is_clear()).then(|| Config {
+            attempts: Attempts::default(),
             ..self.clone()
-        };
-        (fresh != *self).then_some(fresh)
+        })
     }
 
     /// Wrong PINs left before the next lock.
     pub fn attempts_left(&self, settings: &Settings) -> u32 {
-        settings.max_attempts.saturating_sub(self.failed_attempts)
+        self.attempts.attempts_left(&settings.limits())
     }
-}
-
-/// The length of a lock after `earlier` locks in a row: doubled each time, capped at a day or
-/// at the first lock's length, whichever is longer.
-fn lock_length(earlier: u32, settings: &Settings) -> i64 {
-    let cap = DAY.max(settings.lock_seconds);
-    let factor = 1_i64.checked_shl(earlier.min(32)).unwrap_or(i64::MAX);
-    settings.lock_seconds.saturating_mul(factor).min(cap)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use latchkey_plugin_sdk::attempts::DAY;
 
     fn config() -> Config {
         Config {
             hashed_pin: "$argon2id$x".into(),
-            failed_attempts: 0,
-            locks: 0,
-            locked_until: None,
+            attempts: Attempts::default(),
         }
     }
 
@@ -101,7 +73,7 @@ mod tests {
         assert_eq!(c.locked_until(1_000), Some(1_900));
         assert_eq!(c.locked_until(1_899), Some(1_900));
         assert_eq!(c.locked_until(1_900), None, "the lock ends on time");
-        assert_eq!((c.failed_attempts, c.locks), (0, 1));
+        assert_eq!((c.attempts.failed_attempts, c.attempts.locks), (0, 1));
     }
 
     #[test]
@@ -126,10 +98,6 @@ mod tests {
         let long = settings(1, 2 * DAY);
         let c = config().after_wrong_pin(0, &long).after_wrong_pin(0, &long);
         assert_eq!(c.locked_until(0), Some(2 * DAY));
-        // No overflow however many locks came before.
-        let mut many = config();
-        many.locks = u32::MAX;
-        assert_eq!(many.after_wrong_pin(0, &s).locked_until, Some(DAY));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use crate::ui;
 use crate::{MAX_DIGITS, Settings};
 use latchkey_plugin_sdk::Env;
+use latchkey_plugin_sdk::attempts::Attempts;
 use latchkey_plugin_sdk::config::{import_object, parse_credential, to_json};
 use latchkey_plugin_sdk::env::Argon2Params;
 use latchkey_plugin_sdk::types::{CredentialWrite, Rejection};
@@ -26,19 +27,9 @@ const SALT_BYTES: u32 = 16;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub hashed_pin: String,
-    /// Wrong PINs since the last correct one or the last lock.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub failed_attempts: u32,
-    /// Locks in a row, without a correct PIN between them; the next one lasts twice as long.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub locks: u32,
-    /// Unix seconds (host clock) until which every PIN is refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<i64>,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
+    /// Absent from the JSON until a wrong PIN is counted.
+    #[serde(flatten)]
+    pub attempts: Attempts,
 }
 
 impl Config {
@@ -53,9 +44,7 @@ impl Config {
         let hashed_pin = env.argon2id_hash(pin.as_bytes(), &salt, PARAMS)?;
         Ok(Config {
             hashed_pin,
-            failed_attempts: 0,
-            locks: 0,
-            locked_until: None,
+            attempts: Attempts::default(),
         })
     }
 

@@ -299,7 +299,7 @@ mod tests {
             "The PIN is not correct. 4 attempts left."
         );
         let counted = Config::parse(&wrong.credential_update.unwrap().config_json).unwrap();
-        assert_eq!(counted.failed_attempts, 1);
+        assert_eq!(counted.attempts.failed_attempts, 1);
         assert_eq!(counted.hashed_pin, config.hashed_pin);
         assert!(env.events.borrow()[0].contains("wrong PIN identity_id=id-1"));
         assert!(
@@ -344,7 +344,7 @@ mod tests {
             r.node_messages[0].1.text,
             "Too many wrong PINs: the PIN is locked until 1970-01-12T14:01:40Z."
         );
-        assert_eq!(locked.locked_until, Some(1_000_000 + 900));
+        assert_eq!(locked.attempts.locked_until, Some(1_000_000 + 900));
         assert!(env.events.borrow().last().unwrap().contains("PIN locked"));
 
         // While locked, the right PIN is refused too, and nothing is counted or written.
@@ -360,7 +360,11 @@ mod tests {
         let (ok, reset) = attempt(&locked, "1357", &s, &env);
         assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
         assert_eq!(
-            (reset.failed_attempts, reset.locks, reset.locked_until),
+            (
+                reset.attempts.failed_attempts,
+                reset.attempts.locks,
+                reset.attempts.locked_until
+            ),
             (0, 0, None)
         );
     }
@@ -377,12 +381,12 @@ mod tests {
         for _ in 0..2 {
             config = attempt(&config, "0000", &s, &env).1;
         }
-        assert_eq!(config.locked_until, Some(60));
+        assert_eq!(config.attempts.locked_until, Some(60));
         env.advance(60);
         for _ in 0..2 {
             config = attempt(&config, "0000", &s, &env).1;
         }
-        assert_eq!(config.locked_until, Some(60 + 120));
+        assert_eq!(config.attempts.locked_until, Some(60 + 120));
     }
 
     #[test]
@@ -395,7 +399,7 @@ mod tests {
         }
         let (ok, reset) = attempt(&config, "1357", &s, &env);
         assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
-        assert_eq!(reset.failed_attempts, 0);
+        assert_eq!(reset.attempts.failed_attempts, 0);
         let (wrong, _) = attempt(&reset, "0000", &s, &env);
         assert_eq!(message_id(&wrong.unwrap_err()), ui::WRONG, "not locked");
     }
@@ -414,7 +418,7 @@ mod tests {
         let c = ctx(FlowKind::Settings, Aal::Aal2, Some(&locked));
         let renewed = config_of(settings(&c, &pin("8642"), &s, &env).unwrap());
         assert_eq!(renewed.locked_until(env.now()), None);
-        assert_eq!((renewed.failed_attempts, renewed.locks), (0, 0));
+        assert!(renewed.attempts.is_clear());
         let (ok, _) = attempt(&renewed, "8642", &s, &env);
         assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
     }

@@ -12,6 +12,7 @@ mod credential;
 mod flows;
 mod ui;
 
+use latchkey_plugin_sdk::attempts::Limits;
 use latchkey_plugin_sdk::config::{load_settings, parse_settings};
 use latchkey_plugin_sdk::types::{
     Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
@@ -40,15 +41,14 @@ pub struct Settings {
 /// The longest PIN: enough for anyone who would rather not use a password, short enough for a
 /// keypad.
 pub const MAX_DIGITS: usize = 12;
-/// The most `max_attempts` may allow: beyond it a PIN is not limited in any useful sense.
-pub const MAX_ATTEMPTS: u32 = 100;
 
 impl Default for Settings {
     fn default() -> Self {
+        let limits = Limits::default();
         Settings {
             min_digits: 4,
-            max_attempts: 5,
-            lock_seconds: 15 * 60,
+            max_attempts: limits.max_attempts,
+            lock_seconds: limits.lock_seconds,
         }
     }
 }
@@ -62,20 +62,16 @@ impl Settings {
                 settings.min_digits
             ));
         }
-        if !(1..=MAX_ATTEMPTS).contains(&settings.max_attempts) {
-            return Err(format!(
-                "max_attempts must be 1 to {MAX_ATTEMPTS}, not {}",
-                settings.max_attempts
-            ));
-        }
-        if !(1..=attempts::MAX_LOCK_SECONDS).contains(&settings.lock_seconds) {
-            return Err(format!(
-                "lock_seconds must be 1 to {}, not {}",
-                attempts::MAX_LOCK_SECONDS,
-                settings.lock_seconds
-            ));
-        }
+        settings.limits().check()?;
         Ok(settings)
+    }
+
+    /// The attempt limits, in the SDK's terms.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_attempts: self.max_attempts,
+            lock_seconds: self.lock_seconds,
+        }
     }
 }
 

@@ -4,9 +4,8 @@
 //! localised UIs translate it.
 
 use crate::METHOD;
-use latchkey_plugin_sdk::messages::{error, info, text};
+use latchkey_plugin_sdk::messages::{self, error, info, text};
 use latchkey_plugin_sdk::nodes::{input, submit};
-use latchkey_plugin_sdk::time::rfc3339;
 use latchkey_plugin_sdk::types::{InputAttributes, MessageType, UiNode, UiText};
 use serde_json::json;
 
@@ -87,11 +86,5 @@ pub fn wrong_pin(attempts_left: u32) -> UiText {
 
 /// Too many wrong PINs: every PIN is refused until `until` (Unix seconds).
 pub fn locked(until: i64) -> UiText {
-    let at = rfc3339(until);
-    text(
-        LOCKED,
-        format!("Too many wrong PINs: the PIN is locked until {at}."),
-        MessageType::Error,
-        Some(json!({ "locked_until": at, "locked_until_unix": until })),
-    )
+    messages::locked(LOCKED, "Too many wrong PINs: the PIN is locked", until)
 }
