@@ -19,6 +19,8 @@ mod kratos_ui;
 mod kratos_ui_requests;
 mod oidc;
 mod outbound_http;
+mod password_import_limits;
+mod password_policy;
 mod pin_factor;
 mod policies;
 mod scripted_policies;
