@@ -58,8 +58,8 @@ pub fn too_long(max_length: usize, actual_length: usize) -> UiText {
     )
 }
 
-/// 4000034. The count is known only from the range API; a password refused by the offline
-/// list of the most common ones has no count in the context.
+/// 4000034, with the count in the context when it is known: the range API gives one, the
+/// offline list of the most common passwords does not.
 pub fn breached(breaches: Option<u64>) -> UiText {
     text(
         4000034,
@@ -69,7 +69,7 @@ pub fn breached(breaches: Option<u64>) -> UiText {
     )
 }
 
-/// 4000005, Kratos' generic policy refusal, when the breach lookup failed and
+/// 4000005 (Kratos' generic policy refusal) when the breach lookup failed and
 /// `ignore_network_errors` is off.
 pub fn breach_check_unavailable() -> UiText {
     let reason = "it could not be checked against known data breaches, please try again later";
