@@ -17,12 +17,13 @@ all: build
 
 plugins:
 	rustup target add wasm32-wasip2 >/dev/null
-	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password -p latchkey-hostile-fixture \
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-hostile-fixture \
 		-p latchkey-totp -p latchkey-lookup-secret -p latchkey-policy-fixture \
 		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example
-	# Its own build: it turns on the SDK's outbound-http feature, which cargo would otherwise
-	# unify into every plugin above and make them all import the capability.
-	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc
+	# Their own build: they turn on the SDK's outbound-http feature (sign-in providers, the
+	# breached-password lookup), which cargo would otherwise unify into every plugin above and
+	# make them all import the capability.
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc -p latchkey-password
 	mkdir -p $(PLUGIN_DIR)
 	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
 	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm

@@ -21,6 +21,8 @@ mod kratos_ui_requests;
 mod login_throttle;
 mod oidc;
 mod outbound_http;
+mod password_import_limits;
+mod password_policy;
 mod pin_factor;
 mod policies;
 mod scripted_policies;

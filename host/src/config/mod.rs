@@ -5,9 +5,11 @@
 //! does not support are reported as warnings rather than errors, so an existing kratos.yml
 //! loads as it is.
 
+mod breach_check;
 mod defaults;
 mod env;
 mod error;
+mod hash_limits;
 mod keys;
 mod layers;
 mod model;
@@ -24,8 +26,10 @@ mod tests;
 
 use std::path::PathBuf;
 
+pub use breach_check::grant_is_optional;
 pub use defaults::DEFAULT_IDENTITY_SCHEMA;
 pub use error::ConfigError;
+pub use hash_limits::{Argon2Limits, BcryptLimits, CostLimits, HashLimits};
 pub use model::{
     AdminListener, Argon2, Bcrypt, Cleanup, CleanupSleep, Config, Database, Hashers, Identity,
     IdentitySchema, Listener, Log, PluginEntry, Plugins, SameSite, Secrets, Serve, Session,

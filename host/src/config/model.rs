@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+use super::hash_limits::HashLimits;
 use super::outbound::OutboundHttp;
 use super::secret::Secret;
 use super::selfservice::{RequiredAal, SelfService};
@@ -271,6 +272,9 @@ pub struct Hashers {
     pub algorithm: String,
     pub argon2: Argon2,
     pub bcrypt: Bcrypt,
+    /// Latchkey's own: see [`HashLimits`].
+    #[serde(default)]
+    pub limits: HashLimits,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -104,6 +104,7 @@ impl RawConfig {
         let ui = self.ui.resolve(ctx.bases.get("ui.templates_dir"))?;
         let mut flows = self.selfservice.flows;
         fill_ui_urls(&ui, &mut flows, &self.serve.public.resolved_base_url());
+        super::breach_check::check(self.selfservice.methods.get("password").map(|m| &m.config))?;
         let selfservice = SelfService {
             default_browser_return_url: self
                 .selfservice
@@ -308,7 +309,10 @@ fn check_hashers(hashers: &Hashers) -> Result<(), ConfigError> {
         (4..=31).contains(&hashers.bcrypt.cost),
         "hashers.bcrypt.cost",
         "must be between 4 and 31",
-    )
+    )?;
+    hashers
+        .check_limits()
+        .map_err(|(key, message)| ConfigError::invalid(key, message))
 }
 
 /// Kratos' accepted values, so that a typo is reported instead of silently logging at `info`.

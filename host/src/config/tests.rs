@@ -745,6 +745,22 @@ fn other_invalid_values_name_their_keys() {
             "selfservice.flows.registration.after.oidc.default_browser_return_url",
         ),
         ("log:\n  level: loud\n", "log.level"),
+        (
+            "hashers:\n  limits:\n    argon2:\n      memory: 1MB\n",
+            "hashers.limits.argon2.memory",
+        ),
+        (
+            "hashers:\n  limits:\n    argon2:\n      iterations: 1\n",
+            "hashers.limits.argon2.iterations",
+        ),
+        (
+            "hashers:\n  limits:\n    bcrypt:\n      cost: 11\n",
+            "hashers.limits.bcrypt.cost",
+        ),
+        (
+            "selfservice:\n  methods:\n    password:\n      config:\n        haveibeenpwned_host: hibp.example/v3\n",
+            "selfservice.methods.password.config.haveibeenpwned_host",
+        ),
         ("plugins:\n  call_timeout: 0s\n", "plugins.call_timeout"),
         (
             "plugins:\n  factors:\n    - config: {}\n",
@@ -1012,4 +1028,65 @@ fn the_templates_dir_resolves_against_its_file_and_must_exist() {
         err.contains("ui.templates_dir") && err.contains("not a directory"),
         "{err}"
     );
+}
+
+#[test]
+fn hash_cost_limits_default_to_a_few_times_the_hasher() {
+    let Loaded { config, .. } = load(&[], &no_env).unwrap();
+    assert_eq!(
+        config.hashers.cost_limits(),
+        CostLimits {
+            argon2_memory_kib: 4 * 19_456,
+            argon2_iterations: 4,
+            bcrypt_cost: 12,
+        }
+    );
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "hashers:\n  argon2:\n    memory: 64MB\n    iterations: 1\n  limits:\n    argon2:\n      memory: 128MB\n    bcrypt:\n      cost: 13\n",
+    );
+    let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        config.hashers.cost_limits(),
+        CostLimits {
+            argon2_memory_kib: 131_072,
+            argon2_iterations: 2,
+            bcrypt_cost: 13,
+        }
+    );
+}
+
+#[test]
+fn the_password_method_is_granted_the_range_api_it_names() {
+    let entry = |config: serde_json::Value| PluginEntry {
+        path: PathBuf::from("password.wasm"),
+        config,
+        outbound_http: OutboundHttp::default(),
+    };
+    let Loaded { config, .. } = load(&[], &no_env).unwrap();
+    let grant = config.factor_grant(&entry(json!({})), "password");
+    let allowed: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
+    assert_eq!(allowed, ["https://api.pwnedpasswords.com"]);
+    assert!(!grant.allow_private);
+    assert_eq!(grant.timeout, Duration::from_millis(500));
+    assert!(
+        config
+            .factor_grant(&entry(json!({})), "totp")
+            .allow
+            .is_empty()
+    );
+
+    let dir = Dir::new();
+    let file = dir.write(
+        "kratos.yml",
+        "selfservice:\n  methods:\n    password:\n      config:\n        haveibeenpwned_host: http://127.0.0.1:9000\n",
+    );
+    let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let grant = config.factor_grant(&entry(json!({})), "password");
+    assert_eq!(grant.allow[0].to_string(), "http://127.0.0.1:9000");
+    let off = entry(json!({ "haveibeenpwned_enabled": false }));
+    assert!(config.factor_grant(&off, "password").allow.is_empty());
 }

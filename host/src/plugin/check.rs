@@ -77,7 +77,7 @@ pub(crate) fn check_factor(
     let factor = runtime
         .prepare(&component, path, "{}".into())
         .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let grants = capabilities::check_grants(config, path, &imports.capabilities)?;
+    let grants = capabilities::check_grants(config, path, &factor.info.id, &imports.capabilities)?;
     Ok(FactorReport {
         wit_version: version.clone(),
         info: factor.info,

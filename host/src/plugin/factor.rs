@@ -7,6 +7,7 @@ use super::failure::PluginFailure;
 use super::model::SubmitOutcome;
 use super::model::{CredentialWrite, FactorInfo, FactorRole, FlowContext, Rejection, Rendering};
 use super::versions::{FactorInstance, FactorPre};
+use crate::config::CostLimits;
 use crate::model::{Aal, Credential, FlowKind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,8 @@ use wasmtime::{Engine, Store};
 pub(crate) struct CallLimits {
     pub memory_bytes: usize,
     pub timeout: Duration,
+    /// How much password hashing a call may ask of the host (`hashers.limits`).
+    pub hash_costs: CostLimits,
 }
 
 pub struct Factor {

@@ -22,6 +22,7 @@ pub fn plugin_runtime(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         CallLimits {
             memory_bytes: config.plugins.memory_limit.bytes() as usize,
             timeout: config.plugins.call_timeout,
+            hash_costs: config.hashers.cost_limits(),
         },
         clock,
     )
@@ -40,6 +41,7 @@ fn plugin_settings(config: &Config, entry_config: &Value, method_config: Option<
         }
     }
     let a = &config.hashers.argon2;
+    let limits = config.hashers.cost_limits();
     settings["hashers"] = json!({
         "algorithm": config.hashers.algorithm,
         "argon2": {
@@ -50,6 +52,13 @@ fn plugin_settings(config: &Config, entry_config: &Value, method_config: Option<
             "key_length": a.key_length,
         },
         "bcrypt": { "cost": config.hashers.bcrypt.cost },
+        "limits": {
+            "argon2": {
+                "memory": format!("{}KiB", limits.argon2_memory_kib),
+                "iterations": limits.argon2_iterations,
+            },
+            "bcrypt": { "cost": limits.bcrypt_cost },
+        },
     });
     settings.to_string()
 }
@@ -71,17 +80,20 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
             tracing::info!(method = %id, "method disabled by selfservice.methods.{id}.enabled");
             continue;
         }
-        let factor = match method
+        let method_config = method
             .map(|m| &m.config)
-            .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()))
-        {
-            Some(method_config) => runtime.prepare_granted(
+            .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()));
+        let grant = config.factor_grant(entry, &id);
+        // Prepared again once its id is known, when that changes its settings or its grant.
+        let factor = if method_config.is_some() || grant != entry.outbound_http {
+            runtime.prepare_granted(
                 &component,
                 &entry.path,
-                plugin_settings(config, &entry.config, Some(method_config)),
-                entry.outbound_http.clone(),
-            )?,
-            None => factor,
+                plugin_settings(config, &entry.config, method_config),
+                grant,
+            )?
+        } else {
+            factor
         };
         if all.iter().any(|f| f.id() == id) {
             anyhow::bail!(

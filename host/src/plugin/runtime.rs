@@ -115,6 +115,7 @@ impl PluginRuntime {
                 settings_json,
                 clock: self.clock.clone(),
                 outbound_http,
+                hash_costs: self.limits.hash_costs,
             })),
         };
         Ok(Factor::new(
@@ -158,6 +159,7 @@ impl PluginRuntime {
                 settings_json,
                 clock: self.clock.clone(),
                 outbound_http: OutboundHttp::default(),
+                hash_costs: self.limits.hash_costs,
             })),
         };
         Ok(Policy::new(

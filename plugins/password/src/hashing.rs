@@ -2,10 +2,10 @@
 //! Kratos writes. New hashes use the configured hasher; any supported hash verifies, and a hash
 //! that is not what the configuration would produce today is replaced after a good login.
 
-use crate::settings::Hasher;
+use crate::settings::{CostLimits, Hasher};
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Params, Version};
-use latchkey_plugin_sdk::Env;
+use latchkey_plugin_sdk::{Env, Level};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,43 @@ pub fn scheme(stored: &str) -> Option<Scheme> {
     .map(|(_, s)| s)?;
     let usable = hash.salt.is_some() && hash.hash.is_some() && Params::try_from(&hash).is_ok();
     usable.then_some(scheme)
+}
+
+/// Whether checking `stored` (a hash [`scheme`] accepts) stays within `limits`; if not, why,
+/// naming the limit, for an administrator importing it.
+pub fn within(stored: &str, limits: &CostLimits) -> Result<(), String> {
+    if looks_like_bcrypt(stored) {
+        let cost = bcrypt::HashParts::from_str(stored)
+            .map_err(|e| format!("bcrypt: {e}"))?
+            .get_cost();
+        if cost > limits.bcrypt_cost {
+            return Err(format!(
+                "The imported hashed_password has bcrypt cost {cost}, above this server's limit \
+                 of {} (hashers.limits.bcrypt.cost): every login would pay for it.",
+                limits.bcrypt_cost
+            ));
+        }
+        return Ok(());
+    }
+    let hash = PasswordHash::new(stored).map_err(|e| format!("argon2: {e}"))?;
+    let params = Params::try_from(&hash).map_err(|e| format!("argon2: {e}"))?;
+    if params.m_cost() > limits.argon2_memory_kib {
+        return Err(format!(
+            "The imported hashed_password needs {}KiB of argon2 memory, above this server's \
+             limit of {}KiB (hashers.limits.argon2.memory): every login would pay for it.",
+            params.m_cost(),
+            limits.argon2_memory_kib
+        ));
+    }
+    if params.t_cost() > limits.argon2_iterations {
+        return Err(format!(
+            "The imported hashed_password has {} argon2 iterations, above this server's limit \
+             of {} (hashers.limits.argon2.iterations): every login would pay for it.",
+            params.t_cost(),
+            limits.argon2_iterations
+        ));
+    }
+    Ok(())
 }
 
 /// How many random bytes [`hash`] needs as salt.
@@ -109,7 +146,15 @@ pub fn verify(env: &dyn Env, password: &str, stored: &str, hasher: &Hasher) -> V
         },
         Some(_) => match env.argon2_verify(stored, password.as_bytes()) {
             Ok(matched) => matched,
-            Err(_) => return Verdict::Unreadable,
+            // The host's reason (its limits, the call's deadline) is the operator's only clue.
+            Err(reason) => {
+                env.log(
+                    Level::Warn,
+                    "the host did not check the stored hash",
+                    &[("reason", &reason)],
+                );
+                return Verdict::Unreadable;
+            }
         },
     };
     if matched {

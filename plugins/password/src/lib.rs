@@ -4,6 +4,7 @@
 //! Everything but this file is plain Rust that also compiles natively, so the method's logic is
 //! unit-tested with `cargo test` and reaches the host only through [`latchkey_plugin_sdk::Env`].
 
+mod breached;
 mod credential;
 mod form;
 mod hashing;
@@ -12,6 +13,7 @@ mod messages;
 mod new_password;
 mod nodes;
 mod settings;
+mod similarity;
 
 use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{

@@ -66,7 +66,21 @@ pub fn submit(
     }
     // Unknown identifier or no usable hash: verify against the decoy all the same, so the
     // answer takes as long as for a wrong password and does not reveal who has an account.
-    let target = stored.as_ref().map_or_else(
+    // A hash stored before hashers.limits were lowered would cost every attempt more than the
+    // operator allows (and past the call's deadline, a server error): checked as the decoy.
+    let affordable = stored.as_ref().filter(|c| {
+        let over = hashing::scheme(&c.hashed_password).is_some()
+            && hashing::within(&c.hashed_password, &settings.limits).is_err();
+        if over {
+            env.log(
+                Level::Warn,
+                "stored password hash costs more than hashers.limits allow; the login is refused",
+                &[("identity_id", identity_id)],
+            );
+        }
+        !over
+    });
+    let target = affordable.map_or_else(
         || hashing::decoy(&settings.hasher),
         |c| c.hashed_password.clone(),
     );
@@ -85,7 +99,7 @@ pub fn submit(
             if verdict == Verdict::Unreadable {
                 env.log(
                     Level::Warn,
-                    "stored password hash is in no supported format; the login is refused",
+                    "stored password hash could not be checked; the login is refused",
                     &[("identity_id", identity_id)],
                 );
             }
@@ -167,7 +181,7 @@ mod tests {
                 salt_length: 16,
                 key_length: 32,
             }),
-            min_password_length: 8,
+            ..Settings::default()
         }
     }
 
@@ -333,6 +347,27 @@ mod tests {
         assert_eq!(events.len(), 2, "{events:?}");
         assert!(events.iter().all(|e| e.contains("identity_id=identity-1")));
         assert!(events.iter().all(|e| !e.contains("not-a-hash")));
+    }
+
+    #[test]
+    fn a_hash_above_the_cost_limits_is_never_checked() {
+        let env = FakeEnv::default();
+        let mut settings = cheap(1);
+        let stored = hash_with(&settings, "correct horse");
+        settings.limits.argon2_memory_kib = 32;
+        assert_invalid(submit(
+            &looked_up(Some(&stored)),
+            &form("ann@example.com", "correct horse"),
+            &settings,
+            &env,
+        ));
+        let events = env.events.borrow();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.contains("costs more than hashers.limits")),
+            "{events:?}"
+        );
     }
 
     #[test]

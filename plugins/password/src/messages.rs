@@ -26,7 +26,7 @@ pub fn identifier_missing() -> UiText {
     )
 }
 
-/// 4000031. Only exact matches are refused (see `new_password`).
+/// 4000031, by Kratos' measures (see `similarity`).
 pub fn too_similar() -> UiText {
     error(
         4000031,
@@ -55,5 +55,28 @@ pub fn too_long(max_length: usize, actual_length: usize) -> UiText {
         ),
         MessageType::Error,
         Some(json!({ "max_length": max_length, "actual_length": actual_length })),
+    )
+}
+
+/// 4000034, with the count in the context when it is known: the range API gives one, the
+/// offline list of the most common passwords does not.
+pub fn breached(breaches: Option<u64>) -> UiText {
+    text(
+        4000034,
+        "The password has been found in data breaches and must no longer be used.",
+        MessageType::Error,
+        breaches.map(|breaches| json!({ "breaches": breaches })),
+    )
+}
+
+/// 4000005 (Kratos' generic policy refusal) when the breach lookup failed and
+/// `ignore_network_errors` is off.
+pub fn breach_check_unavailable() -> UiText {
+    let reason = "it could not be checked against known data breaches, please try again later";
+    text(
+        4000005,
+        format!("The password can not be used because {reason}."),
+        MessageType::Error,
+        Some(json!({ "reason": reason })),
     )
 }

@@ -1,16 +1,18 @@
 //! Setting a password: registration, the settings flow, and admin imports.
 
-use crate::credential::{Config, identifiers, normalise};
+use crate::breached::{self, Finding};
+use crate::credential::{Config, identifiers};
 use crate::form::Form;
 use crate::hashing::{self, BCRYPT_MAX_PASSWORD_BYTES};
 use crate::messages;
 use crate::settings::{Hasher, Settings};
+use crate::similarity;
 use latchkey_plugin_sdk::types::{CredentialWrite, FlowContext, Rejection, SubmitOutcome};
 use latchkey_plugin_sdk::{Env, Level};
 use serde_json::Value;
 
 /// Registration and settings: a new password for the flow's identity, checked against the
-/// policy in Kratos' order (identifiers, length, similarity).
+/// policy in Kratos' order (identifiers, length, similarity, breaches).
 pub fn submit(
     ctx: &FlowContext,
     form: &Form,
@@ -47,10 +49,30 @@ pub fn submit(
             messages::too_long(BCRYPT_MAX_PASSWORD_BYTES, password.len()),
         ));
     }
-    // Kratos' similarity check also measures edit distance; equality is the case that matters
-    // (an identifier is public, so such a password protects nothing).
-    if ids.contains(&normalise(password)) {
+    // An identifier is public, so a password close to one protects little.
+    if settings.identifier_similarity_check_enabled
+        && ids.iter().any(|id| similarity::too_similar(id, password))
+    {
         return Err(Rejection::on_node("password", messages::too_similar()));
+    }
+    // Last, as in Kratos: it is the only check that may leave the server.
+    match breached::check(password, &settings.breaches, env) {
+        Finding::Clean => {}
+        Finding::Common => {
+            return Err(Rejection::on_node("password", messages::breached(None)));
+        }
+        Finding::Breached(count) => {
+            return Err(Rejection::on_node(
+                "password",
+                messages::breached(Some(count)),
+            ));
+        }
+        Finding::Unchecked => {
+            return Err(Rejection::on_node(
+                "password",
+                messages::breach_check_unavailable(),
+            ));
+        }
     }
     Ok(SubmitOutcome::CredentialSet(CredentialWrite {
         identifiers: ids,
@@ -111,13 +133,17 @@ pub fn import(
             (new_config(password, settings, env), "cleartext")
         }
         (None, Some(hashed)) => match hashing::scheme(hashed) {
-            Some(scheme) => (
-                Config {
-                    hashed_password: hashed.into(),
-                }
-                .to_json(),
-                scheme.name(),
-            ),
+            Some(scheme) => {
+                hashing::within(hashed, &settings.limits)
+                    .map_err(|reason| Rejection::flow(messages::generic(&reason)))?;
+                (
+                    Config {
+                        hashed_password: hashed.into(),
+                    }
+                    .to_json(),
+                    scheme.name(),
+                )
+            }
             None => {
                 return Err(Rejection::flow(messages::generic(
                     "The imported hashed_password is not in a supported format: use an \
@@ -161,7 +187,7 @@ mod tests {
                 salt_length: 16,
                 key_length: 32,
             }),
-            min_password_length: 8,
+            ..Settings::default()
         }
     }
 
@@ -254,6 +280,91 @@ mod tests {
         );
         let r = set(&[], "a calm password").err().unwrap();
         assert_eq!(r.messages[0].id, 4000009);
+    }
+
+    #[test]
+    fn common_and_breached_passwords_are_refused_last() {
+        assert_eq!(node_error(set(&["a@b.c"], "12345678")).1, 4000034);
+        assert_eq!(node_error(set(&["a@b.c"], "PASSWORD")).1, 4000034);
+        // Too short wins over common, as length is checked first.
+        assert_eq!(node_error(set(&["a@b.c"], "1234")).1, 4000032);
+        // A similar password is refused as similar, before any lookup.
+        assert_eq!(
+            node_error(set(&["ann@example.com"], "ann@example.org")).1,
+            4000031
+        );
+
+        let env = FakeEnv::default();
+        let form = Form {
+            identifier: String::new(),
+            password: "a calm password".into(),
+            not_strings: Vec::new(),
+        };
+        // No range answer scripted: the lookup fails, which the default setting ignores.
+        assert!(submit(&ctx(&["a@b.c"]), &form, &settings(), &env).is_ok());
+        let strict = Settings {
+            breaches: crate::settings::BreachCheck {
+                ignore_network_errors: false,
+                ..settings().breaches
+            },
+            ..settings()
+        };
+        let (node, id, _) = node_error(submit(&ctx(&["a@b.c"]), &form, &strict, &env));
+        assert_eq!((node.as_str(), id), ("password", 4000005));
+        let sent = env.http_requests.borrow();
+        assert!(
+            sent[0]
+                .url
+                .starts_with("https://api.pwnedpasswords.com/range/")
+        );
+        assert_eq!(
+            sent[0].url.len(),
+            "https://api.pwnedpasswords.com/range/".len() + 5
+        );
+    }
+
+    #[test]
+    fn the_similarity_check_can_be_turned_off() {
+        let lax = Settings {
+            identifier_similarity_check_enabled: false,
+            ..settings()
+        };
+        let form = Form {
+            identifier: String::new(),
+            password: "ann@example.org".into(),
+            not_strings: Vec::new(),
+        };
+        assert!(submit(&ctx(&["ann@example.com"]), &form, &lax, &FakeEnv::default()).is_ok());
+    }
+
+    #[test]
+    fn imported_hashes_above_the_cost_limits_are_refused() {
+        let limits = settings().limits;
+        let claiming = |m: u32, t: u32| {
+            format!(
+                "$argon2id$v=19$m={m},t={t},p=1$c2FsdHNhbHRzYWx0c2FsdA$\
+                 NWL4bW2uwk5d4GsyFvZt2FaCi87/05aNaLEuZq0qYJw"
+            )
+        };
+        let reason = |hash: &str| {
+            let r = import_with(&json!({ "hashed_password": hash }).to_string()).expect_err(hash);
+            r.messages[0].text.clone()
+        };
+        let memory = reason(&claiming(limits.argon2_memory_kib + 1, 1));
+        assert!(memory.contains("hashers.limits.argon2.memory"), "{memory}");
+        let passes = reason(&claiming(1024, limits.argon2_iterations + 1));
+        assert!(
+            passes.contains("hashers.limits.argon2.iterations"),
+            "{passes}"
+        );
+        let bcrypt = bcrypt::hash_with_salt("x", 4, [2; 16])
+            .unwrap()
+            .to_string()
+            .replacen("$04$", &format!("${}$", limits.bcrypt_cost + 1), 1);
+        assert!(reason(&bcrypt).contains("hashers.limits.bcrypt.cost"));
+        // At the limits exactly is fine.
+        let at = claiming(limits.argon2_memory_kib, limits.argon2_iterations);
+        assert!(import_with(&json!({ "hashed_password": at }).to_string()).is_ok());
     }
 
     #[test]

@@ -49,31 +49,82 @@ pub enum Hasher {
     Bcrypt { cost: u32 },
 }
 
+/// The most a stored hash may cost to check (`hashers.limits`, Latchkey's own): imports above
+/// them are refused, since every login would pay for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostLimits {
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub bcrypt_cost: u32,
+}
+
+impl CostLimits {
+    /// The host's defaults: four times the configured argon2 memory and twice its iterations,
+    /// and bcrypt's configured cost (bcrypt runs in the plugin, where a step more already
+    /// takes a second).
+    fn around(argon2: &Argon2Params, bcrypt_cost: u32) -> CostLimits {
+        CostLimits {
+            argon2_memory_kib: argon2.memory_kib.saturating_mul(4),
+            argon2_iterations: argon2.iterations.saturating_mul(2),
+            bcrypt_cost,
+        }
+    }
+}
+
+/// Kratos' breached-password options. The origin is `None` when `haveibeenpwned_enabled` is
+/// off; the offline list of common passwords is consulted either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreachCheck {
+    pub haveibeenpwned_origin: Option<String>,
+    pub max_breaches: u64,
+    pub ignore_network_errors: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub hasher: Hasher,
+    pub limits: CostLimits,
     pub min_password_length: usize,
+    pub identifier_similarity_check_enabled: bool,
+    pub breaches: BreachCheck,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            hasher: Hasher::Argon2id(Argon2Params::default()),
-            min_password_length: 8,
-        }
+        Settings::parse("{}").expect("the defaults parse")
     }
 }
 
 /// Kratos' default bcrypt cost.
 const DEFAULT_BCRYPT_COST: u32 = 12;
 
-// Unknown keys (`identifier_similarity_check_enabled`, `haveibeenpwned_enabled`, argon2's
-// `expected_duration`…) are accepted and ignored, so a Kratos configuration loads unchanged.
+/// Kratos' `haveibeenpwned_host`.
+const DEFAULT_HAVEIBEENPWNED_HOST: &str = "api.pwnedpasswords.com";
+
+/// The origin the range API is asked at. Kratos takes a host name and always speaks HTTPS; a
+/// value with a scheme (`http://127.0.0.1:9000`, for a mirror on the local network) is taken
+/// as the origin itself. The host derives the plugin's outbound grant by the same rule.
+pub fn haveibeenpwned_origin(host: &str) -> String {
+    let host = host.trim().trim_end_matches('/');
+    if host.contains("://") {
+        host.to_string()
+    } else {
+        format!("https://{host}")
+    }
+}
+
+// Unknown keys (argon2's `expected_duration`, `migrate_hook`…) are accepted and ignored, so a
+// Kratos configuration loads unchanged.
 #[derive(Deserialize, Default)]
 struct Raw {
     #[serde(default)]
     hashers: RawHashers,
     min_password_length: Option<usize>,
+    identifier_similarity_check_enabled: Option<bool>,
+    haveibeenpwned_enabled: Option<bool>,
+    haveibeenpwned_host: Option<String>,
+    max_breaches: Option<u64>,
+    ignore_network_errors: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,6 +134,22 @@ struct RawHashers {
     argon2: RawArgon2,
     #[serde(default)]
     bcrypt: RawBcrypt,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize, Default)]
+struct RawLimits {
+    #[serde(default)]
+    argon2: RawArgon2Limits,
+    #[serde(default)]
+    bcrypt: RawBcrypt,
+}
+
+#[derive(Deserialize, Default)]
+struct RawArgon2Limits {
+    memory: Option<Value>,
+    iterations: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -116,14 +183,16 @@ impl Settings {
             salt_length: a.salt_length.unwrap_or(d.salt_length),
             key_length: a.key_length.unwrap_or(d.key_length),
         };
+        let bcrypt_cost = raw.hashers.bcrypt.cost.unwrap_or(DEFAULT_BCRYPT_COST);
         let hasher = match raw.hashers.algorithm.as_deref().unwrap_or("argon2") {
             "argon2" | "argon2id" => Hasher::Argon2id(check_argon2(argon2)?),
             "bcrypt" => {
-                let cost = raw.hashers.bcrypt.cost.unwrap_or(DEFAULT_BCRYPT_COST);
-                if !(4..=31).contains(&cost) {
-                    return Err(format!("hashers.bcrypt.cost must be 4 to 31, not {cost}"));
+                if !(4..=31).contains(&bcrypt_cost) {
+                    return Err(format!(
+                        "hashers.bcrypt.cost must be 4 to 31, not {bcrypt_cost}"
+                    ));
                 }
-                Hasher::Bcrypt { cost }
+                Hasher::Bcrypt { cost: bcrypt_cost }
             }
             other => {
                 return Err(format!(
@@ -131,13 +200,45 @@ impl Settings {
                 ));
             }
         };
+        let defaults = CostLimits::around(&argon2, bcrypt_cost);
+        let l = raw.hashers.limits;
+        let limits = CostLimits {
+            argon2_memory_kib: match l.argon2.memory {
+                None => defaults.argon2_memory_kib,
+                Some(v) => memory_kib(&v)?,
+            },
+            argon2_iterations: l.argon2.iterations.unwrap_or(defaults.argon2_iterations),
+            bcrypt_cost: l.bcrypt.cost.unwrap_or(defaults.bcrypt_cost),
+        };
         let min_password_length = raw.min_password_length.unwrap_or(8);
         if min_password_length == 0 {
             return Err("min_password_length must be at least 1".into());
         }
+        let max_breaches = raw.max_breaches.unwrap_or(0);
+        if max_breaches > 100 {
+            return Err(format!(
+                "max_breaches must be 0 to 100 (as in Kratos), not {max_breaches}"
+            ));
+        }
+        let haveibeenpwned_origin = raw.haveibeenpwned_enabled.unwrap_or(true).then(|| {
+            haveibeenpwned_origin(
+                raw.haveibeenpwned_host
+                    .as_deref()
+                    .unwrap_or(DEFAULT_HAVEIBEENPWNED_HOST),
+            )
+        });
         Ok(Settings {
             hasher,
+            limits,
             min_password_length,
+            identifier_similarity_check_enabled: raw
+                .identifier_similarity_check_enabled
+                .unwrap_or(true),
+            breaches: BreachCheck {
+                haveibeenpwned_origin,
+                max_breaches,
+                ignore_network_errors: raw.ignore_network_errors.unwrap_or(true),
+            },
         })
     }
 }
@@ -225,7 +326,9 @@ mod tests {
 
     #[test]
     fn defaults_without_settings() {
-        assert_eq!(Settings::parse("{}").unwrap(), Settings::default());
+        let s = Settings::default();
+        assert_eq!(s.hasher, Hasher::Argon2id(Argon2Params::default()));
+        assert_eq!(s.min_password_length, 8);
     }
 
     #[test]
@@ -266,6 +369,67 @@ mod tests {
     }
 
     #[test]
+    fn kratos_password_policy_keys() {
+        let d = Settings::default();
+        assert_eq!(d.min_password_length, 8);
+        assert!(d.identifier_similarity_check_enabled);
+        assert_eq!(
+            d.breaches,
+            BreachCheck {
+                haveibeenpwned_origin: Some("https://api.pwnedpasswords.com".into()),
+                max_breaches: 0,
+                ignore_network_errors: true,
+            }
+        );
+        let s = Settings::parse(
+            r#"{"identifier_similarity_check_enabled":false,"haveibeenpwned_host":"hibp.internal:8443",
+                "max_breaches":10,"ignore_network_errors":false}"#,
+        )
+        .unwrap();
+        assert!(!s.identifier_similarity_check_enabled);
+        assert_eq!(
+            s.breaches,
+            BreachCheck {
+                haveibeenpwned_origin: Some("https://hibp.internal:8443".into()),
+                max_breaches: 10,
+                ignore_network_errors: false,
+            }
+        );
+        let off = Settings::parse(r#"{"haveibeenpwned_enabled":false}"#).unwrap();
+        assert_eq!(off.breaches.haveibeenpwned_origin, None);
+        assert_eq!(
+            haveibeenpwned_origin("http://127.0.0.1:9000/"),
+            "http://127.0.0.1:9000"
+        );
+    }
+
+    #[test]
+    fn cost_limits_default_around_the_hasher() {
+        let d = Settings::default();
+        assert_eq!(
+            d.limits,
+            CostLimits {
+                argon2_memory_kib: 4 * 19_456,
+                argon2_iterations: 4,
+                bcrypt_cost: 12,
+            }
+        );
+        let s = Settings::parse(
+            r#"{"hashers":{"argon2":{"memory":"64MB","iterations":1},"bcrypt":{"cost":10},
+                "limits":{"argon2":{"memory":"128MB"},"bcrypt":{"cost":11}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.limits,
+            CostLimits {
+                argon2_memory_kib: 131_072,
+                argon2_iterations: 2,
+                bcrypt_cost: 11,
+            }
+        );
+    }
+
+    #[test]
     fn bcrypt_can_be_chosen() {
         let s =
             Settings::parse(r#"{"hashers":{"algorithm":"bcrypt","bcrypt":{"cost":10}}}"#).unwrap();
@@ -288,6 +452,9 @@ mod tests {
             r#"{"hashers":{"algorithm":"bcrypt","bcrypt":{"cost":40}}}"#,
             r#"{"min_password_length":0}"#,
             r#"{"min_password_length":"eight"}"#,
+            r#"{"max_breaches":101}"#,
+            r#"{"haveibeenpwned_enabled":"yes"}"#,
+            r#"{"hashers":{"limits":{"argon2":{"memory":"lots"}}}}"#,
             "[]",
         ] {
             assert!(Settings::parse(bad).is_err(), "{bad} was accepted");

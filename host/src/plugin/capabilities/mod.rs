@@ -25,7 +25,7 @@ mod settings;
 pub(crate) mod wasi;
 
 use super::call_state::CallState;
-use crate::config::{Config, OutboundHttp};
+use crate::config::{Config, CostLimits, OutboundHttp};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,6 +47,8 @@ pub(crate) struct Setup {
     pub settings_json: String,
     pub clock: Arc<dyn crate::clock::Clock>,
     pub outbound_http: OutboundHttp,
+    /// `hashers.limits`: what checking one stored password hash may cost.
+    pub hash_costs: CostLimits,
 }
 
 /// One call of one plugin, as the capabilities see it.
@@ -78,11 +80,13 @@ pub(crate) trait Capability: Sized + Send + 'static {
         state: fn(&mut CallState) -> &mut Self,
     ) -> wasmtime::Result<()>;
 
-    /// For `plugin check` of the factor in `path`, which imports the capability as `import`:
-    /// a line on what the configuration grants it, or why that grant is unusable.
+    /// For `plugin check` of the factor in `path` (method `method`), which imports the
+    /// capability as `import`: a line on what the configuration grants it, or why that grant
+    /// is unusable.
     fn check_grant(
         _config: &Config,
         _path: &Path,
+        _method: &str,
         _import: &str,
     ) -> anyhow::Result<Option<String>> {
         Ok(None)
@@ -146,13 +150,14 @@ macro_rules! capabilities {
         pub(crate) fn check_grants(
             config: &Config,
             path: &Path,
+            method: &str,
             imports: &[String],
         ) -> anyhow::Result<Vec<String>> {
             let mut lines = Vec::new();
             $(
                 let prefix = format!("latchkey:host/{}@", <$capability>::INTERFACE);
                 for import in imports.iter().filter(|i| i.starts_with(&prefix)) {
-                    lines.extend(<$capability>::check_grant(config, path, import)?);
+                    lines.extend(<$capability>::check_grant(config, path, method, import)?);
                 }
             )*
             Ok(lines)

@@ -12,7 +12,7 @@ mod address;
 mod cache;
 
 use super::{Call, Capability, Importer, Setup};
-use crate::config::{Config, Origin, OutboundHttp, PluginEntry};
+use crate::config::{Config, Origin, OutboundHttp, PluginEntry, grant_is_optional};
 use crate::plugin::bindings::latchkey::host::outbound_http::{self, Error, Request, Response};
 use crate::plugin::call_state::CallState;
 use address::non_public;
@@ -56,8 +56,13 @@ impl Capability for State {
         outbound_http::add_to_linker::<_, HasSelf<State>>(linker, state)
     }
 
-    fn check_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<Option<String>> {
-        let grant = check_grant(config, path, import)?;
+    fn check_grant(
+        config: &Config,
+        path: &Path,
+        method: &str,
+        import: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let grant = check_grant(config, path, method, import)?;
         Ok(Some(format!(
             "outbound:     imports outbound-http; {grant}"
         )))
@@ -74,7 +79,7 @@ impl outbound_http::Host for State {
 /// load this file and the origins each grants. An entry that loads it and grants nothing is an
 /// error: every request the plugin makes would be refused. A file no entry loads is only
 /// described, since the check cannot know the grant it will be given.
-fn check_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<String> {
+fn check_grant(config: &Config, path: &Path, method: &str, import: &str) -> anyhow::Result<String> {
     let wanted = path.canonicalize().ok();
     let entries: Vec<(usize, &PluginEntry)> = config
         .plugins
@@ -90,7 +95,13 @@ fn check_grant(config: &Config, path: &Path, import: &str) -> anyhow::Result<Str
     }
     let mut grants = Vec::new();
     for (index, entry) in entries {
-        let grant = &entry.outbound_http;
+        let grant = &config.factor_grant(entry, method);
+        if grant.allow.is_empty() && grant_is_optional(method) {
+            grants.push(format!(
+                "plugins.factors[{index}] grants no origin, which method `{method}` does without"
+            ));
+            continue;
+        }
         if grant.allow.is_empty() {
             anyhow::bail!(
                 "the component imports `{import}`, but plugins.factors[{index}], which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
