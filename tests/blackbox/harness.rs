@@ -132,6 +132,15 @@ impl Server {
         if !opts.builtin_ui {
             cmd.env("UI_ENABLED", "false");
         }
+        if opts.config.is_none() {
+            // Hermetic: the breached-password check would ask api.pwnedpasswords.com. The
+            // offline list still applies; tests/blackbox/password_policy.rs covers the rest
+            // against a range server on loopback.
+            cmd.env(
+                "SELFSERVICE_METHODS_PASSWORD_CONFIG",
+                r#"{"haveibeenpwned_enabled": false}"#,
+            );
+        }
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
