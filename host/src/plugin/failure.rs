@@ -27,6 +27,11 @@ pub enum PluginFailure {
     ShuttingDown,
 }
 
+/// Whether a call was stopped by its epoch deadline, as opposed to trapping on its own.
+pub(crate) fn is_deadline(err: &wasmtime::Error) -> bool {
+    matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt))
+}
+
 impl PluginFailure {
     pub(crate) fn classify(
         plugin: &str,
@@ -35,7 +40,7 @@ impl PluginFailure {
         err: wasmtime::Error,
     ) -> PluginFailure {
         let plugin = plugin.to_string();
-        if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        if is_deadline(&err) {
             return PluginFailure::Timeout {
                 plugin,
                 export,

@@ -1,10 +1,11 @@
-//! A loaded policy component: asked to describe itself once, then called in a fresh, limited
-//! instance for every decision, like a factor.
+//! A loaded policy component: asked to describe itself once, then called for every decision
+//! in a warm instance (see [`super::warm`]), inline when it can be (see [`super::inline`]).
 
 use super::call_state::{CallState, PluginIdentity, limited_store};
 use super::engine::deadline_ticks;
 use super::factor::CallLimits;
-use super::failure::PluginFailure;
+use super::failure::{PluginFailure, is_deadline};
+use super::inline::{INLINE_DEADLINE_TICKS, SlowMark};
 use super::model::{Hook, LoadError, PolicyInfo, PolicyInput, Verdict};
 use super::policy_bindings::{PolicyComponentPre, guest, types};
 use super::warm::{Warm, WarmInstances};
@@ -20,6 +21,18 @@ pub struct Policy {
     limits: CallLimits,
     permits: Arc<Semaphore>,
     warm: WarmInstances,
+    slow: SlowMark,
+}
+
+/// A decision's input in the component's own types, converted once and shared by every
+/// policy asked about it.
+#[derive(Clone)]
+pub struct PreparedInput(Arc<types::Input>);
+
+impl From<&PolicyInput<'_>> for PreparedInput {
+    fn from(input: &PolicyInput<'_>) -> PreparedInput {
+        PreparedInput(Arc::new(types::Input::from(input)))
+    }
 }
 
 /// Why a policy did not load: its own report (a script error with its position) or a failure
@@ -65,6 +78,7 @@ impl Policy {
             limits,
             permits,
             warm: WarmInstances::default(),
+            slow: SlowMark::default(),
         };
         policy.info = policy
             .call_sync("describe", |g, s| g.call_describe(s))
@@ -98,12 +112,15 @@ impl Policy {
         result.map_err(|err| PluginFailure::classify(&self.identity.name, export, self.limits, err))
     }
 
-    /// One decision, on the blocking pool under the shared call permits.
+    /// One decision: inline when a warm instance and a call permit are at hand, else on the
+    /// blocking pool under the shared call permits.
     pub async fn evaluate(
         self: &Arc<Self>,
-        input: &PolicyInput<'_>,
+        input: &PreparedInput,
     ) -> Result<Verdict, PluginFailure> {
-        let input = types::Input::from(input);
+        if let Some(result) = self.evaluate_inline(&input.0) {
+            return result.map(Verdict::from);
+        }
         let _permit = self
             .permits
             .clone()
@@ -111,10 +128,53 @@ impl Policy {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
+        let input = input.0.clone();
         let verdict = tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
             .await
             .map_err(|_| PluginFailure::ShuttingDown)??;
         Ok(verdict.into())
+    }
+
+    /// The decision on the caller's thread under a short deadline, or `None` to make it on the
+    /// blocking pool: no warm instance (instantiating is slow), no free permit, a policy
+    /// recently too slow for this, or a call cut off by the short deadline. That instance is
+    /// dropped, and since policies are pure the blocking pool simply asks again. Any other
+    /// failure is the decision's outcome, as it would be on the blocking pool.
+    fn evaluate_inline(
+        &self,
+        input: &types::Input,
+    ) -> Option<Result<types::Verdict, PluginFailure>> {
+        if self.slow.is_set() {
+            return None;
+        }
+        let _permit = self.permits.try_acquire().ok()?;
+        let mut warm = self.warm.take()?;
+        warm.store.set_epoch_deadline(INLINE_DEADLINE_TICKS);
+        let result = warm
+            .instance
+            .latchkey_policy_policy()
+            .call_evaluate(&mut warm.store, input);
+        warm.store.data().flush_output();
+        match result {
+            Ok(verdict) => {
+                self.warm.give_back(warm);
+                Some(Ok(verdict))
+            }
+            Err(err) if is_deadline(&err) => {
+                self.slow.set();
+                tracing::debug!(
+                    policy = self.name(),
+                    "policy overran its inline deadline; deciding on the blocking pool"
+                );
+                None
+            }
+            Err(err) => Some(Err(PluginFailure::classify(
+                &self.identity.name,
+                "evaluate",
+                self.limits,
+                err,
+            ))),
+        }
     }
 
     /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].

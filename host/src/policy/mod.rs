@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
 use crate::model::Aal;
-use crate::plugin::PolicyInput;
+use crate::plugin::{PolicyInput, PreparedInput};
 use crate::sessions::ActiveSession;
 use combine::{Decision, combine};
 
@@ -39,7 +39,7 @@ pub async fn decide(
         .collect();
     types.sort();
     types.dedup();
-    let input = PolicyInput {
+    let input = PreparedInput::from(&PolicyInput {
         hook,
         session: &active.session,
         identity: &active.identity,
@@ -47,7 +47,7 @@ pub async fn decide(
         credential_types: &types,
         request,
         now: app.now(),
-    };
+    });
     let mut verdicts = Vec::with_capacity(policies.len());
     for policy in &policies {
         // A policy that fails cannot vouch for anything: the request fails closed.
