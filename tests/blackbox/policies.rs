@@ -251,6 +251,60 @@ fn a_policy_that_traps_or_hangs_fails_the_request_closed() {
 }
 
 #[test]
+fn looping_decisions_in_flight_do_not_hold_up_other_requests() {
+    use std::time::{Duration, Instant};
+    let work = Workdir::new();
+    let server = with_policies(
+        &work,
+        &[json!({"name": "looping", "hooks": ["route-check"],
+                   "rules": [{"path_prefix": "/loop", "decision": "loop"}],
+                   "otherwise": "allow"})],
+        "  call_timeout: 3s\n",
+    );
+    let token = token_of(&server.register("stall@example.com", "stall password 1"));
+    // A decision that answered leaves a warm instance, so the first loop starts inline.
+    assert_eq!(
+        nginx_check(&server, Some(&token), "GET", "/fine").status,
+        200
+    );
+    std::thread::scope(|scope| {
+        let loops: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| nginx_check(&server, Some(&token), "GET", "/loop")))
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        // Well under the policy's 3 s deadline, generous for a loaded machine.
+        let bound = Duration::from_millis(1500);
+        let started = Instant::now();
+        assert_eq!(server.get("/health/alive").status, 200);
+        assert_eq!(
+            server.get_with_token("/sessions/whoami", &token).status,
+            200
+        );
+        assert_eq!(
+            nginx_check(&server, Some(&token), "GET", "/fine").status,
+            200
+        );
+        let took = started.elapsed();
+        assert!(
+            took < bound,
+            "plain requests took {took:?} behind looping decisions"
+        );
+        for handle in loops {
+            let resp = handle.join().unwrap();
+            assert_eq!(resp.status, 500, "{}", resp.body);
+            assert!(
+                resp.body["error"]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("looping"),
+                "{}",
+                resp.body
+            );
+        }
+    });
+}
+
+#[test]
 fn a_policy_that_refuses_its_settings_stops_start_up_naming_it() {
     let work = Workdir::new();
     let entry = json!([{ "path": plugin("policy_fixture"),
