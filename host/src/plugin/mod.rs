@@ -18,6 +18,7 @@ mod factor_set;
 mod failure;
 mod load;
 mod model;
+mod panic_message;
 mod policy;
 mod policy_bindings;
 mod policy_set;
