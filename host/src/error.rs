@@ -272,7 +272,13 @@ impl From<DomainError> for ApiError {
                 ApiError::internal("the storage backend failed")
             }
             // The reason is safe to show: it names the plugin and what it did wrong.
-            DomainError::Plugin(failure) => ApiError::internal(failure.to_string()),
+            DomainError::Plugin(failure) => {
+                let reason = failure.client_reason();
+                if reason != failure.to_string() {
+                    tracing::error!(error = %failure, "plugin call failed");
+                }
+                ApiError::internal(reason)
+            }
             DomainError::FlowExpired {
                 fresh,
                 expired_at,

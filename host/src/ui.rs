@@ -119,13 +119,15 @@ pub fn node_name(node: &Value) -> Option<&str> {
 }
 
 /// Clears earlier messages, then attaches new ones: flow-level to `ui.messages`, named ones to
-/// the node with that name (or the flow, when no node has the name).
+/// the node with that name, or to the flow when no node has the name, since a Kratos UI shows
+/// only the messages of nodes it renders. Returns those moved to the flow, with their names.
 pub fn set_messages(
     ui: &mut Value,
     flow_messages: Vec<Value>,
     node_messages: Vec<(String, Value)>,
-) {
+) -> Vec<(String, Value)> {
     let mut flow_messages = flow_messages;
+    let mut moved = Vec::new();
     if let Some(nodes) = ui.get_mut("nodes").and_then(Value::as_array_mut) {
         for node in nodes.iter_mut() {
             node["messages"] = json!([]);
@@ -139,7 +141,10 @@ pub fn set_messages(
                     .as_array_mut()
                     .expect("messages array")
                     .push(msg),
-                None => flow_messages.push(msg),
+                None => {
+                    flow_messages.push(msg.clone());
+                    moved.push((name, msg));
+                }
             }
         }
     }
@@ -148,6 +153,7 @@ pub fn set_messages(
     } else {
         ui["messages"] = Value::Array(flow_messages);
     }
+    moved
 }
 
 /// Puts what the user submitted back into the form so they need not type it again. Secrets
@@ -185,4 +191,29 @@ fn lookup_dotted<'a>(input: &'a Map<String, Value>, name: &str) -> Option<&'a Va
         current = current.get(part)?;
     }
     Some(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_for_a_node_the_form_lacks_goes_to_the_flow_and_is_returned() {
+        let mut ui = json!({ "nodes": [
+            { "attributes": { "name": "pin" }, "messages": [] },
+        ] });
+        let on_pin = message(4000001, "on the PIN", "error", None);
+        let astray = message(4000002, "for a node nobody rendered", "error", None);
+        let moved = set_messages(
+            &mut ui,
+            vec![],
+            vec![
+                ("pin".into(), on_pin.clone()),
+                ("pin_code".into(), astray.clone()),
+            ],
+        );
+        assert_eq!(ui["nodes"][0]["messages"], json!([on_pin]));
+        assert_eq!(ui["messages"], json!([astray.clone()]));
+        assert_eq!(moved, vec![("pin_code".to_string(), astray)]);
+    }
 }

@@ -287,3 +287,118 @@ fn plugin_check_refuses_a_capability_its_configuration_does_not_grant() {
     assert!(!ok, "{out}");
     contains_all(&out, &["this is a factor plugin", "plugins.factors"]);
 }
+
+#[test]
+fn a_panic_in_describe_is_on_the_error_line_of_plugin_check_and_of_start_up() {
+    let work = Workdir::new();
+    let hostile = plugin("hostile");
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n      config: {{ id: broken, mode: panic-in-describe }}\n",
+            plugin("password").display(),
+            hostile.display()
+        ),
+    );
+    let panic = "hostile fixture: refusing to describe myself";
+    let out = fails(
+        &work,
+        &[
+            "plugin",
+            "check",
+            hostile.to_str().unwrap(),
+            "-c",
+            config.to_str().unwrap(),
+        ],
+    );
+    let error = error_line(&out);
+    contains_all(
+        error,
+        &[
+            "plugins.factors[1]",
+            "hostile.wasm",
+            "trapped in `describe`",
+            panic,
+        ],
+    );
+
+    let out = fails(&work, &["serve", "-c", config.to_str().unwrap()]);
+    let error = error_line(&out);
+    contains_all(
+        error,
+        &[
+            "plugins.factors[1]",
+            "hostile.wasm",
+            "trapped in `describe`",
+            panic,
+        ],
+    );
+}
+
+/// The output of a command that must fail. What the plugin printed comes first, as log lines.
+fn fails(work: &Workdir, args: &[&str]) -> String {
+    let (ok, out) = latchkey(work, args);
+    assert!(!ok, "`{}` passed: {out}", args.join(" "));
+    out
+}
+
+/// The line a failed command ends with, naming what went wrong.
+fn error_line(out: &str) -> &str {
+    out.lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in: {out}"))
+}
+
+#[test]
+fn plugin_check_refuses_the_settings_serve_refuses() {
+    let work = Workdir::new();
+    let totp = plugin("totp");
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n      config: {{ max_attempts: 0 }}\n",
+            plugin("password").display(),
+            totp.display()
+        ),
+    );
+    let refused = "max_attempts must be 1 to 100, not 0";
+    let out = fails(
+        &work,
+        &[
+            "plugin",
+            "check",
+            totp.to_str().unwrap(),
+            "-c",
+            config.to_str().unwrap(),
+        ],
+    );
+    contains_all(error_line(&out), &["plugins.factors[1]", refused]);
+    let out = fails(&work, &["serve", "-c", config.to_str().unwrap()]);
+    contains_all(error_line(&out), &["plugins.factors[1]", refused]);
+
+    // Settings under selfservice.methods.totp.config reach it as they reach the server.
+    let by_method = work.write(
+        "by-method.yml",
+        &format!(
+            "plugins:\n  factors:\n    - path: {}\n    - path: {}\nselfservice:\n  methods:\n    totp:\n      enabled: true\n      config: {{ max_attempts: 0 }}\n",
+            plugin("password").display(),
+            totp.display()
+        ),
+    );
+    let out = fails(
+        &work,
+        &[
+            "plugin",
+            "check",
+            totp.to_str().unwrap(),
+            "-c",
+            by_method.to_str().unwrap(),
+        ],
+    );
+    contains_all(error_line(&out), &[refused]);
+
+    // Without -c it is described as an entry without settings: TOTP's defaults pass.
+    let (ok, out) = latchkey(&work, &["plugin", "check", totp.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    assert!(out.contains("method:       totp"), "{out}");
+}

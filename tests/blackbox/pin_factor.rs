@@ -273,3 +273,41 @@ fn unix_now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+#[test]
+fn a_plugins_log_fields_are_fields_of_the_json_log_line() {
+    let work = Workdir::new();
+    let config = work.write(
+        "kratos.yml",
+        &format!(
+            "log:\n  format: json\nplugins:\n  factors:\n    - path: {}\n    - path: {}\n",
+            plugin("password").display(),
+            plugin("pin").display(),
+        ),
+    );
+    let server = Server::with_config(&work, &config);
+    let registered = server.register("fields@example.com", "pin password 123");
+    let token = token_of(&registered);
+    let identity = registered.body["identity"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let set = settings(&server, &token, json!({ "method": "pin", "pin": "024680" }));
+    assert_eq!(set.status, 200, "{}", set.body);
+    let second = token_of(&server.login("fields@example.com", "pin password 123"));
+    assert_eq!(step_up(&server, &second, "135791").status, 400);
+
+    let log = server.log();
+    let wrong_pin = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|event| event["fields"]["message"] == "wrong PIN")
+        .unwrap_or_else(|| panic!("no `wrong PIN` event in: {log}"));
+    let fields = &wrong_pin["fields"];
+    assert_eq!(fields["plugin"], "pin (pin.wasm)", "{wrong_pin}");
+    assert_eq!(
+        fields["plugin_fields"],
+        json!({ "identity_id": identity }),
+        "{wrong_pin}"
+    );
+}

@@ -9,7 +9,7 @@
 
 use super::outcome::Submitted;
 use super::registration::{self, Enrolment};
-use super::{FlowStart, keep_plugin_state, plugin_context, reject, rejection_messages};
+use super::{FlowStart, keep_plugin_state, plugin_context, reject, reject_for_plugin};
 use crate::app::App;
 use crate::browser::csrf;
 use crate::domain_error::DomainError;
@@ -207,8 +207,8 @@ pub async fn callback(app: &App, cb: Callback<'_>) -> Result<Completed, DomainEr
             .into());
         }
         Err(rejection) => {
-            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
-            let shown = reject(app, flow.clone(), &Map::new(), flow_msgs, node_msgs).await?;
+            let shown =
+                reject_for_plugin(app, &cb.factor, flow.clone(), &Map::new(), &rejection).await?;
             return Ok(completed(app, &flow, Submitted::Rejected { flow: shown }));
         }
     };

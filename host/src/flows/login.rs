@@ -7,7 +7,7 @@
 //! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
 use super::throttle::{self, Counts};
-use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
+use super::{keep_rejected_update, plugin_context, plugin_input, reject_for_plugin};
 use crate::aal;
 use crate::app::App;
 use crate::domain_error::DomainError;
@@ -88,8 +88,7 @@ async fn verdict(
         .into()),
         Err(mut rejection) => {
             keep_rejected_update(app, factor, given, rejection.credential_update.take()).await?;
-            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
-            let flow = reject(app, flow, input, flow_msgs, node_msgs).await?;
+            let flow = reject_for_plugin(app, factor, flow, input, &rejection).await?;
             Ok(Verdict::Rejected(Submitted::Rejected { flow }))
         }
     }

@@ -288,22 +288,48 @@ pub async fn ensure_submittable(app: &App, flow: Flow) -> Result<Flow, DomainErr
     Ok(flow)
 }
 
-/// Shows the flow again with a plugin's rejection, keeping what the user typed (but no
+/// Shows the flow again with the host's messages, keeping what the user typed (but no
 /// secrets), and stores it. Kratos answers such a submission with 400 and the flow.
 pub async fn reject(
+    app: &App,
+    flow: Flow,
+    input: &serde_json::Map<String, Value>,
+    flow_messages: Vec<Value>,
+    node_messages: Vec<(String, Value)>,
+) -> Result<Box<Flow>, DomainError> {
+    let (flow, _) = show_again(app, flow, input, flow_messages, node_messages).await?;
+    Ok(flow)
+}
+
+/// [`reject`] with a plugin's rejection. A message for a node the form does not have still
+/// reaches the user, with the flow's messages, and a warning tells the plugin's author.
+pub async fn reject_for_plugin(
+    app: &App,
+    factor: &Factor,
+    flow: Flow,
+    input: &serde_json::Map<String, Value>,
+    rejection: &Rejection,
+) -> Result<Box<Flow>, DomainError> {
+    let (flow_messages, node_messages) = rejection_messages(rejection);
+    let (flow, moved) = show_again(app, flow, input, flow_messages, node_messages).await?;
+    warn_moved(factor.name(), &moved);
+    Ok(flow)
+}
+
+async fn show_again(
     app: &App,
     mut flow: Flow,
     input: &serde_json::Map<String, Value>,
     flow_messages: Vec<Value>,
     node_messages: Vec<(String, Value)>,
-) -> Result<Box<Flow>, DomainError> {
+) -> Result<(Box<Flow>, Vec<(String, Value)>), DomainError> {
     ui::fill_values(&mut flow.ui, input);
-    ui::set_messages(&mut flow.ui, flow_messages, node_messages);
+    let moved = ui::set_messages(&mut flow.ui, flow_messages, node_messages);
     app.store.update_flow(&flow).await?;
-    Ok(Box::new(flow))
+    Ok((Box::new(flow), moved))
 }
 
-pub fn rejection_messages(rejection: &Rejection) -> (Vec<Value>, Vec<(String, Value)>) {
+fn rejection_messages(rejection: &Rejection) -> (Vec<Value>, Vec<(String, Value)>) {
     (
         rejection.messages.iter().map(ui::text_json).collect(),
         rejection
@@ -314,6 +340,22 @@ pub fn rejection_messages(rejection: &Rejection) -> (Vec<Value>, Vec<(String, Va
     )
 }
 
+/// A plugin's node messages that went to the flow because no node of the form has their name:
+/// most often a typo, or a node the plugin did not render in this flow.
+fn warn_moved(plugin: &str, moved: &[(String, Value)]) {
+    for (node, message) in moved {
+        let message_id = message
+            .get("id")
+            .and_then(Value::as_u64)
+            .unwrap_or_default();
+        tracing::warn!(
+            plugin,
+            node = node.as_str(),
+            message_id,
+            "a rejection's message names a node the form does not have; it is shown with the flow's messages instead"
+        );
+    }
+}
 /// Stores what a rejection asks to keep (a failed-attempt counter, a lockout) in place of
 /// `given`, the credential the plugin was shown, unless it changed since. Called with that
 /// credential's turn held. Without a given credential the update is dropped: in a login for an

@@ -2,7 +2,7 @@
 //! then the identity, its credential and its first session.
 
 use super::external;
-use super::{plugin_context, plugin_input, reject, rejection_messages, submitted_method};
+use super::{plugin_context, plugin_input, reject, reject_for_plugin, submitted_method};
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
@@ -68,9 +68,8 @@ pub async fn submit(
             )).into());
         }
         Err(rejection) => {
-            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
             return Ok(Submitted::Rejected {
-                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
+                flow: reject_for_plugin(app, &factor, flow, &input, &rejection).await?,
             });
         }
     };

@@ -4,7 +4,7 @@
 //! [`lock_credential`](crate::store::CredentialRepository::lock_credential)).
 
 use super::outcome::Submitted;
-use super::{keep_rejected_update, plugin_context, plugin_input, reject, rejection_messages};
+use super::{keep_rejected_update, plugin_context, plugin_input, reject, reject_for_plugin};
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::error::ApiError;
@@ -170,9 +170,8 @@ pub async fn submit(
         Err(mut rejection) => {
             let update = rejection.credential_update.take();
             keep_rejected_update(app, &factor, credential.as_ref(), update).await?;
-            let (flow_msgs, node_msgs) = rejection_messages(&rejection);
             return Ok(Submitted::Rejected {
-                flow: reject(app, flow, &input, flow_msgs, node_msgs).await?,
+                flow: reject_for_plugin(app, &factor, flow, &input, &rejection).await?,
             });
         }
     }

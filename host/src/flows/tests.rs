@@ -172,3 +172,40 @@ async fn a_browser_sees_a_flow_in_its_kinds_ui_or_as_json() {
         app.public_url(&format!("/self-service/settings/flows?id={}", flow.id))
     );
 }
+
+/// What `f` logs, as the text format writes it.
+fn logged(f: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+}
+
+#[test]
+fn a_plugin_message_moved_to_the_flow_is_warned_about_with_its_node_and_id() {
+    let moved = vec![(
+        "pin_code".to_string(),
+        ui::message(4000002, "wrong PIN", "error", None),
+    )];
+    let log = logged(|| warn_moved("pin (pin.wasm)", &moved));
+    assert!(log.contains("WARN"), "{log}");
+    assert!(log.contains(r#"plugin="pin (pin.wasm)""#), "{log}");
+    assert!(log.contains(r#"node="pin_code""#), "{log}");
+    assert!(log.contains("message_id=4000002"), "{log}");
+    assert!(logged(|| warn_moved("pin (pin.wasm)", &[])).is_empty());
+}

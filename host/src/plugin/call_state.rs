@@ -3,6 +3,7 @@
 
 use super::capabilities::wasi::Wasi;
 use super::capabilities::{Call, Grants, States};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
@@ -11,8 +12,34 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 /// grants it.
 #[derive(Clone)]
 pub(crate) struct PluginIdentity {
+    /// The name every log line and error gives the plugin: `password (password.wasm)`.
     pub name: Arc<str>,
+    /// Its file's name, which the operator's configuration lists.
+    file: Arc<str>,
     pub grants: Arc<Grants>,
+}
+
+impl PluginIdentity {
+    /// Until it has described itself, a plugin is known by its file alone.
+    pub fn new(path: &Path, grants: Grants) -> PluginIdentity {
+        let file: Arc<str> = path
+            .file_name()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_else(|| path.to_string_lossy())
+            .into();
+        PluginIdentity {
+            name: file.clone(),
+            file,
+            grants: Arc::new(grants),
+        }
+    }
+
+    /// Once described, by the id it gave (a factor's method, a policy's name) and its file:
+    /// the id is what requests and configuration keys name, and the file tells apart the
+    /// plugins one file is loaded as.
+    pub fn described_as(&mut self, id: &str) {
+        self.name = format!("{id} ({})", self.file).into();
+    }
 }
 
 pub(crate) struct CallState {
@@ -52,6 +79,11 @@ impl CallState {
     /// Sends what the plugin printed to the host log, tagged with the plugin's name.
     pub fn flush_output(&self) {
         self.wasi.flush_output(&self.plugin);
+    }
+
+    /// The message of a Rust panic the plugin printed to stderr, for the error of its trap.
+    pub fn panic_message(&self) -> Option<String> {
+        super::panic_message::from_stderr(&self.wasi.stderr_text())
     }
 }
 

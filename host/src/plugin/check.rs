@@ -4,11 +4,13 @@
 //! linking, `describe`, and last the configuration's grants.
 
 use super::capabilities::{self, Importer, wasi};
+use super::factor::Factor;
+use super::load;
 use super::model::{FactorInfo, PolicyInfo};
 use super::runtime::PluginRuntime;
 use super::versions::{self, FACTOR_INTERFACE};
 use super::world::{POLICY_INTERFACE, World, list_or_nothing, world_of};
-use crate::config::Config;
+use crate::config::{Config, PluginEntry};
 use anyhow::bail;
 use std::path::Path;
 use wasmtime::Engine;
@@ -74,9 +76,7 @@ pub(crate) fn check_factor(
     let own_types = format!("latchkey:factor/types@{version}");
     let imports = sort_imports(&component, engine, Importer::Factor, &own_types)?;
 
-    let factor = runtime
-        .prepare(&component, path, "{}".into())
-        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let factor = prepare_as_serve_would(runtime, config, &component, path)?;
     let grants = capabilities::check_grants(config, path, &factor.info.id, &imports.capabilities)?;
     Ok(FactorReport {
         wit_version: version.clone(),
@@ -84,6 +84,38 @@ pub(crate) fn check_factor(
         imports,
         grants,
     })
+}
+
+/// The factor of `path` prepared with the settings `serve` would give it: those of each
+/// `plugins.factors` entry that loads the file, or an entry's without `config` when none does.
+fn prepare_as_serve_would(
+    runtime: &PluginRuntime,
+    config: &Config,
+    component: &Component,
+    path: &Path,
+) -> anyhow::Result<Factor> {
+    let entries = load::entries_loading(&config.plugins.factors, path);
+    if entries.is_empty() {
+        let entry = PluginEntry {
+            path: path.to_path_buf(),
+            config: serde_json::json!({}),
+            outbound_http: Default::default(),
+        };
+        return load::prepare_factor(config, runtime, component, &entry)
+            .map(|prepared| prepared.factor)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e:#}; no plugins.factors entry loads this file, so it was described without settings: give the configuration that lists it (and its `config`) with `-c`"
+                )
+            });
+    }
+    let mut first = None;
+    for (index, entry) in entries {
+        let prepared = load::prepare_factor(config, runtime, component, entry)
+            .map_err(|e| anyhow::anyhow!("plugins.factors[{index}], which loads it: {e:#}"))?;
+        first.get_or_insert(prepared.factor);
+    }
+    Ok(first.expect("at least one entry"))
 }
 
 /// Checks `path` as a policy component, with the settings of the `plugins.policies` entry
@@ -108,7 +140,7 @@ pub(crate) fn check_policy(
     require_functions(&component, engine, &export, &POLICY_FUNCTIONS)?;
     let own_types = format!("latchkey:policy/types@{version}");
     let imports = sort_imports(&component, engine, Importer::Policy, &own_types)?;
-    let (settings, entry) = super::load::policy_settings_for(config, path)?;
+    let (settings, entry) = load::policy_settings_for(config, path)?;
     let info = runtime
         .prepare_policy(&component, path, settings)
         .map_err(|e| anyhow::anyhow!("{e:#}"))?

@@ -63,12 +63,11 @@ impl Factor {
             aal_answers: AalCache::default(),
         };
         factor.info = factor.describe_now()?;
-        // From here on the plugin is known by the method it implements, not its file name:
-        // one file may be loaded several times under different ids.
-        factor.identity.name = factor.info.id.as_str().into();
+        factor.identity.described_as(&factor.info.id);
         Ok(factor)
     }
 
+    /// The name logs and errors give it: its method id and its file.
     pub fn name(&self) -> &str {
         &self.identity.name
     }
@@ -93,7 +92,10 @@ impl Factor {
             .instantiate(&mut store)
             .and_then(|instance| f(&instance, &mut store));
         store.data().flush_output();
-        result.map_err(|err| PluginFailure::classify(self.name(), export, self.limits, err))
+        result.map_err(|err| {
+            let panic = store.data().panic_message();
+            PluginFailure::classify(self.name(), export, self.limits, err, panic)
+        })
     }
 
     /// Runs a call on the blocking pool: plugin code is CPU-bound (argon2) and must not stall

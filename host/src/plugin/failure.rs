@@ -17,11 +17,14 @@ pub enum PluginFailure {
         export: &'static str,
         limit_bytes: usize,
     },
-    #[error("plugin `{plugin}` trapped in `{export}`: {detail}")]
+    #[error("plugin `{plugin}` trapped in `{export}`: {}", panic.as_deref().unwrap_or(detail))]
     Trapped {
         plugin: String,
         export: &'static str,
+        /// What wasmtime says: for a panic, only `wasm unreachable instruction executed`.
         detail: String,
+        /// The plugin's own panic message, from its stderr.
+        panic: Option<String>,
     },
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -38,6 +41,7 @@ impl PluginFailure {
         export: &'static str,
         limits: CallLimits,
         err: wasmtime::Error,
+        panic: Option<String>,
     ) -> PluginFailure {
         let plugin = plugin.to_string();
         if is_deadline(&err) {
@@ -65,6 +69,23 @@ impl PluginFailure {
             plugin,
             export,
             detail: err.root_cause().to_string(),
+            panic,
+        }
+    }
+
+    /// What a client may be told: a panic message can hold whatever the plugin was working
+    /// on, so it stays in the server's log.
+    pub fn client_reason(&self) -> String {
+        match self {
+            PluginFailure::Trapped {
+                plugin,
+                export,
+                detail,
+                panic: Some(_),
+            } => format!(
+                "plugin `{plugin}` trapped in `{export}`: {detail}; its panic message is in the server's log"
+            ),
+            other => other.to_string(),
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::cache::{CacheOutcome, CompileCache};
 use super::factor::{CallLimits, Factor};
 use super::factor_set::Factors;
+use super::policy::PolicyLoadError;
 use super::policy_set::Policies;
 use super::runtime::PluginRuntime;
 use crate::clock::Clock;
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
+use wasmtime::component::Component;
 
 /// The runtime with the configuration's compile cache, memory cap and call deadline.
 pub fn plugin_runtime(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<PluginRuntime> {
@@ -65,36 +67,20 @@ fn plugin_settings(config: &Config, entry_config: &Value, method_config: Option<
 
 pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<Factors> {
     let mut all: Vec<Arc<Factor>> = Vec::new();
-    for entry in &config.plugins.factors {
+    for (index, entry) in config.plugins.factors.iter().enumerate() {
         let started = Instant::now();
         let (component, outcome) = runtime.compile(&entry.path)?;
-        let factor = runtime.prepare_granted(
-            &component,
-            &entry.path,
-            plugin_settings(config, &entry.config, None),
-            entry.outbound_http.clone(),
-        )?;
+        let prepared = prepare_factor(config, runtime, &component, entry)
+            .with_context(|| format!("plugins.factors[{index}]"))?;
+        let factor = prepared.factor;
         let id = factor.id().to_string();
-        let method = config.selfservice.methods.get(&id);
-        if method.is_some_and(|m| !m.enabled) {
-            tracing::info!(method = %id, "method disabled by selfservice.methods.{id}.enabled");
+        if prepared.disabled {
+            tracing::info!(
+                plugin = factor.name(),
+                "method disabled by selfservice.methods.{id}.enabled"
+            );
             continue;
         }
-        let method_config = method
-            .map(|m| &m.config)
-            .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()));
-        let grant = config.factor_grant(entry, &id);
-        // Prepared again once its id is known, when that changes its settings or its grant.
-        let factor = if method_config.is_some() || grant != entry.outbound_http {
-            runtime.prepare_granted(
-                &component,
-                &entry.path,
-                plugin_settings(config, &entry.config, method_config),
-                grant,
-            )?
-        } else {
-            factor
-        };
         if all.iter().any(|f| f.id() == id) {
             anyhow::bail!(
                 "two plugins claim the method id `{id}` ({})",
@@ -102,7 +88,7 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
             );
         }
         tracing::info!(
-            method = %id,
+            plugin = factor.name(),
             version = %factor.info.version,
             wit = %format!("latchkey:factor@{}", factor.wit_version),
             path = %entry.path.display(),
@@ -113,6 +99,71 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
         all.push(Arc::new(factor));
     }
     Ok(Factors { all })
+}
+
+/// A factor as `serve` prepares it from one `plugins.factors` entry.
+pub(crate) struct PreparedFactor {
+    pub factor: Factor,
+    /// Turned off by `selfservice.methods.<id>.enabled`: `serve` leaves it out.
+    pub disabled: bool,
+}
+
+/// Prepares the factor of `entry` as `serve` does: described with the entry's settings, then,
+/// once its id is known, again when `selfservice.methods.<id>.config` or the grant for that id
+/// changes them. `plugin check` goes through here too, so it refuses what `serve` refuses.
+pub(crate) fn prepare_factor(
+    config: &Config,
+    runtime: &PluginRuntime,
+    component: &Component,
+    entry: &PluginEntry,
+) -> anyhow::Result<PreparedFactor> {
+    let factor = runtime.prepare_granted(
+        component,
+        &entry.path,
+        plugin_settings(config, &entry.config, None),
+        entry.outbound_http.clone(),
+    )?;
+    let id = factor.id().to_string();
+    let method = config.selfservice.methods.get(&id);
+    if method.is_some_and(|m| !m.enabled) {
+        return Ok(PreparedFactor {
+            factor,
+            disabled: true,
+        });
+    }
+    let method_config = method
+        .map(|m| &m.config)
+        .filter(|c| c.as_object().is_some_and(|o| !o.is_empty()));
+    let grant = config.factor_grant(entry, &id);
+    let factor = if method_config.is_some() || grant != entry.outbound_http {
+        runtime.prepare_granted(
+            component,
+            &entry.path,
+            plugin_settings(config, &entry.config, method_config),
+            grant,
+        )?
+    } else {
+        factor
+    };
+    Ok(PreparedFactor {
+        factor,
+        disabled: false,
+    })
+}
+
+/// The entries of `entries` that load the file at `path`, with their indexes.
+pub(crate) fn entries_loading<'a>(
+    entries: &'a [PluginEntry],
+    path: &Path,
+) -> Vec<(usize, &'a PluginEntry)> {
+    let Ok(wanted) = path.canonicalize() else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| entry.path.canonicalize().ok().as_ref() == Some(&wanted))
+        .collect()
 }
 
 /// The settings a policy reads: its entry's `config`, with a named `script` file's text under
@@ -150,15 +201,8 @@ pub(crate) fn policy_settings_for(
     config: &Config,
     path: &Path,
 ) -> anyhow::Result<(String, Option<usize>)> {
-    let wanted = path.canonicalize().ok();
-    let found = config
-        .plugins
-        .policies
-        .iter()
-        .enumerate()
-        .find(|(_, entry)| wanted.is_some() && entry.path.canonicalize().ok() == wanted);
-    match found {
-        Some((index, entry)) => Ok((policy_settings(config, entry)?, Some(index))),
+    match entries_loading(&config.plugins.policies, path).first() {
+        Some(&(index, entry)) => Ok((policy_settings(config, entry)?, Some(index))),
         None => {
             let entry = PluginEntry {
                 path: path.to_path_buf(),
@@ -177,17 +221,20 @@ pub fn load_policies(config: &Config, runtime: &PluginRuntime) -> anyhow::Result
         let (component, _) = runtime.compile(&entry.path)?;
         let policy = runtime
             .prepare_policy(&component, &entry.path, settings)?
-            .map_err(|err| {
-                let place = entry
-                    .config
-                    .get("script")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| entry.path.display().to_string());
-                anyhow::anyhow!("policy {}: {place}:{err}", entry.path.display())
+            .map_err(|err| match err {
+                PolicyLoadError::Rejected(_) => {
+                    let place = entry
+                        .config
+                        .get("script")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| entry.path.display().to_string());
+                    anyhow::anyhow!("policy {}: {place}:{err}", entry.path.display())
+                }
+                PolicyLoadError::Failed(failure) => anyhow::Error::from(failure),
             })?;
         tracing::info!(
-            policy = %policy.info.name,
+            plugin = policy.plugin_name(),
             version = %policy.info.version,
             path = %entry.path.display(),
             hooks = ?policy.info.hooks,

@@ -19,6 +19,7 @@ mod failure;
 mod inline;
 mod load;
 mod model;
+mod panic_message;
 mod policy;
 mod policy_bindings;
 mod policy_set;

@@ -85,13 +85,17 @@ impl Policy {
             .map_err(PolicyLoadError::Failed)?
             .map(PolicyInfo::from)
             .map_err(|e| PolicyLoadError::Rejected(e.into()))?;
-        // From here on errors and logs name the policy as it names itself.
-        policy.identity.name = policy.info.name.as_str().into();
+        policy.identity.described_as(&policy.info.name);
         Ok(policy)
     }
 
     pub fn name(&self) -> &str {
         &self.info.name
+    }
+
+    /// The name logs and errors give it: its own name and its file.
+    pub fn plugin_name(&self) -> &str {
+        &self.identity.name
     }
 
     pub fn wants(&self, hook: Hook) -> bool {
@@ -109,7 +113,10 @@ impl Policy {
             .instantiate(&mut store)
             .and_then(|policy| f(policy.latchkey_policy_policy(), &mut store));
         store.data().flush_output();
-        result.map_err(|err| PluginFailure::classify(&self.identity.name, export, self.limits, err))
+        result.map_err(|err| {
+            let panic = store.data().panic_message();
+            PluginFailure::classify(&self.identity.name, export, self.limits, err, panic)
+        })
     }
 
     /// One decision: inline when a warm instance and a call permit are at hand, else on the
@@ -179,12 +186,18 @@ impl Policy {
 
     /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].
     fn evaluate_warm(&self, input: &types::Input) -> Result<types::Verdict, PluginFailure> {
-        let fail = |err| PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err);
+        let fail = |err, store: &Store<CallState>| {
+            let panic = store.data().panic_message();
+            PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err, panic)
+        };
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
                 let mut store = limited_store(&self.engine, &self.identity, self.limits);
-                let instance = self.pre.instantiate(&mut store).map_err(fail)?;
+                let instance = match self.pre.instantiate(&mut store) {
+                    Ok(instance) => instance,
+                    Err(err) => return Err(fail(err, &store)),
+                };
                 Warm {
                     store,
                     instance,
@@ -204,7 +217,7 @@ impl Policy {
                 self.warm.give_back(warm);
                 Ok(verdict)
             }
-            Err(err) => Err(fail(err)),
+            Err(err) => Err(fail(err, &warm.store)),
         }
     }
 }

@@ -105,19 +105,15 @@ impl PluginRuntime {
                 path.display()
             ))
         })?;
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "plugin".into());
-        let identity = PluginIdentity {
-            name: name.into(),
-            grants: Arc::new(Grants::new(&Setup {
+        let identity = PluginIdentity::new(
+            path,
+            Grants::new(&Setup {
                 settings_json,
                 clock: self.clock.clone(),
                 outbound_http,
                 hash_costs: self.limits.hash_costs,
-            })),
-        };
+            }),
+        );
         Ok(Factor::new(
             self.engine.clone(),
             pre,
@@ -149,19 +145,15 @@ impl PluginRuntime {
                 path.display()
             ))
         })?;
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "policy".into());
-        let identity = PluginIdentity {
-            name: name.into(),
-            grants: Arc::new(Grants::new(&Setup {
+        let identity = PluginIdentity::new(
+            path,
+            Grants::new(&Setup {
                 settings_json,
                 clock: self.clock.clone(),
                 outbound_http: OutboundHttp::default(),
                 hash_costs: self.limits.hash_costs,
-            })),
-        };
+            }),
+        );
         Ok(Policy::new(
             self.engine.clone(),
             pre,

@@ -53,7 +53,12 @@ pub async fn decide(
         // A policy that fails cannot vouch for anything: the request fails closed.
         let verdict = policy.evaluate(&input).await?;
         let answer = verdict.answer;
-        tracing::debug!(policy = policy.name(), ?hook, ?answer, "policy verdict");
+        tracing::debug!(
+            plugin = policy.plugin_name(),
+            ?hook,
+            ?answer,
+            "policy verdict"
+        );
         verdicts.push((policy.name().to_string(), answer, verdict.message));
     }
     Ok(Some(combine(

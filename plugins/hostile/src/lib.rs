@@ -2,7 +2,8 @@
 //! request. Its settings choose how `submit` misbehaves: `{"mode": "trap"}` panics, `"loop"`
 //! spins forever, `"hog"` allocates without bound; `"id"` names the method, so one file can be
 //! loaded several times. Every other export answers at once: `describe` runs at load time and
-//! must succeed for the fixture to be loaded at all.
+//! must succeed for the fixture to be loaded at all, except in `"panic-in-describe"` mode,
+//! which panics there to show what an operator sees when a plugin fails to load.
 //!
 //! `"fetch"` probes the outbound HTTP capability instead: `submit` sends a GET to the `url` of
 //! its input and always rejects, with one message saying what came back (`status 200 …` or
@@ -135,6 +136,9 @@ struct Hostile;
 
 impl Guest for Hostile {
     fn describe() -> MethodInfo {
+        if setting("mode").as_deref() == Some("panic-in-describe") {
+            panic!("hostile fixture: refusing to describe myself");
+        }
         MethodInfo {
             id: method_id(),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -1,6 +1,8 @@
-//! `log`: a plugin's events in the host's log, tagged with the plugin's name.
+//! `log`: a plugin's events in the host's log, tagged with the plugin's name, its fields as
+//! fields of the event (see [`crate::logging::plugin_fields`]).
 
 use super::{Call, Capability, Importer, Setup};
+use crate::logging::plugin_fields;
 use crate::plugin::bindings::latchkey::host::log;
 use crate::plugin::call_state::CallState;
 use std::sync::Arc;
@@ -39,22 +41,17 @@ impl log::Host for State {
         fields: Vec<(String, String)>,
     ) -> wasmtime::Result<()> {
         let plugin = &*self.plugin;
-        let fields = render_fields(&fields);
+        let message = plugin_fields::one_line(&message);
+        // The logging formatters spread this field out into the plugin's own fields.
+        let plugin_fields = plugin_fields::encode(&fields);
+        let plugin_fields = plugin_fields.as_str();
         match level {
-            log::Level::Trace => tracing::trace!(plugin, fields, "{message}"),
-            log::Level::Debug => tracing::debug!(plugin, fields, "{message}"),
-            log::Level::Info => tracing::info!(plugin, fields, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin, fields, "{message}"),
-            log::Level::Error => tracing::error!(plugin, fields, "{message}"),
+            log::Level::Trace => tracing::trace!(plugin, plugin_fields, "{message}"),
+            log::Level::Debug => tracing::debug!(plugin, plugin_fields, "{message}"),
+            log::Level::Info => tracing::info!(plugin, plugin_fields, "{message}"),
+            log::Level::Warn => tracing::warn!(plugin, plugin_fields, "{message}"),
+            log::Level::Error => tracing::error!(plugin, plugin_fields, "{message}"),
         }
         Ok(())
     }
-}
-
-fn render_fields(fields: &[(String, String)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={v:?}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -61,6 +61,11 @@ impl Wasi {
         !self.stdout.contents().is_empty() || !self.stderr.contents().is_empty()
     }
 
+    /// What the plugin printed to stderr so far.
+    pub(crate) fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+    }
+
     /// Sends what the plugin printed to the host log, one event per line, tagged with the
     /// plugin's name. A plugin cannot forge other log events: its text is a field value.
     pub(crate) fn flush_output(&self, plugin: &str) {

@@ -1,5 +1,9 @@
 //! Log set-up from Kratos' `log.level` / `log.format`.
 
+mod json;
+pub(crate) mod plugin_fields;
+mod text;
+
 use crate::config::Config;
 use tracing_subscriber::EnvFilter;
 
@@ -17,8 +21,13 @@ pub fn init(config: &Config) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if config.log.format == "json" {
-        builder.json().try_init()
+        builder
+            .json()
+            .event_format(json::JsonWithPluginFields(
+                tracing_subscriber::fmt::format().json(),
+            ))
+            .try_init()
     } else {
-        builder.try_init()
+        builder.fmt_fields(text::TextFields).try_init()
     };
 }
