@@ -63,7 +63,11 @@ fn main() -> ExitCode {
 
     let mut rows = in_process_rows(&paths);
     rows.extend(server_rows(&paths, &generator));
-    rows.sort_by_key(|r| r.id);
+    // By number, then suffix: row 10 after row 9.
+    rows.sort_by_key(|r| {
+        let digits = r.id.len() - r.id.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        (r.id[..digits].parse::<u32>().unwrap_or(u32::MAX), r.id)
+    });
 
     println!();
     report::print_table(&rows);

@@ -170,17 +170,18 @@ impl Policy {
             Err(err) if is_deadline(&err) => {
                 self.slow.set();
                 tracing::debug!(
-                    policy = self.name(),
+                    plugin = %self.identity.name,
                     "policy overran its inline deadline; deciding on the blocking pool"
                 );
                 None
             }
-            Err(err) => Some(Err(PluginFailure::classify(
-                &self.identity.name,
-                "evaluate",
-                self.limits,
-                err,
-            ))),
+            Err(err) => {
+                let panic = warm.store.data().panic_message();
+                let (name, limits) = (&self.identity.name, self.limits);
+                Some(Err(PluginFailure::classify(
+                    name, "evaluate", limits, err, panic,
+                )))
+            }
         }
     }
 
