@@ -11,6 +11,7 @@ mod login;
 mod machine;
 mod paths;
 mod plugin_host;
+mod policy_decision;
 mod policy_overhead;
 mod report;
 mod server_proc;
@@ -105,6 +106,10 @@ fn in_process_rows(paths: &Paths) -> Vec<Row> {
     let mut rows = argon2_side_by_side::rows(&host, &plugin, simd.as_deref());
     progress("plugin instantiation");
     rows.extend(instantiate::rows(&host, &plugin));
+    if paths.plugin("scripted_policy").exists() {
+        progress("one policy decision");
+        rows.extend(policy_decision::rows(paths));
+    }
     rows
 }
 
