@@ -15,6 +15,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct ServerProc {
     child: Child,
     pub public: String,
+    admin: String,
     log: PathBuf,
     spawned_at: Instant,
 }
@@ -83,6 +84,7 @@ impl ServerProc {
         Ok(ServerProc {
             child,
             public: format!("http://127.0.0.1:{public_port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
             log,
             spawned_at,
         })
@@ -137,6 +139,15 @@ impl ServerProc {
             .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .context("no VmRSS in /proc/<pid>/status")
+    }
+
+    pub fn admin_url(&self) -> &str {
+        &self.admin
+    }
+
+    /// CPU seconds (user and system) the server has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        crate::cpu::of(&self.child.id().to_string())
     }
 
     pub fn log_tail(&self) -> String {
