@@ -2,8 +2,8 @@
 //! identifier answers as slowly as a wrong password.
 
 use crate::api::Api;
-use crate::cpu;
 use crate::argon2_side_by_side::{self, EMAIL, OWASP, PASSWORD};
+use crate::cpu;
 use crate::report::{self, Row, Verdict};
 use crate::server_proc::ServerProc;
 use std::sync::atomic::{AtomicU64, Ordering};

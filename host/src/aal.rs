@@ -55,14 +55,13 @@ pub async fn summary(app: &App, identity_id: Uuid) -> Result<CredentialSummary, 
         return Ok(summary);
     }
     let summary = summary_uncached(app, identity_id).await?;
-    app.hot.credentials.put(identity_id, ticket, summary.clone());
+    app.hot
+        .credentials
+        .put(identity_id, ticket, summary.clone());
     Ok(summary)
 }
 
-async fn summary_uncached(
-    app: &App,
-    identity_id: Uuid,
-) -> Result<CredentialSummary, DomainError> {
+async fn summary_uncached(app: &App, identity_id: Uuid) -> Result<CredentialSummary, DomainError> {
     let credentials = app.store.credentials_of(identity_id).await?;
     let mut best = Aal::Aal1;
     for credential in &credentials {

@@ -134,7 +134,12 @@ fn admins_always_need_aal2() {
 fn a_remembered_verdict_never_outlives_a_change_to_the_identity_or_session() {
     let work = Workdir::new();
     let server = server_with(&work, "admins.cel");
-    let id = identity(&server, "soon-admin@example.com", true, json!({ "roles": [] }));
+    let id = identity(
+        &server,
+        "soon-admin@example.com",
+        true,
+        json!({ "roles": [] }),
+    );
     let token = login(&server, "soon-admin@example.com");
     for _ in 0..3 {
         assert_eq!(route(&server, &token, "/anything", None).status, 200);

@@ -126,7 +126,11 @@ impl Policy {
             message: None,
             rule: None,
         };
-        let rules = || self.rules.iter().filter(|r| r.rule.hooks.contains(&input.hook));
+        let rules = || {
+            self.rules
+                .iter()
+                .filter(|r| r.rule.hooks.contains(&input.hook))
+        };
         if rules().next().is_none() {
             return abstain;
         }
