@@ -274,7 +274,7 @@ fn account_email(n: usize) -> String {
 
 /// Ids in the order the copies are made, so that a page deep in the list can be asked for.
 fn identity_id(n: usize) -> String {
-    uuid::Uuid::from_u128(0x5ca1e000_0000_4000_8000_000000000000 | n as u128).to_string()
+    format!("5ca1e000-0000-4000-8000-{n:012x}")
 }
 
 fn token(n: usize) -> String {
@@ -437,8 +437,8 @@ fn copy_template(db: &Path, template: &str, size: &Size) -> anyhow::Result<()> {
             let hash: [u8; 32] = Sha256::digest(token(n).as_bytes()).into();
             // Consecutive sessions share an identity, so every identity has its share.
             let owner = identity_id(n * size.identities / size.sessions);
-            let id = uuid::Uuid::from_u128(0x5e55_0000_0000_4000_8000_000000000000 | n as u128);
-            session.execute(params![id.to_string(), &hash[..], owner])?;
+            let id = format!("5e550000-0000-4000-8000-{n:012x}");
+            session.execute(params![id, &hash[..], owner])?;
         }
     }
     tx.commit()?;
