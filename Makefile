@@ -71,4 +71,4 @@ lint:
 # The server is measured as it ships: a release build next to the benchmark's own binary.
 bench: plugins
 	$(CARGO) build --release -p latchkey -p latchkey-bench
-	$(TARGET_DIR)/release/latchkey-bench
+	$(TARGET_DIR)/release/latchkey-bench $(BENCH)

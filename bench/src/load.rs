@@ -16,6 +16,9 @@ pub struct LoadSpec {
     pub headers: Vec<(String, String)>,
     pub connections: usize,
     pub duration: Duration,
+    /// When not empty, the requests take turns with these session tokens (`X-Session-Token`),
+    /// as the users of a real deployment do.
+    pub tokens: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -81,6 +84,15 @@ fn run_wrk(wrk: &PathBuf, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
     for (k, v) in &spec.headers {
         cmd.arg("-H").arg(format!("{k}: {v}"));
     }
+    // wrk takes turns through the tokens with a Lua script reading them from a file.
+    let scripts = tempfile::tempdir()?;
+    if !spec.tokens.is_empty() {
+        let tokens = scripts.path().join("tokens");
+        std::fs::write(&tokens, spec.tokens.join("\n"))?;
+        let script = scripts.path().join("tokens.lua");
+        std::fs::write(&script, rotate_script(&tokens))?;
+        cmd.arg("-s").arg(script);
+    }
     cmd.arg(format!("http://{}{}", spec.addr, spec.path));
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -102,6 +114,21 @@ fn run_wrk(wrk: &PathBuf, spec: &LoadSpec) -> anyhow::Result<LoadResult> {
         bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
     }
     parse_wrk(&text).with_context(|| format!("unexpected wrk output:\n{text}"))
+}
+
+fn rotate_script(tokens: &std::path::Path) -> String {
+    format!(
+        r#"local tokens = {{}}
+for line in io.lines("{}") do tokens[#tokens + 1] = line end
+local n = math.random(#tokens)
+request = function()
+  n = n % #tokens + 1
+  wrk.headers["X-Session-Token"] = tokens[n]
+  return wrk.format()
+end
+"#,
+        tokens.display()
+    )
 }
 
 /// Reads `N requests in 5.00s`, `Non-2xx or 3xx responses: N` and `Socket errors: …`.
@@ -153,17 +180,30 @@ fn run_in_process(spec: &LoadSpec) -> anyhow::Result<LoadResult> {
         .worker_threads(threads())
         .enable_all()
         .build()?;
-    let mut request = format!("GET {} HTTP/1.1\r\nHost: {}\r\n", spec.path, spec.addr);
-    for (k, v) in &spec.headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    let request: Arc<[u8]> = request.into_bytes().into();
+    let request = |token: Option<&str>| -> Arc<[u8]> {
+        let mut request = format!("GET {} HTTP/1.1\r\nHost: {}\r\n", spec.path, spec.addr);
+        for (k, v) in &spec.headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if let Some(token) = token {
+            request.push_str(&format!("X-Session-Token: {token}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.into_bytes().into()
+    };
+    let requests: Arc<[Arc<[u8]>]> = if spec.tokens.is_empty() {
+        vec![request(None)].into()
+    } else {
+        spec.tokens.iter().map(|t| request(Some(t))).collect()
+    };
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + spec.duration;
     let totals = runtime.block_on(async {
         let tasks: Vec<_> = (0..spec.connections)
-            .map(|_| tokio::spawn(connection_loop(spec.addr, request.clone(), deadline)))
+            .map(|c| {
+                let requests = requests.clone();
+                tokio::spawn(connection_loop(spec.addr, requests, c, deadline))
+            })
             .collect();
         let mut totals = LoadResult::default();
         for task in tasks {
@@ -187,9 +227,11 @@ fn run_in_process(spec: &LoadSpec) -> anyhow::Result<LoadResult> {
 /// waits for its answer.
 async fn connection_loop(
     addr: SocketAddr,
-    request: Arc<[u8]>,
+    requests: Arc<[Arc<[u8]>]>,
+    first: usize,
     deadline: tokio::time::Instant,
 ) -> LoadResult {
+    let mut next = first;
     let mut result = LoadResult::default();
     let mut buf = Vec::with_capacity(16 * 1024);
     while tokio::time::Instant::now() < deadline {
@@ -202,8 +244,10 @@ async fn connection_loop(
         };
         let _ = stream.set_nodelay(true);
         while tokio::time::Instant::now() < deadline {
+            next = (next + 1) % requests.len();
+            let request = &requests[next];
             let exchange = async {
-                stream.write_all(&request).await?;
+                stream.write_all(request).await?;
                 read_response(&mut stream, &mut buf).await
             };
             match tokio::time::timeout_at(deadline, exchange).await {

@@ -5,14 +5,17 @@ mod api;
 mod argon2_side_by_side;
 mod bare_axum;
 mod cold_start;
+mod cpu;
 mod instantiate;
 mod load;
 mod login;
 mod machine;
 mod paths;
 mod plugin_host;
+mod policy_decision;
 mod policy_overhead;
 mod report;
+mod scale;
 mod server_proc;
 mod sweep_latency;
 mod whoami;
@@ -61,8 +64,23 @@ fn main() -> ExitCode {
     println!("load:      {}", generator.name());
     println!();
 
-    let mut rows = in_process_rows(&paths);
-    rows.extend(server_rows(&paths, &generator));
+    // `latchkey-bench [plugins] [server] [sweep] [scale]` runs only those groups of rows.
+    let only: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    let wanted = |group: &str| only.is_empty() || only.contains(&group);
+    let mut rows = Vec::new();
+    if wanted("plugins") {
+        rows.extend(in_process_rows(&paths));
+    }
+    if wanted("server") {
+        rows.extend(server_rows(&paths, &generator));
+    }
+    if wanted("sweep") && paths.missing().is_none() {
+        progress("latency during a sweep of expired flows");
+        rows.extend(sweep_latency::rows(&paths));
+    }
+    if wanted("scale") && paths.missing().is_none() {
+        rows.extend(scale::rows(&paths, &generator));
+    }
     // By number, then suffix: row 10 after row 9.
     rows.sort_by_key(|r| {
         let digits = r.id.len() - r.id.trim_start_matches(|c: char| c.is_ascii_digit()).len();
@@ -105,6 +123,10 @@ fn in_process_rows(paths: &Paths) -> Vec<Row> {
     let mut rows = argon2_side_by_side::rows(&host, &plugin, simd.as_deref());
     progress("plugin instantiation");
     rows.extend(instantiate::rows(&host, &plugin));
+    if paths.plugin("scripted_policy").exists() {
+        progress("one policy decision");
+        rows.extend(policy_decision::rows(paths));
+    }
     rows
 }
 
@@ -165,14 +187,12 @@ fn server_rows(paths: &Paths, generator: &Generator) -> Vec<Row> {
     progress("whoami throughput");
     rows.push(whoami::row(&server, &token, generator));
     progress("password login throughput");
-    rows.push(login::throughput_row(&server));
+    rows.extend(login::throughput_rows(&server));
     progress("login timing equalisation");
     rows.push(login::timing_row(&server));
     progress("policy overhead");
     rows.extend(policy_overhead::rows(paths, generator, &server, &token));
     server.stop();
-    progress("latency during a sweep of expired flows");
-    rows.extend(sweep_latency::rows(paths));
     rows
 }
 

@@ -53,6 +53,7 @@ fn rate(
         headers,
         connections: CONNECTIONS,
         duration: DURATION,
+        tokens: Vec::new(),
     })?;
     anyhow::ensure!(result.failed == 0, "{} failed requests", result.failed);
     Ok(result.per_sec())

@@ -15,6 +15,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct ServerProc {
     child: Child,
     pub public: String,
+    admin: String,
     log: PathBuf,
     spawned_at: Instant,
 }
@@ -83,6 +84,7 @@ impl ServerProc {
         Ok(ServerProc {
             child,
             public: format!("http://127.0.0.1:{public_port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
             log,
             spawned_at,
         })
@@ -129,14 +131,40 @@ impl ServerProc {
             .expect("the public URL is an address")
     }
 
-    /// Resident set size in KiB, from `/proc/<pid>/status`.
-    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+    /// A `kB` field of `/proc/<pid>/status`.
+    fn status_kib(&self, name: &str) -> anyhow::Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmRSS in /proc/<pid>/status")
+            .with_context(|| format!("no {name} in /proc/<pid>/status"))
+    }
+
+    /// Resident set size in KiB.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        self.status_kib("VmRSS")
+    }
+
+    /// Resident memory by kind in KiB: anonymous (heaps) and file-backed (the binary, mapped
+    /// plugin code).
+    pub fn rss_kinds_kib(&self) -> (u64, u64) {
+        let kib = |name| self.status_kib(name).unwrap_or(0);
+        (kib("RssAnon"), kib("RssFile"))
+    }
+
+    /// The highest resident set size so far, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM").unwrap_or(0)
+    }
+
+    pub fn admin_url(&self) -> &str {
+        &self.admin
+    }
+
+    /// CPU seconds (user and system) the server has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        crate::cpu::of(&self.child.id().to_string())
     }
 
     pub fn log_tail(&self) -> String {

@@ -19,6 +19,7 @@ fn spec(addr: SocketAddr, headers: Vec<(String, String)>) -> LoadSpec {
         headers,
         connections: CONNECTIONS,
         duration: DURATION,
+        tokens: Vec::new(),
     }
 }
 

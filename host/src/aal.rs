@@ -33,18 +33,35 @@ pub fn record(session: &mut Session, method: &str, aal: Aal, now: chrono::DateTi
     session.aal = of_methods(&session.methods);
 }
 
-/// The highest AAL the identity could reach with the credentials it holds.
-pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
-    let ticket = app.hot.available_aal.ticket();
-    if let Some(aal) = app.hot.available_aal.get(&identity_id) {
-        return Ok(aal);
-    }
-    let aal = available_uncached(app, identity_id).await?;
-    app.hot.available_aal.put(identity_id, ticket, aal);
-    Ok(aal)
+/// What the credentials an identity holds add up to, as policies see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialSummary {
+    /// The highest AAL the identity could reach with them.
+    pub available: Aal,
+    /// Their types, sorted and without repeats.
+    pub types: std::sync::Arc<[String]>,
 }
 
-async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
+/// The highest AAL the identity could reach with the credentials it holds.
+pub async fn available(app: &App, identity_id: Uuid) -> Result<Aal, DomainError> {
+    Ok(summary(app, identity_id).await?.available)
+}
+
+/// The identity's [`CredentialSummary`], read once and then served from the hot reads until
+/// the next write.
+pub async fn summary(app: &App, identity_id: Uuid) -> Result<CredentialSummary, DomainError> {
+    let ticket = app.hot.credentials.ticket();
+    if let Some(summary) = app.hot.credentials.get(&identity_id) {
+        return Ok(summary);
+    }
+    let summary = summary_uncached(app, identity_id).await?;
+    app.hot
+        .credentials
+        .put(identity_id, ticket, summary.clone());
+    Ok(summary)
+}
+
+async fn summary_uncached(app: &App, identity_id: Uuid) -> Result<CredentialSummary, DomainError> {
     let credentials = app.store.credentials_of(identity_id).await?;
     let mut best = Aal::Aal1;
     for credential in &credentials {
@@ -55,7 +72,13 @@ async fn available_uncached(app: &App, identity_id: Uuid) -> Result<Aal, DomainE
             best = best.max(aal);
         }
     }
-    Ok(best)
+    let mut types: Vec<String> = credentials.into_iter().map(|c| c.method).collect();
+    types.sort();
+    types.dedup();
+    Ok(CredentialSummary {
+        available: best,
+        types: types.into(),
+    })
 }
 
 /// Enforces `aal1` / `highest_available`: under `highest_available` an aal1 session of an

@@ -3,7 +3,7 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::identity::schema::Schemas;
-use crate::model::{Aal, FlowKind, Identity, Session};
+use crate::model::{FlowKind, Identity, Session};
 pub use crate::plugin::Factors;
 use crate::plugin::{Factor, FactorRole};
 use crate::read_cache::ReadCache;
@@ -34,13 +34,14 @@ pub struct App {
 pub struct HotReads {
     /// Session token hash → the session and its identity (`None`: no such token).
     pub sessions: ReadCache<[u8; 32], Option<(Session, Identity)>>,
-    pub available_aal: ReadCache<Uuid, Aal>,
+    /// Identity id → what its credentials add up to.
+    pub credentials: ReadCache<Uuid, crate::aal::CredentialSummary>,
 }
 
 impl Invalidate for HotReads {
     fn invalidate(&self) {
         self.sessions.invalidate();
-        self.available_aal.invalidate();
+        self.credentials.invalidate();
     }
 }
 

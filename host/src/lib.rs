@@ -13,6 +13,7 @@ pub mod config;
 pub(crate) mod domain_error;
 pub(crate) mod error;
 pub(crate) mod flows;
+pub(crate) mod heap;
 pub(crate) mod http;
 pub(crate) mod identity;
 pub mod logging;

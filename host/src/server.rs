@@ -62,7 +62,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let admin_addr = format!("{}:{}", config.serve.admin.host, config.serve.admin.port);
     let app = Arc::new(build_app(config).await?);
     let pages = crate::pages::load(&app.config)?;
-    return_freed_memory();
+    // Compiling plugins on a cold cache leaves tens of MiB of freed heap behind.
+    crate::heap::return_freed_memory();
     crate::policy::reload::on_sighup(app.clone());
     crate::cleanup::spawn_sweeper(
         app.store.clone(),
@@ -98,16 +99,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let admin_srv = axum::serve(admin, admin_app).with_graceful_shutdown(shutdown_signal());
     tokio::try_join!(public_srv.into_future(), admin_srv.into_future())?;
     Ok(())
-}
-
-/// Compiling plugins on a cold cache leaves tens of MiB of freed heap that glibc keeps for
-/// reuse; handing it back makes a first start as small at idle as every later one.
-fn return_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 fn no_delay(stream: &mut tokio::net::TcpStream) {

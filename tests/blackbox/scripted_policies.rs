@@ -39,7 +39,7 @@ fn server_with(work: &Workdir, script: &str) -> Server {
 }
 
 /// An identity made through the admin API, optionally with TOTP and public metadata.
-fn identity(server: &Server, email: &str, totp: bool, metadata_public: Value) {
+fn identity(server: &Server, email: &str, totp: bool, metadata_public: Value) -> String {
     let mut credentials = json!({ "password": { "config": { "password": "script password 1" } } });
     if totp {
         credentials["totp"] =
@@ -55,6 +55,7 @@ fn identity(server: &Server, email: &str, totp: bool, metadata_public: Value) {
         }),
     );
     assert_eq!(created.status, 201, "{}", created.body);
+    created.body["id"].as_str().unwrap().to_string()
 }
 
 fn login(server: &Server, email: &str) -> String {
@@ -125,6 +126,56 @@ fn admins_always_need_aal2() {
     let user = login(&server, "user@example.com");
     assert_eq!(route(&server, &user, "/anything", None).status, 200);
     assert_eq!(server.get_with_token("/sessions/whoami", &user).status, 200);
+}
+
+/// Verdicts are remembered for the second they were given in; a change to the identity or
+/// the session within that second must still be seen by the very next request.
+#[test]
+fn a_remembered_verdict_never_outlives_a_change_to_the_identity_or_session() {
+    let work = Workdir::new();
+    let server = server_with(&work, "admins.cel");
+    let id = identity(
+        &server,
+        "soon-admin@example.com",
+        true,
+        json!({ "roles": [] }),
+    );
+    let token = login(&server, "soon-admin@example.com");
+    for _ in 0..3 {
+        assert_eq!(route(&server, &token, "/anything", None).status, 200);
+    }
+
+    let promoted = server.admin_put(
+        &format!("/admin/identities/{id}"),
+        &json!({
+            "schema_id": "default",
+            "traits": { "email": "soon-admin@example.com" },
+            "metadata_public": { "roles": ["admin"] },
+        }),
+    );
+    assert_eq!(promoted.status, 200, "{}", promoted.body);
+    let refused = route(&server, &token, "/anything", None);
+    assert_eq!(refused.status, 403, "the promotion is seen at once");
+
+    step_up(&server, &token);
+    assert_eq!(
+        route(&server, &token, "/anything", None).status,
+        200,
+        "the step-up is seen at once"
+    );
+
+    let demoted = server.admin_put(
+        &format!("/admin/identities/{id}"),
+        &json!({
+            "schema_id": "default",
+            "traits": { "email": "soon-admin@example.com" },
+            "metadata_public": { "roles": [] },
+        }),
+    );
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    let other = login(&server, "soon-admin@example.com");
+    assert_eq!(route(&server, &other, "/anything", None).status, 200);
+    assert_eq!(route(&server, &token, "/anything", None).status, 200);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod call_state;
 mod capabilities;
 pub(crate) mod check;
 mod convert;
+mod decision_cache;
 mod engine;
 mod factor;
 mod factor_0_1;

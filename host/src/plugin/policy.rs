@@ -2,6 +2,7 @@
 //! in a warm instance (see [`super::warm`]), inline when it can be (see [`super::inline`]).
 
 use super::call_state::{CallState, PluginIdentity, limited_store};
+use super::decision_cache::{DecisionCache, DecisionKey};
 use super::engine::deadline_ticks;
 use super::factor::CallLimits;
 use super::failure::{PluginFailure, is_deadline};
@@ -22,16 +23,27 @@ pub struct Policy {
     permits: Arc<Semaphore>,
     warm: WarmInstances,
     slow: SlowMark,
+    decisions: DecisionCache,
 }
 
 /// A decision's input in the component's own types, converted once and shared by every
-/// policy asked about it.
+/// policy asked about it. `now` is given to the whole second, so that a verdict holds for the
+/// rest of that second (see [`super::decision_cache`]).
 #[derive(Clone)]
-pub struct PreparedInput(Arc<types::Input>);
+pub struct PreparedInput {
+    input: Arc<types::Input>,
+    key: Arc<DecisionKey>,
+}
 
 impl From<&PolicyInput<'_>> for PreparedInput {
     fn from(input: &PolicyInput<'_>) -> PreparedInput {
-        PreparedInput(Arc::new(types::Input::from(input)))
+        let mut input = types::Input::from(input);
+        input.now.nanoseconds = 0;
+        let key = Arc::new(DecisionKey::of(&input));
+        PreparedInput {
+            input: Arc::new(input),
+            key,
+        }
     }
 }
 
@@ -79,6 +91,7 @@ impl Policy {
             permits,
             warm: WarmInstances::default(),
             slow: SlowMark::default(),
+            decisions: DecisionCache::default(),
         };
         policy.info = policy
             .call_sync("describe", |g, s| g.call_describe(s))
@@ -119,14 +132,24 @@ impl Policy {
         })
     }
 
-    /// One decision: inline when a warm instance and a call permit are at hand, else on the
-    /// blocking pool under the shared call permits.
+    /// One decision: the verdict already given for this input within this second, else asked
+    /// inline when a warm instance and a call permit are at hand, else on the blocking pool
+    /// under the shared call permits.
     pub async fn evaluate(
         self: &Arc<Self>,
         input: &PreparedInput,
     ) -> Result<Verdict, PluginFailure> {
-        if let Some(result) = self.evaluate_inline(&input.0) {
-            return result.map(Verdict::from);
+        if let Some(verdict) = self.decisions.get(&input.key) {
+            return Ok(verdict.into());
+        }
+        let verdict = self.ask(input).await?;
+        self.decisions.put((*input.key).clone(), verdict.clone());
+        Ok(verdict.into())
+    }
+
+    async fn ask(self: &Arc<Self>, input: &PreparedInput) -> Result<types::Verdict, PluginFailure> {
+        if let Some(result) = self.evaluate_inline(&input.input) {
+            return result;
         }
         let _permit = self
             .permits
@@ -135,11 +158,10 @@ impl Policy {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
-        let input = input.0.clone();
-        let verdict = tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
+        let input = input.input.clone();
+        tokio::task::spawn_blocking(move || this.evaluate_warm(&input))
             .await
-            .map_err(|_| PluginFailure::ShuttingDown)??;
-        Ok(verdict.into())
+            .map_err(|_| PluginFailure::ShuttingDown)?
     }
 
     /// The decision on the caller's thread under a short deadline, or `None` to make it on the

@@ -29,22 +29,13 @@ pub async fn decide(
         return Ok(None);
     }
     let identity_id = active.identity.id;
-    let available = crate::aal::available(app, identity_id).await?;
-    let mut types: Vec<String> = app
-        .store
-        .credentials_of(identity_id)
-        .await?
-        .into_iter()
-        .map(|c| c.method)
-        .collect();
-    types.sort();
-    types.dedup();
+    let credentials = crate::aal::summary(app, identity_id).await?;
     let input = PreparedInput::from(&PolicyInput {
         hook,
         session: &active.session,
         identity: &active.identity,
-        available_aal: available,
-        credential_types: &types,
+        available_aal: credentials.available,
+        credential_types: &credentials.types,
         request,
         now: app.now(),
     });

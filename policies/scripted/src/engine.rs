@@ -2,7 +2,7 @@
 //! `describe`, `evaluate` and the unit tests share this code path.
 
 use crate::error::LoadError;
-use crate::input::{Input, VARIABLES};
+use crate::input::{Input, Reads, VARIABLES};
 use crate::script::{self, Decision, Hook, Rule};
 use cel::common::ast::{EntryExpr, Expr};
 use cel::objects::Key;
@@ -39,6 +39,8 @@ pub struct Warning {
 struct CompiledRule {
     rule: Rule,
     program: Program,
+    /// The input variables its condition refers to.
+    reads: Reads,
 }
 
 /// A loaded script.
@@ -80,12 +82,21 @@ impl Policy {
         let mut hooks = Vec::new();
         for rule in rules {
             let program = compile(&env, &rule)?;
+            let references = program.references();
+            let reads = VARIABLES
+                .iter()
+                .filter(|name| references.has_variable(name))
+                .fold(Reads::default(), |reads, name| reads.with(name));
             for hook in &rule.hooks {
                 if !hooks.contains(hook) {
                     hooks.push(*hook);
                 }
             }
-            compiled.push(CompiledRule { rule, program });
+            compiled.push(CompiledRule {
+                rule,
+                program,
+                reads,
+            });
         }
         // Report hooks in the WIT's order, whatever order the rules name them in.
         hooks.sort_by_key(|h| Hook::ALL.iter().position(|x| x == h));
@@ -110,7 +121,22 @@ impl Policy {
     /// decision is not already met by the session decides; none is `abstain`. A condition that
     /// fails to evaluate counts as false and is reported through `warn`.
     pub fn evaluate(&self, input: &Input, warn: &mut dyn FnMut(Warning)) -> Verdict {
-        let (variables, unparsable) = input.variables();
+        let abstain = Verdict {
+            decision: Decision::Abstain,
+            message: None,
+            rule: None,
+        };
+        let rules = || {
+            self.rules
+                .iter()
+                .filter(|r| r.rule.hooks.contains(&input.hook))
+        };
+        if rules().next().is_none() {
+            return abstain;
+        }
+        // Only the variables this hook's rules refer to are built for them.
+        let reads = rules().fold(Reads::default(), |reads, r| reads.union(r.reads));
+        let (variables, unparsable) = input.variables(reads);
         for document in unparsable {
             warn(Warning {
                 message: format!("{document} is not valid JSON; the script sees null"),
@@ -122,10 +148,7 @@ impl Policy {
             context.add_variable_from_value(name, to_cel(value));
         }
 
-        for CompiledRule { rule, program } in &self.rules {
-            if !rule.hooks.contains(&input.hook) {
-                continue;
-            }
+        for CompiledRule { rule, program, .. } in rules() {
             let matched = match program.execute(&context) {
                 Ok(Value::Bool(b)) => b,
                 Ok(other) => {
@@ -149,11 +172,7 @@ impl Policy {
                 };
             }
         }
-        Verdict {
-            decision: Decision::Abstain,
-            message: None,
-            rule: None,
-        }
+        abstain
     }
 
     fn warn_rule(&self, warn: &mut dyn FnMut(Warning), rule: &Rule, reason: String) {

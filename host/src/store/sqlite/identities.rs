@@ -167,15 +167,22 @@ impl Database {
         after: Option<Uuid>,
     ) -> Result<Vec<Identity>, StoreError> {
         self.read(|conn| {
-            query_all(
-                conn,
-                concat!(
-                    select_identity!(),
-                    " WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2"
+            // Two statements, not `?1 IS NULL OR id > ?1`: SQLite cannot seek the primary key
+            // with that OR, and a page deep in the list would scan every row before it.
+            match after {
+                None => query_all(
+                    conn,
+                    concat!(select_identity!(), " ORDER BY id LIMIT ?1"),
+                    params![page_size],
+                    IdentityRow::read,
                 ),
-                params![after.map(uuid_text), page_size],
-                IdentityRow::read,
-            )?
+                Some(after) => query_all(
+                    conn,
+                    concat!(select_identity!(), " WHERE id > ?1 ORDER BY id LIMIT ?2"),
+                    params![uuid_text(after), page_size],
+                    IdentityRow::read,
+                ),
+            }?
             .into_iter()
             .map(IdentityRow::decode)
             .collect()

@@ -222,23 +222,44 @@ impl Database {
         page_size: u32,
         after: Option<Uuid>,
     ) -> Result<Vec<Session>, StoreError> {
+        // Only the conditions that apply are in the statement: SQLite cannot use an index for
+        // `?1 IS NULL OR s.identity_id = ?1`, and would scan every session for one identity's.
+        let mut conditions = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut bind = |condition: &str, value: String| {
+            values.push(value.into());
+            conditions.push(condition.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(identity_id) = filter.identity_id {
+            bind("s.identity_id = ?", uuid_text(identity_id));
+        }
+        if let Some(after) = after {
+            bind("s.id > ?", uuid_text(after));
+        }
+        if let Some(active) = filter.active {
+            let condition = if active {
+                "(s.active = 1 AND s.expires_at > ? AND i.state = 'active')"
+            } else {
+                "NOT (s.active = 1 AND s.expires_at > ? AND i.state = 'active')"
+            };
+            bind(condition, timestamp(&filter.now));
+        }
+        let mut sql = String::from(
+            "SELECT s.id, s.token_hash, s.identity_id, s.active, s.aal, s.authenticated_at, \
+             s.issued_at, s.expires_at, s.methods, s.devices \
+             FROM sessions s JOIN identities i ON i.id = s.identity_id",
+        );
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        values.push(i64::from(page_size).into());
+        sql.push_str(&format!(" ORDER BY s.id LIMIT ?{}", values.len()));
         self.read(|conn| {
             query_all(
                 conn,
-                "SELECT s.id, s.token_hash, s.identity_id, s.active, s.aal, s.authenticated_at, \
-                 s.issued_at, s.expires_at, s.methods, s.devices \
-                 FROM sessions s JOIN identities i ON i.id = s.identity_id \
-                 WHERE (?1 IS NULL OR s.identity_id = ?1) \
-                 AND (?2 IS NULL OR s.id > ?2) \
-                 AND (?3 IS NULL OR (s.active = 1 AND s.expires_at > ?4 AND i.state = 'active') = ?3) \
-                 ORDER BY s.id LIMIT ?5",
-                params![
-                    filter.identity_id.map(uuid_text),
-                    after.map(uuid_text),
-                    filter.active,
-                    timestamp(&filter.now),
-                    page_size
-                ],
+                &sql,
+                rusqlite::params_from_iter(values.iter()),
                 SessionRow::read,
             )?
             .into_iter()

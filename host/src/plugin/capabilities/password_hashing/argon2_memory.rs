@@ -1,7 +1,8 @@
 //! Working memory for argon2, reused between calls. A fresh 19 MiB allocation per login is
 //! faulted in and zeroed page by page by the kernel, a fifth of the cost of the hash itself;
 //! argon2 writes every block before it reads it, so reused memory needs no clearing.
-//! Buffers idle for half a second are handed back, so an idle server stays small.
+//! Buffers idle for half a second are handed back to the system, so an idle server stays
+//! small however many logins it served at once.
 
 use argon2::Block;
 use std::sync::{LazyLock, Mutex};
@@ -38,7 +39,10 @@ fn reap_forever() {
             *idle = keep;
             expired
         };
-        drop(expired);
+        if !expired.is_empty() {
+            drop(expired);
+            crate::heap::return_freed_memory();
+        }
     }
 }
 
