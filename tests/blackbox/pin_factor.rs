@@ -1,5 +1,4 @@
-//! The example PIN factor (`plugins/examples/pin`), loaded from config next to the default
-//! factors: set in settings, asked for at `aal=aal2`, locked after too many wrong PINs,
+//! The example PIN factor (`plugins/examples/pin`), added by config to the default factors: set in settings, asked for at `aal=aal2`, locked after too many wrong PINs,
 //! changed and removed again.
 
 use crate::harness::*;
@@ -10,16 +9,14 @@ fn server(work: &Workdir) -> Server {
     server_with(work, "{}")
 }
 
-/// A server whose PIN method has these settings (`selfservice.methods.pin.config`).
+/// A server whose PIN method has these settings (`selfservice.methods.pin.config`). The PIN
+/// is added to the default factors by its bare file name, found in `LATCHKEY_PLUGIN_DIR` (the
+/// config file's directory has no `pin.wasm`), as docs/plugins.md shows.
 fn server_with(work: &Workdir, pin_settings: &str) -> Server {
     let config = work.write(
         "kratos.yml",
         &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n    - path: {}\n    - path: {}\nselfservice:\n  methods:\n    pin:\n      enabled: true\n      config: {pin_settings}\n",
-            plugin("password").display(),
-            plugin("totp").display(),
-            plugin("lookup_secret").display(),
-            plugin("pin").display(),
+            "plugins:\n  extra_factors:\n    - path: pin.wasm\nselfservice:\n  methods:\n    pin:\n      enabled: true\n      config: {pin_settings}\n",
         ),
     );
     Server::start_with(
