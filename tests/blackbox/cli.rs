@@ -76,6 +76,46 @@ fn plugin_check_describes_a_good_plugin() {
     assert!(out.contains("first factor, grants aal1"), "{out}");
 }
 
+/// The `capabilities:` line of `plugin check`: each plugin imports what it uses, since the
+/// SDK puts each optional capability behind a feature of its own.
+#[test]
+fn plugin_check_lists_only_the_capabilities_a_plugin_uses() {
+    let work = Workdir::new();
+    let capabilities = |name: &str| -> String {
+        let wasm = plugin(name);
+        let (ok, out) = latchkey(&work, &["plugin", "check", wasm.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        out.lines()
+            .find_map(|l| l.strip_prefix("capabilities:"))
+            .unwrap_or_else(|| panic!("no capabilities line: {out}"))
+            .trim()
+            .to_string()
+    };
+    let (totp, pin, password, oidc) = (
+        capabilities("totp"),
+        capabilities("pin"),
+        capabilities("password"),
+        capabilities("oidc"),
+    );
+    for (plugin, line, hashing, http) in [
+        ("totp", &totp, false, false),
+        ("pin", &pin, true, false),
+        ("password", &password, true, true),
+        ("oidc", &oidc, false, true),
+    ] {
+        assert_eq!(
+            line.contains("latchkey:host/password-hashing@0.1.0"),
+            hashing,
+            "{plugin}: {line}"
+        );
+        assert_eq!(
+            line.contains("latchkey:host/outbound-http@0.1.0"),
+            http,
+            "{plugin}: {line}"
+        );
+    }
+}
+
 /// `latchkey plugin check ARGS…`, which must fail; its output.
 fn check_fails(work: &Workdir, args: &[&str]) -> String {
     let mut all = vec!["plugin", "check"];

@@ -1,6 +1,8 @@
 //! A fake [`Env`] for native unit tests (not in component builds).
 
-use crate::env::{Argon2Params, Env, HttpError, HttpRequest, HttpResponse, Level};
+#[cfg(feature = "password-hashing")]
+use crate::env::Argon2Params;
+use crate::env::{Env, HttpError, HttpRequest, HttpResponse, Level};
 use std::cell::{Cell, RefCell};
 
 /// Deterministic "randomness", a settable clock, fixed settings, a log that tests can
@@ -111,6 +113,9 @@ impl Env for FakeEnv {
         self.settings.clone()
     }
 
+    // In-process, and like `Host` only with the `password-hashing` feature, so that a plugin
+    // that forgot the feature fails its native tests as its component would fail.
+    #[cfg(feature = "password-hashing")]
     fn argon2id_hash(
         &self,
         password: &[u8],
@@ -133,6 +138,7 @@ impl Env for FakeEnv {
             .map_err(|e| format!("argon2: {e}"))
     }
 
+    #[cfg(feature = "password-hashing")]
     fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
@@ -163,6 +169,7 @@ impl Env for FakeEnv {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "password-hashing")]
     #[test]
     fn argon2_round_trips() {
         let env = FakeEnv::default();
