@@ -82,7 +82,7 @@ fn a_pin_is_a_second_factor_until_it_is_removed() {
 
     let bad = settings(&server, &first, json!({ "method": "pin", "pin": "12ab" }));
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert_eq!(message_ids(&bad.body), [9_000_102]);
+    assert_eq!(message_ids(&bad.body), [1_532_500_102]);
 
     let set = settings(&server, &first, json!({ "method": "pin", "pin": "024680" }));
     assert_eq!(set.status, 200, "{}", set.body);
@@ -104,7 +104,7 @@ fn a_pin_is_a_second_factor_until_it_is_removed() {
     let wrong = step_up(&server, &second, "135791");
     assert_eq!(wrong.status, 400, "{}", wrong.body);
     let field = node(&wrong.body, "pin").unwrap();
-    assert_eq!(field["messages"][0]["id"], 9_000_103, "{}", wrong.body);
+    assert_eq!(field["messages"][0]["id"], WRONG, "{}", wrong.body);
     assert!(
         field["attributes"].get("value").is_none(),
         "a PIN is never echoed"
@@ -163,8 +163,9 @@ fn pin_message(resp: &Resp) -> (u64, Value) {
     (message["id"].as_u64().unwrap(), message["context"].clone())
 }
 
-const WRONG: u64 = 9_000_103;
-const LOCKED: u64 = 9_000_104;
+/// The PIN's own message ids are `MessageIds::of("pin")` of the SDK: 1532500000 and up.
+const WRONG: u64 = 1_532_500_103;
+const LOCKED: u64 = 1_532_500_104;
 
 #[test]
 fn wrong_pins_lock_the_pin_until_a_new_one_is_set() {
