@@ -69,6 +69,8 @@ screenshots: plugins test-deps
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The SDK builds as a crate of its own (its WIT inside it), as plugin authors depend on it.
+	$(CARGO) package -p latchkey-plugin-sdk --allow-dirty --quiet
 
 # The server is measured as it ships: a release build next to the benchmark's own binary.
 bench: plugins
