@@ -39,6 +39,9 @@ pub mod bindings {
         // name this module by its full path.
         pub_export_macro: true,
         default_bindings_module: "latchkey_plugin_sdk::bindings",
+        // Tests compare what a plugin answers (`assert_eq!` on nodes, outcomes, rejections);
+        // wit-bindgen derives `Clone` and writes `Debug` already.
+        additional_derives: [PartialEq],
     });
 }
 
