@@ -17,13 +17,15 @@ all: build
 
 plugins:
 	rustup target add wasm32-wasip2 >/dev/null
+	# One build per set of the SDK's capability features (`password-hashing`, `outbound-http`):
+	# cargo turns a feature on for every crate built in the same command, and each plugin must
+	# import only the capabilities it uses, which is what `latchkey plugin check` reports.
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-hostile-fixture \
 		-p latchkey-totp -p latchkey-lookup-secret -p latchkey-policy-fixture \
-		-p latchkey-default-policy -p latchkey-scripted-policy -p latchkey-pin-example
-	# Their own build: they turn on the SDK's outbound-http feature (sign-in providers, the
-	# breached-password lookup), which cargo would otherwise unify into every plugin above and
-	# make them all import the capability.
-	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc -p latchkey-password
+		-p latchkey-default-policy -p latchkey-scripted-policy
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-pin-example
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password
 	mkdir -p $(PLUGIN_DIR)
 	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
 	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm
@@ -67,6 +69,8 @@ screenshots: plugins test-deps
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The SDK builds as a crate of its own (its WIT inside it), as plugin authors depend on it.
+	$(CARGO) package -p latchkey-plugin-sdk --allow-dirty --quiet
 
 # The server is measured as it ships: a release build next to the benchmark's own binary.
 bench: plugins

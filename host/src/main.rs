@@ -125,6 +125,27 @@ enum PluginCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Writes a new factor plugin crate from the template, ready for `cargo test` and a
+    /// `wasm32-wasip2` build.
+    New {
+        /// The crate's name and directory; the method id is this with `_` for `-`.
+        name: String,
+        /// A second factor (aal2) rather than a first one.
+        #[arg(long)]
+        second_factor: bool,
+        /// The directory to create the crate in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Depend on the SDK at this path (a checkout's `plugins/sdk`, or a copy).
+        #[arg(long, conflicts_with = "sdk_git")]
+        sdk_path: Option<PathBuf>,
+        /// Depend on the SDK in this Latchkey repository, at `--sdk-tag`.
+        #[arg(long)]
+        sdk_git: Option<String>,
+        /// The tag of `--sdk-git`; this release's by default.
+        #[arg(long, requires = "sdk_git")]
+        sdk_tag: Option<String>,
+    },
 }
 
 fn load_config(args: &ConfigArgs) -> Result<Config, String> {
@@ -264,6 +285,44 @@ fn run(cli: Cli) -> Result<(), String> {
             let config = load_config(&config)?;
             latchkey::cli::plugin_check(&config, &file, policy)
                 .map_err(|e| format!("{}: {e:#}", file.display()))
+        }
+        Command::Plugin {
+            what:
+                PluginCommand::New {
+                    name,
+                    second_factor,
+                    dir,
+                    sdk_path,
+                    sdk_git,
+                    sdk_tag,
+                },
+        } => {
+            use latchkey::cli::new_plugin::{NewPlugin, SdkSource, release_tag, write};
+            let sdk = match (sdk_path, sdk_git) {
+                (Some(path), _) => Ok(SdkSource::Path(
+                    std::path::absolute(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+                )),
+                (None, Some(url)) => Ok(SdkSource::Git {
+                    url,
+                    tag: sdk_tag.unwrap_or_else(release_tag),
+                }),
+                (None, None) => SdkSource::default_for_this_build(),
+            }
+            .map_err(|e| format!("{e:#}"))?;
+            let written = write(&NewPlugin {
+                name: &name,
+                second_factor,
+                parent: &dir,
+                sdk,
+            })
+            .map_err(|e| format!("{e:#}"))?;
+            println!(
+                "wrote {}
+next: cd {} && make   (cargo test, then the .wasm)",
+                written.display(),
+                written.display()
+            );
+            Ok(())
         }
     }
 }

@@ -76,6 +76,46 @@ fn plugin_check_describes_a_good_plugin() {
     assert!(out.contains("first factor, grants aal1"), "{out}");
 }
 
+/// The `capabilities:` line of `plugin check`: each plugin imports what it uses, since the
+/// SDK puts each optional capability behind a feature of its own.
+#[test]
+fn plugin_check_lists_only_the_capabilities_a_plugin_uses() {
+    let work = Workdir::new();
+    let capabilities = |name: &str| -> String {
+        let wasm = plugin(name);
+        let (ok, out) = latchkey(&work, &["plugin", "check", wasm.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        out.lines()
+            .find_map(|l| l.strip_prefix("capabilities:"))
+            .unwrap_or_else(|| panic!("no capabilities line: {out}"))
+            .trim()
+            .to_string()
+    };
+    let (totp, pin, password, oidc) = (
+        capabilities("totp"),
+        capabilities("pin"),
+        capabilities("password"),
+        capabilities("oidc"),
+    );
+    for (plugin, line, hashing, http) in [
+        ("totp", &totp, false, false),
+        ("pin", &pin, true, false),
+        ("password", &password, true, true),
+        ("oidc", &oidc, false, true),
+    ] {
+        assert_eq!(
+            line.contains("latchkey:host/password-hashing@0.1.0"),
+            hashing,
+            "{plugin}: {line}"
+        );
+        assert_eq!(
+            line.contains("latchkey:host/outbound-http@0.1.0"),
+            http,
+            "{plugin}: {line}"
+        );
+    }
+}
+
 /// `latchkey plugin check ARGS…`, which must fail; its output.
 fn check_fails(work: &Workdir, args: &[&str]) -> String {
     let mut all = vec!["plugin", "check"];
@@ -401,4 +441,123 @@ fn plugin_check_refuses_the_settings_serve_refuses() {
     let (ok, out) = latchkey(&work, &["plugin", "check", totp.to_str().unwrap()]);
     assert!(ok, "{out}");
     assert!(out.contains("method:       totp"), "{out}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `cargo ARGS…` in `dir`, building into this workspace's target directory so that the
+/// dependencies it compiled already are reused; its output, which must say it succeeded.
+fn cargo_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(args)
+        // The workspace's profile for dependencies, so that they are the ones built already.
+        .args([
+            "--offline",
+            "--config",
+            "profile.dev.package.\"*\".opt-level=2",
+            "--config",
+            "profile.dev.package.\"*\".debug=false",
+        ])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "cargo {args:?} in {}: {text}",
+        dir.display()
+    );
+    text
+}
+
+/// A new author's first hour: `plugin new` writes a crate outside the repository, on a copy of
+/// the SDK outside the workspace (which so builds on its own, its WIT inside it), whose test
+/// passes and whose component `plugin check` accepts.
+#[test]
+fn plugin_new_writes_a_crate_that_tests_and_builds_outside_the_repository() {
+    let work = Workdir::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sdk = work.path().join("vendor/latchkey-plugin-sdk");
+    copy_dir(&root.join("plugins/sdk"), &sdk);
+    let parent = work.path().join("src");
+    std::fs::create_dir_all(&parent).unwrap();
+    let (ok, out) = latchkey(
+        &work,
+        &[
+            "plugin",
+            "new",
+            "acme-token",
+            "--second-factor",
+            "--dir",
+            parent.to_str().unwrap(),
+            "--sdk-path",
+            sdk.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let krate = parent.join("acme-token");
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "latchkey-plugin-sdk = {{ path = \"{}\" }}",
+            sdk.display()
+        )),
+        "{manifest}"
+    );
+    for file in ["src/lib.rs", "Makefile", "README.md", ".gitignore"] {
+        assert!(krate.join(file).is_file(), "no {file}");
+    }
+    // The versions this workspace resolved, so that nothing is fetched or built anew.
+    std::fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+
+    let tested = cargo_in(&krate, &["test"]);
+    assert!(tested.contains("test result: ok. 1 passed"), "{tested}");
+    cargo_in(&krate, &["build", "--release", "--target", "wasm32-wasip2"]);
+
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let wasm = target.join("wasm32-wasip2/release/acme_token.wasm");
+    let (ok, out) = latchkey(&work, &["plugin", "check", wasm.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    contains_all(
+        &out,
+        &["method:       acme_token", "second factor, grants aal2"],
+    );
+    assert!(!out.contains("password-hashing"), "{out}");
+
+    let (ok, out) = latchkey(
+        &work,
+        &[
+            "plugin",
+            "new",
+            "acme-token",
+            "--dir",
+            parent.to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && out.contains("exists already"), "{out}");
+    let (ok, out) = latchkey(&work, &["plugin", "new", "Bad Name", "--sdk-path", "x"]);
+    assert!(!ok && out.contains("cannot name a plugin"), "{out}");
 }

@@ -24,6 +24,7 @@ mod outbound_http;
 mod password_import_limits;
 mod password_policy;
 mod pin_factor;
+mod plugin_state;
 mod policies;
 mod scripted_policies;
 mod second_factors;

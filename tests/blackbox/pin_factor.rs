@@ -1,5 +1,4 @@
-//! The example PIN factor (`plugins/examples/pin`), loaded from config next to the default
-//! factors: set in settings, asked for at `aal=aal2`, locked after too many wrong PINs,
+//! The example PIN factor (`plugins/examples/pin`), added by config to the default factors: set in settings, asked for at `aal=aal2`, locked after too many wrong PINs,
 //! changed and removed again.
 
 use crate::harness::*;
@@ -10,16 +9,14 @@ fn server(work: &Workdir) -> Server {
     server_with(work, "{}")
 }
 
-/// A server whose PIN method has these settings (`selfservice.methods.pin.config`).
+/// A server whose PIN method has these settings (`selfservice.methods.pin.config`). The PIN
+/// is added to the default factors by its bare file name, found in `LATCHKEY_PLUGIN_DIR` (the
+/// config file's directory has no `pin.wasm`), as docs/plugins.md shows.
 fn server_with(work: &Workdir, pin_settings: &str) -> Server {
     let config = work.write(
         "kratos.yml",
         &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n    - path: {}\n    - path: {}\nselfservice:\n  methods:\n    pin:\n      enabled: true\n      config: {pin_settings}\n",
-            plugin("password").display(),
-            plugin("totp").display(),
-            plugin("lookup_secret").display(),
-            plugin("pin").display(),
+            "plugins:\n  extra_factors:\n    - path: pin.wasm\nselfservice:\n  methods:\n    pin:\n      enabled: true\n      config: {pin_settings}\n",
         ),
     );
     Server::start_with(
@@ -85,7 +82,7 @@ fn a_pin_is_a_second_factor_until_it_is_removed() {
 
     let bad = settings(&server, &first, json!({ "method": "pin", "pin": "12ab" }));
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert_eq!(message_ids(&bad.body), [9_000_102]);
+    assert_eq!(message_ids(&bad.body), [1_532_500_102]);
 
     let set = settings(&server, &first, json!({ "method": "pin", "pin": "024680" }));
     assert_eq!(set.status, 200, "{}", set.body);
@@ -107,7 +104,7 @@ fn a_pin_is_a_second_factor_until_it_is_removed() {
     let wrong = step_up(&server, &second, "135791");
     assert_eq!(wrong.status, 400, "{}", wrong.body);
     let field = node(&wrong.body, "pin").unwrap();
-    assert_eq!(field["messages"][0]["id"], 9_000_103, "{}", wrong.body);
+    assert_eq!(field["messages"][0]["id"], WRONG, "{}", wrong.body);
     assert!(
         field["attributes"].get("value").is_none(),
         "a PIN is never echoed"
@@ -166,8 +163,9 @@ fn pin_message(resp: &Resp) -> (u64, Value) {
     (message["id"].as_u64().unwrap(), message["context"].clone())
 }
 
-const WRONG: u64 = 9_000_103;
-const LOCKED: u64 = 9_000_104;
+/// The PIN's own message ids are `MessageIds::of("pin")` of the SDK: 1532500000 and up.
+const WRONG: u64 = 1_532_500_103;
+const LOCKED: u64 = 1_532_500_104;
 
 #[test]
 fn wrong_pins_lock_the_pin_until_a_new_one_is_set() {

@@ -131,6 +131,8 @@ fn has_path(root: &Value, path: &str) -> bool {
 pub(super) const PATH_KEYS: &[&str] = &[
     "identity.schemas",
     "plugins.factors",
+    "plugins.extra_factors",
+    "plugins.policies",
     "plugins.dir",
     "plugins.cache_dir",
     "ui.templates_dir",

@@ -335,12 +335,27 @@ pub struct Plugins {
     pub memory_limit: ByteSize,
     /// Deadline of one plugin call.
     pub call_timeout: Duration,
-    /// The directory relative factor paths resolve against, if set.
-    pub dir: Option<PathBuf>,
+    /// `plugins.dir`, or the default plugin directory (`LATCHKEY_PLUGIN_DIR`) when unset:
+    /// where the default factors and relative paths not found beside their config file are.
+    pub dir: PathBuf,
+    /// `plugins.factors` (the default factors when it is not set), then
+    /// `plugins.extra_factors`, from index [`Plugins::extra_from`] on.
     pub factors: Vec<PluginEntry>,
+    pub extra_from: usize,
     /// AAL and step-up policies, in the order their verdicts combine. None by default: the
     /// host then applies Kratos' `required_aal` rules itself.
     pub policies: Vec<PluginEntry>,
+}
+
+impl Plugins {
+    /// The config key of `factors[index]`, for messages: `plugins.factors[1]` or
+    /// `plugins.extra_factors[0]`.
+    pub fn factor_key(&self, index: usize) -> String {
+        match index.checked_sub(self.extra_from) {
+            Some(extra) => format!("plugins.extra_factors[{extra}]"),
+            None => format!("plugins.factors[{index}]"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

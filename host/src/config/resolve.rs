@@ -71,6 +71,8 @@ struct RawPlugins {
     #[serde(default)]
     factors: Option<Vec<RawFactor>>,
     #[serde(default)]
+    extra_factors: Vec<RawFactor>,
+    #[serde(default)]
     policies: Vec<PluginEntry>,
 }
 
@@ -176,31 +178,35 @@ impl RawPlugins {
             "plugins.call_timeout",
             "must be more than 0",
         )?;
-        let dir = self.dir.map(|dir| ctx.bases.get("plugins.dir").join(dir));
-        let factors = match self.factors {
-            Some(factors) => {
-                let base = dir.as_deref().unwrap_or(ctx.bases.get("plugins.factors"));
-                let mut resolved = Vec::with_capacity(factors.len());
-                for (index, factor) in factors.into_iter().enumerate() {
-                    let key = format!("plugins.factors[{index}].path");
-                    ensure(!factor.path.as_os_str().is_empty(), &key, "is empty")?;
-                    check_outbound(&factor.outbound_http, index)?;
-                    resolved.push(PluginEntry {
-                        path: base.join(&factor.path),
-                        config: factor.config,
-                        outbound_http: factor.outbound_http,
-                    });
-                }
-                resolved
+        // Relative paths resolve against an explicit `plugins.dir`. Without one, they resolve
+        // next to the config file that names them when the file is there (as they always
+        // have), and otherwise in the default plugin directory, where the bundled plugins are.
+        let explicit_dir = self.dir.map(|dir| ctx.bases.get("plugins.dir").join(dir));
+        let dir = explicit_dir
+            .clone()
+            .unwrap_or_else(|| defaults::plugin_dir(ctx.env, ctx.cwd));
+        let locate = |base_key: &str, path: &Path| -> PathBuf {
+            if explicit_dir.is_some() {
+                return dir.join(path);
             }
-            // The bundled factors, from the configured directory if there is one.
-            None => defaults::factors(
-                &dir.clone()
-                    .unwrap_or_else(|| defaults::plugin_dir(ctx.env, ctx.cwd)),
-            ),
+            let beside_config = ctx.bases.get(base_key).join(path);
+            if path.is_absolute() || beside_config.exists() {
+                beside_config
+            } else {
+                dir.join(path)
+            }
         };
+        let mut factors = match self.factors {
+            Some(factors) => resolve_factors(factors, "plugins.factors", &locate)?,
+            None => defaults::factors(&dir),
+        };
+        let extra_from = factors.len();
+        factors.extend(resolve_factors(
+            self.extra_factors,
+            "plugins.extra_factors",
+            &locate,
+        )?);
         let mut policies = Vec::with_capacity(self.policies.len());
-        let policy_base = dir.as_deref().unwrap_or(ctx.bases.get("plugins.policies"));
         for (index, policy) in self.policies.into_iter().enumerate() {
             let key = format!("plugins.policies[{index}].path");
             ensure(!policy.path.as_os_str().is_empty(), &key, "is empty")?;
@@ -211,7 +217,7 @@ impl RawPlugins {
                 config["script"] = Value::String(script.to_string_lossy().into_owned());
             }
             policies.push(PluginEntry {
-                path: policy_base.join(&policy.path),
+                path: locate("plugins.policies", &policy.path),
                 config,
                 outbound_http: OutboundHttp::default(),
             });
@@ -226,14 +232,40 @@ impl RawPlugins {
             call_timeout: self.call_timeout,
             dir,
             factors,
+            extra_from,
             policies,
         })
     }
 }
 
+/// The entries of `plugins.factors` or `plugins.extra_factors` (`list`), their paths placed by
+/// `locate`.
+fn resolve_factors(
+    factors: Vec<RawFactor>,
+    list: &str,
+    locate: &dyn Fn(&str, &Path) -> PathBuf,
+) -> Result<Vec<PluginEntry>, ConfigError> {
+    let mut resolved = Vec::with_capacity(factors.len());
+    for (index, factor) in factors.into_iter().enumerate() {
+        let entry = format!("{list}[{index}]");
+        ensure(
+            !factor.path.as_os_str().is_empty(),
+            &format!("{entry}.path"),
+            "is empty",
+        )?;
+        check_outbound(&factor.outbound_http, &entry)?;
+        resolved.push(PluginEntry {
+            path: locate(list, &factor.path),
+            config: factor.config,
+            outbound_http: factor.outbound_http,
+        });
+    }
+    Ok(resolved)
+}
+
 /// Origins are checked as they are read; what is left are the limits.
-fn check_outbound(grant: &OutboundHttp, index: usize) -> Result<(), ConfigError> {
-    let key = |name: &str| format!("plugins.factors[{index}].outbound_http.{name}");
+fn check_outbound(grant: &OutboundHttp, entry: &str) -> Result<(), ConfigError> {
+    let key = |name: &str| format!("{entry}.outbound_http.{name}");
     ensure(
         !grant.timeout.is_zero(),
         &key("timeout"),

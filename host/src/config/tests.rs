@@ -686,8 +686,9 @@ fn a_missing_file_is_named() {
 }
 
 #[test]
-fn plugin_paths_resolve_against_the_file_or_dir() {
+fn plugin_paths_resolve_beside_the_file_then_in_the_plugin_dir() {
     let dir = Dir::new();
+    dir.write("conf/mine.wasm", "");
     let file = dir.write(
         "conf/latchkey.yml",
         r#"
@@ -699,27 +700,100 @@ plugins:
     - path: password.wasm
       config: {pepper_env: none}
     - path: /opt/pin.wasm
+    - path: mine.wasm
 "#,
     );
-    let plugins = load(std::slice::from_ref(&file), &no_env)
+    let env = env_of(&[("LATCHKEY_PLUGIN_DIR", "/opt/latchkey/plugins")]);
+    let plugins = load(std::slice::from_ref(&file), &env)
         .unwrap()
         .config
         .plugins;
     let conf = dir.path().join("conf");
+    let bundled = Path::new("/opt/latchkey/plugins");
     assert_eq!(plugins.cache_dir, conf.join("./.latchkey-cache"));
     assert_eq!(plugins.memory_limit.bytes(), 32 << 20);
     assert_eq!(plugins.call_timeout, Duration::from_millis(250));
-    assert_eq!(plugins.dir, None);
-    assert_eq!(plugins.factors[0].path, conf.join("password.wasm"));
+    assert_eq!(plugins.dir, bundled, "LATCHKEY_PLUGIN_DIR is the default");
+    // Not beside the config file: from the plugin directory.
+    assert_eq!(plugins.factors[0].path, bundled.join("password.wasm"));
     assert_eq!(plugins.factors[0].config, json!({"pepper_env": "none"}));
     assert_eq!(plugins.factors[1].path, Path::new("/opt/pin.wasm"));
     assert_eq!(plugins.factors[1].config, json!({}));
+    // Beside the config file, as earlier releases resolved every relative path.
+    assert_eq!(plugins.factors[2].path, conf.join("mine.wasm"));
 
+    // An explicit `dir` is the only place looked at.
     let with_dir = dir.write("conf/dir.yml", "plugins:\n  dir: ../wasm\n");
-    let plugins = load(&[file, with_dir], &no_env).unwrap().config.plugins;
+    let plugins = load(&[file, with_dir], &env).unwrap().config.plugins;
     let wasm = dir.path().join("conf/../wasm");
-    assert_eq!(plugins.dir.as_deref(), Some(wasm.as_path()));
+    assert_eq!(plugins.dir, wasm);
     assert_eq!(plugins.factors[0].path, wasm.join("password.wasm"));
+    assert_eq!(plugins.factors[2].path, wasm.join("mine.wasm"));
+}
+
+#[test]
+fn extra_factors_add_to_the_defaults_or_to_the_list() {
+    let dir = Dir::new();
+    let env = env_of(&[("LATCHKEY_PLUGIN_DIR", "/opt/latchkey/plugins")]);
+    let bundled = Path::new("/opt/latchkey/plugins");
+    let extra = dir.write(
+        "extra.yml",
+        "plugins:\n  extra_factors:\n    - path: pin.wasm\n      config: { min_digits: 6 }\n",
+    );
+    let plugins = load(std::slice::from_ref(&extra), &env)
+        .unwrap()
+        .config
+        .plugins;
+    let paths: Vec<_> = plugins.factors.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "password.wasm",
+            "totp.wasm",
+            "lookup_secret.wasm",
+            "pin.wasm"
+        ]
+        .map(|f| bundled.join(f))
+    );
+    assert_eq!(plugins.factors[3].config, json!({"min_digits": 6}));
+    assert_eq!(
+        (plugins.factor_key(2), plugins.factor_key(3)),
+        (
+            "plugins.factors[2]".into(),
+            "plugins.extra_factors[0]".into()
+        )
+    );
+
+    // With a list of its own the extras follow it; the defaults are gone.
+    let listed = dir.write(
+        "listed.yml",
+        "plugins:\n  factors:\n    - path: password.wasm\n",
+    );
+    let plugins = load(&[listed, extra], &env).unwrap().config.plugins;
+    let paths: Vec<_> = plugins.factors.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["password.wasm", "pin.wasm"].map(|f| bundled.join(f))
+    );
+
+    // Also from the environment, like `plugins.factors`.
+    let env = env_of(&[
+        ("LATCHKEY_PLUGIN_DIR", "/opt/latchkey/plugins"),
+        ("PLUGINS_EXTRA_FACTORS", r#"[{"path": "/srv/ldap.wasm"}]"#),
+    ]);
+    let plugins = load(&[], &env).unwrap().config.plugins;
+    assert_eq!(plugins.factors.len(), 4);
+    assert_eq!(plugins.factors[3].path, Path::new("/srv/ldap.wasm"));
+
+    let bad = dir.write(
+        "bad.yml",
+        "plugins:\n  extra_factors:\n    - path: pin.wasm\n      outbound_http: { timeout: 0s }\n",
+    );
+    let err = load_err(&[bad], &no_env);
+    assert!(
+        err.contains("plugins.extra_factors[0].outbound_http.timeout"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -265,6 +265,9 @@ pub(super) async fn commit(
 ) -> Result<Submitted, DomainError> {
     let mut flow = flow;
     flow.state = FlowState::PassedChallenge;
+    // Stored with the session: a spent challenge (a nonce, a WebAuthn challenge) is gone
+    // once the flow has done its work.
+    flow.plugin_state.clear();
     let update = update.as_ref().map(|(c, v)| (c, *v));
     let session = app
         .store

@@ -165,9 +165,11 @@ pub fn disabled() -> ApiError {
         .with_id("self_service_flow_disabled")
 }
 
-/// A completed flow stays readable but cannot be submitted again.
+/// A completed flow stays readable but cannot be submitted again. Its plugin-state goes: a
+/// spent challenge must not outlive the flow it was issued for.
 pub async fn finish_flow(app: &App, mut flow: Flow) -> Result<(), DomainError> {
     flow.state = FlowState::PassedChallenge;
+    flow.plugin_state.clear();
     app.store.update_flow(&flow).await?;
     Ok(())
 }

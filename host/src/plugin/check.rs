@@ -111,8 +111,12 @@ fn prepare_as_serve_would(
     }
     let mut first = None;
     for (index, entry) in entries {
-        let prepared = load::prepare_factor(config, runtime, component, entry)
-            .map_err(|e| anyhow::anyhow!("plugins.factors[{index}], which loads it: {e:#}"))?;
+        let prepared = load::prepare_factor(config, runtime, component, entry).map_err(|e| {
+            anyhow::anyhow!(
+                "{}, which loads it: {e:#}",
+                config.plugins.factor_key(index)
+            )
+        })?;
         first.get_or_insert(prepared.factor);
     }
     Ok(first.expect("at least one entry"))

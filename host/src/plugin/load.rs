@@ -71,7 +71,7 @@ pub fn load_factors(config: &Config, runtime: &PluginRuntime) -> anyhow::Result<
         let started = Instant::now();
         let (component, outcome) = runtime.compile(&entry.path)?;
         let prepared = prepare_factor(config, runtime, &component, entry)
-            .with_context(|| format!("plugins.factors[{index}]"))?;
+            .with_context(|| config.plugins.factor_key(index))?;
         let factor = prepared.factor;
         let id = factor.id().to_string();
         if prepared.disabled {

@@ -144,3 +144,50 @@ fn wit_holds_real_files_only() {
         "symbolic links under wit/: {links:?}; copy the package instead"
     );
 }
+
+/// The SDK crate carries its own copy of the package it builds against
+/// (`plugins/sdk/wit/<package>/`), so that it builds outside this repository. The copy must be
+/// the released text, file for file.
+#[test]
+fn the_sdk_carries_the_released_wit_unchanged() {
+    fn files_under(dir: &Path, root: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files_under(&path, root, found);
+            } else {
+                found.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let sdk_wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/wit");
+    let mut copied = Vec::new();
+    files_under(&sdk_wit, &sdk_wit, &mut copied);
+    copied.sort();
+    let packages: Vec<_> = copied
+        .iter()
+        .filter_map(|f| f.components().next())
+        .map(|c| c.as_os_str().to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(!packages.is_empty(), "plugins/sdk/wit holds no package");
+    let mut released = Vec::new();
+    for package in &packages {
+        files_under(&wit_dir().join(package), &wit_dir(), &mut released);
+    }
+    released.sort();
+    assert_eq!(
+        copied, released,
+        "plugins/sdk/wit must hold the same files as the packages of wit/ it copies"
+    );
+    for file in &copied {
+        assert!(
+            std::fs::read(sdk_wit.join(file)).unwrap()
+                == std::fs::read(wit_dir().join(file)).unwrap(),
+            "plugins/sdk/wit/{} differs from wit/{}: copy the released text again (`cp -r wit/<package> plugins/sdk/wit/`)",
+            file.display(),
+            file.display()
+        );
+    }
+}

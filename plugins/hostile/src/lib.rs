@@ -15,6 +15,12 @@
 //! that credential, and asks the host to store N. It asks even when nobody has the identifier,
 //! which the host must ignore. An administrator imports its credential as
 //! `{"identifier": "…"}`.
+//!
+//! `"lifecycle"` shows when the host renders and what plugin-state it keeps: `render` appends
+//! `r` to the state it is given and returns that as the new state, also shown as the value of a
+//! hidden input `lifecycle_state`. `submit` with `action`: `reject` rejects with the message
+//! `state <what it was given>` (`none` for no state), `set` sets a credential (settings),
+//! `rerender` answers `rerender` with the state `x`.
 
 wit_bindgen::generate!({
     path: "../../wit/factor@0.2.0",
@@ -114,6 +120,53 @@ fn count(ctx: &FlowContext, input_json: &str) -> Result<SubmitOutcome, Rejection
     })
 }
 
+/// `"lifecycle"` mode's rendering: the state it was given with one more `r`.
+fn lifecycle_render(ctx: &FlowContext) -> Rendering {
+    let state = format!("{}r", ctx.plugin_state.as_deref().unwrap_or(""));
+    let shown = InputAttributes {
+        name: "lifecycle_state".into(),
+        type_: "hidden".into(),
+        value_json: Some(format!("\"{state}\"")),
+        required: false,
+        disabled: false,
+        autocomplete: None,
+        pattern: None,
+        maxlength: None,
+    };
+    Rendering {
+        nodes: vec![UiNode {
+            group: "hostile".into(),
+            attributes: NodeAttributes::Input(shown),
+            messages: vec![],
+            label: None,
+        }],
+        plugin_state: Some(state),
+    }
+}
+
+fn lifecycle_submit(ctx: &FlowContext, input_json: &str) -> Result<SubmitOutcome, Rejection> {
+    match string_field(input_json, "action").as_deref() {
+        Some("set") => Ok(SubmitOutcome::CredentialSet(CredentialWrite {
+            identifiers: vec![],
+            config_json: "{}".into(),
+        })),
+        Some("rerender") => Ok(SubmitOutcome::Rerender(Rendering {
+            nodes: vec![],
+            plugin_state: Some("x".into()),
+        })),
+        _ => Err(Rejection {
+            messages: vec![UiText {
+                id: 9_000_003,
+                text: format!("state {}", ctx.plugin_state.as_deref().unwrap_or("none")),
+                type_: MessageType::Info,
+                context_json: None,
+            }],
+            node_messages: vec![],
+            credential_update: None,
+        }),
+    }
+}
+
 fn counted(identifier: String, failed: u32) -> CredentialWrite {
     CredentialWrite {
         identifiers: vec![identifier],
@@ -145,14 +198,17 @@ impl Guest for Hostile {
             role: FactorRole::First,
             aal: Aal::Aal1,
             flows: match setting("mode").as_deref() {
-                Some("count") => vec![FlowKind::Login, FlowKind::Settings],
+                Some("count" | "lifecycle") => vec![FlowKind::Login, FlowKind::Settings],
                 _ => vec![FlowKind::Login],
             },
             node_group: "hostile".into(),
         }
     }
 
-    fn render(_ctx: FlowContext) -> Result<Rendering, Rejection> {
+    fn render(ctx: FlowContext) -> Result<Rendering, Rejection> {
+        if setting("mode").as_deref() == Some("lifecycle") {
+            return Ok(lifecycle_render(&ctx));
+        }
         let submit = InputAttributes {
             name: "method".into(),
             type_: "submit".into(),
@@ -190,6 +246,7 @@ impl Guest for Hostile {
                 })
             }
             Some("count") => count(&ctx, &input_json),
+            Some("lifecycle") => lifecycle_submit(&ctx, &input_json),
             Some("trap") => panic!("hostile fixture: trapping on purpose"),
             Some("loop") => loop {
                 std::hint::black_box(());

@@ -13,8 +13,15 @@
 //!
 //! A credential config embeds [`Attempts`] with `#[serde(flatten)]`: the fields are absent until
 //! there is something to count, so configs written before (or by Kratos) read as "no failures".
+//!
+//! A credential that holds several items (security keys, devices) with a counter each keeps
+//! [`PerItem`], the counters by item id. Count per item only when the submission names the
+//! item it answers for (a WebAuthn assertion names its key); an answer that could be for any
+//! item (a code from one of several authenticator apps) is counted once, credential-wide, or a
+//! guesser would get `max_attempts` tries per item.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const DAY: i64 = 86_400;
 /// The longest first lock `lock_seconds` may ask for.
@@ -124,9 +131,119 @@ impl Attempts {
     }
 }
 
+/// The counters of several items in one credential, by item id (a key's credential id, a
+/// device name). An item without failures has no entry, so a credential config embeds it as
+/// `#[serde(default, skip_serializing_if = "PerItem::is_clear")] attempts: PerItem` and it is
+/// absent until there is something to count:
+///
+/// ```
+/// use latchkey_plugin_sdk::attempts::{Limits, PerItem};
+/// let limits = Limits { max_attempts: 2, lock_seconds: 60 };
+/// let counted = PerItem::default().after_failure("key-a", 100, &limits);
+/// assert_eq!(counted.of("key-a").failed_attempts, 1);
+/// let locked = counted.after_failure("key-a", 100, &limits);
+/// assert_eq!(locked.locked_until("key-a", 100), Some(160));
+/// assert_eq!(locked.locked_until("key-b", 100), None, "each item has its own");
+/// assert!(locked.after_success("key-a").is_clear(), "after the lock, a right answer clears it");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PerItem(BTreeMap<String, Attempts>);
+
+impl PerItem {
+    /// The counters of `item` (clear when it has none).
+    pub fn of(&self, item: &str) -> Attempts {
+        self.0.get(item).copied().unwrap_or_default()
+    }
+
+    /// When the lock on `item` in force at `now` ends, if one is.
+    pub fn locked_until(&self, item: &str, now: i64) -> Option<i64> {
+        self.of(item).locked_until(now)
+    }
+
+    /// The counters after a wrong answer for `item` at `now`.
+    pub fn after_failure(&self, item: &str, now: i64, limits: &Limits) -> PerItem {
+        self.with(item, self.of(item).after_failure(now, limits))
+    }
+
+    /// The counters after a right answer for `item` when it is not locked (while it is, refuse
+    /// every answer unchecked): its count starts over, locks in a row included.
+    pub fn after_success(&self, item: &str) -> PerItem {
+        self.with(item, Attempts::default())
+    }
+
+    /// The counters without `item`: when the item is removed from the credential.
+    pub fn forget(&self, item: &str) -> PerItem {
+        self.with(item, Attempts::default())
+    }
+
+    /// Whether no item has anything counted.
+    pub fn is_clear(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The items with counters.
+    pub fn items(&self) -> impl Iterator<Item = (&str, &Attempts)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn with(&self, item: &str, attempts: Attempts) -> PerItem {
+        let mut next = self.0.clone();
+        if attempts.is_clear() {
+            next.remove(item);
+        } else {
+            next.insert(item.to_string(), attempts);
+        }
+        PerItem(next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_item_counts_and_locks_on_its_own() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Keys {
+            keys: Vec<String>,
+            #[serde(default, skip_serializing_if = "PerItem::is_clear")]
+            attempts: PerItem,
+        }
+        let l = limits(2, 60);
+        let fresh = Keys {
+            keys: vec!["a".into(), "b".into()],
+            attempts: PerItem::default(),
+        };
+        assert_eq!(
+            serde_json::to_string(&fresh).unwrap(),
+            r#"{"keys":["a","b"]}"#
+        );
+        let once = fresh.attempts.after_failure("a", 0, &l);
+        let locked = once.after_failure("a", 0, &l).after_failure("b", 0, &l);
+        assert_eq!(locked.locked_until("a", 0), Some(60));
+        assert_eq!(locked.locked_until("b", 0), None);
+        assert_eq!(locked.of("b").attempts_left(&l), 1);
+        let json = serde_json::to_string(&Keys {
+            attempts: locked.clone(),
+            ..fresh
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"keys":["a","b"],"attempts":{"a":{"locks":1,"locked_until":60},"b":{"failed_attempts":1}}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Keys>(&json).unwrap().attempts,
+            locked
+        );
+        // A right answer for b clears b only; removing a forgets a.
+        let b_ok = locked.after_success("b");
+        assert_eq!(b_ok.of("b"), Attempts::default());
+        assert_eq!(b_ok.locked_until("a", 0), Some(60));
+        assert!(b_ok.forget("a").is_clear());
+        assert_eq!(b_ok.items().count(), 1);
+    }
 
     fn limits(max_attempts: u32, lock_seconds: i64) -> Limits {
         Limits {

@@ -3,7 +3,7 @@
 //! ([`crate::testing::FakeEnv`]), scripted HTTP answers, and in the component against the host
 //! ([`Host`]).
 
-use crate::bindings::latchkey::host::{clock, log, password_hashing, random, settings};
+use crate::bindings::latchkey::host::{clock, log, random, settings};
 
 pub use crate::bindings::latchkey::host::log::Level;
 #[cfg(feature = "outbound-http")]
@@ -11,6 +11,8 @@ use crate::bindings::latchkey::host::outbound_http;
 pub use crate::bindings::latchkey::host::outbound_http::{
     Error as HttpError, Request as HttpRequest, Response as HttpResponse,
 };
+#[cfg(feature = "password-hashing")]
+use crate::bindings::latchkey::host::password_hashing;
 pub use crate::bindings::latchkey::host::password_hashing::Argon2Params;
 
 pub trait Env {
@@ -27,17 +29,25 @@ pub trait Env {
     /// The operator's settings for this plugin, a JSON object (`{}` when there are none).
     fn settings(&self) -> String;
 
-    /// An argon2id PHC string for `password` with this `salt` (8 to 64 bytes).
+    /// An argon2id PHC string for `password` with this `salt` (8 to 64 bytes). Needs the SDK's
+    /// `password-hashing` feature; without it every call is an error ([`NO_PASSWORD_HASHING`]).
     fn argon2id_hash(
         &self,
         password: &[u8],
         salt: &[u8],
         params: Argon2Params,
-    ) -> Result<String, String>;
+    ) -> Result<String, String> {
+        let _ = (password, salt, params);
+        Err(NO_PASSWORD_HASHING.into())
+    }
 
     /// Whether `password` matches an argon2 (id, i or d) PHC string, compared in constant time.
-    /// An error when the string is no usable argon2 hash.
-    fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String>;
+    /// An error when the string is no usable argon2 hash. Needs the `password-hashing` feature,
+    /// like [`Env::argon2id_hash`].
+    fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
+        let _ = (phc, password);
+        Err(NO_PASSWORD_HASHING.into())
+    }
 
     /// One HTTP request to a third party. The host reaches only the origins the operator
     /// granted this plugin (`plugins.factors[].outbound_http.allow`), follows no redirects and
@@ -47,6 +57,9 @@ pub trait Env {
         Err(HttpError::NotAllowed(origin(&request.url).to_string()))
     }
 }
+
+/// What argon2 calls answer in a plugin built without the SDK's `password-hashing` feature.
+pub const NO_PASSWORD_HASHING: &str = "argon2 needs the host's password-hashing capability: build with the SDK's `password-hashing` feature";
 
 /// The scheme, host and port of a URL (`https://op.example:8443`), as `not-allowed` names it.
 pub fn origin(url: &str) -> &str {
@@ -82,6 +95,9 @@ impl Env for Host {
         settings::get()
     }
 
+    // Only with the `password-hashing` feature, for the same reason as `http` below: a
+    // plugin that never hashes does not import the capability.
+    #[cfg(feature = "password-hashing")]
     fn argon2id_hash(
         &self,
         password: &[u8],
@@ -91,6 +107,7 @@ impl Env for Host {
         password_hashing::argon2id_hash(password, salt, params)
     }
 
+    #[cfg(feature = "password-hashing")]
     fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
         password_hashing::argon2_verify(phc, password)
     }

@@ -28,7 +28,9 @@ pub mod time;
 /// The generated bindings, made once here so that every plugin links the same types.
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/factor@0.2.0",
+        // The SDK's own copy of the released package, so that the crate builds on its own; the
+        // host's test `plugin::released_wit` keeps it identical to `wit/factor@0.2.0`.
+        path: "wit/factor@0.2.0",
         world: "plugin",
         // The host capabilities live in another package (`deps/host@0.1.0`), and wit-bindgen only
         // generates foreign packages when told to.
@@ -37,6 +39,9 @@ pub mod bindings {
         // name this module by its full path.
         pub_export_macro: true,
         default_bindings_module: "latchkey_plugin_sdk::bindings",
+        // Tests compare what a plugin answers (`assert_eq!` on nodes, outcomes, rejections);
+        // wit-bindgen derives `Clone` and writes `Debug` already.
+        additional_derives: [PartialEq],
     });
 }
 

@@ -1,10 +1,70 @@
 //! Kratos `uiText` messages and the rejections that carry them. Use Kratos' ids and texts where
-//! Kratos has a message for the case, so that localised UIs translate it; ids from 9000000 up
-//! are free for a custom factor's own messages.
+//! Kratos has a message for the case, so that localised UIs translate it; a custom factor's own
+//! messages take ids from its own block, [`MessageIds::of`] its method id, so that two
+//! factors written by two teams never give one id two meanings.
 
 use crate::time::rfc3339;
 use crate::types::{CredentialWrite, MessageType, Rejection, UiText};
 use serde_json::{Value, json};
+
+/// The first id of the blocks custom methods own: above every Kratos id (1000000 to 5999999)
+/// and the shared 9000000 range that the WIT leaves to custom factors.
+pub const FIRST_METHOD_ID: u32 = 1_000_000_000;
+/// Ids in one method's block.
+pub const BLOCK: u32 = 1_000;
+/// How many blocks there are: ids run up to 3999999999, within a `u32`.
+pub const BLOCKS: u32 = 3_000_000;
+
+/// The block of message ids a custom method owns: [`BLOCK`] ids from a base derived from its
+/// method id (FNV-1a, 32 bits, modulo [`BLOCKS`]). Two plugins with one method id cannot be
+/// loaded together anyway, so the rule keeps message ids apart wherever method ids are, up to
+/// a one-in-three-million chance that two methods' blocks coincide. A UI that knows the method
+/// can compute the same block to translate its messages.
+///
+/// ```
+/// use latchkey_plugin_sdk::messages::MessageIds;
+/// const IDS: MessageIds = MessageIds::of("pin");
+/// pub const LABEL: u32 = IDS.id(1);
+/// assert_eq!(LABEL, IDS.base() + 1);
+/// assert!(IDS.contains(LABEL));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageIds {
+    base: u32,
+}
+
+impl MessageIds {
+    /// The block of `method` (the id `describe` answers).
+    pub const fn of(method: &str) -> MessageIds {
+        let bytes = method.as_bytes();
+        let mut hash: u32 = 0x811c_9dc5;
+        let mut i = 0;
+        while i < bytes.len() {
+            hash ^= bytes[i] as u32;
+            hash = hash.wrapping_mul(0x0100_0193);
+            i += 1;
+        }
+        MessageIds {
+            base: FIRST_METHOD_ID + (hash % BLOCKS) * BLOCK,
+        }
+    }
+
+    /// The block's first id; messages use `id(0)` to `id(999)`.
+    pub const fn base(&self) -> u32 {
+        self.base
+    }
+
+    /// The `n`th id of the block. Panics (at compile time in a `const`) when `n` is 1000 or more.
+    pub const fn id(&self, n: u32) -> u32 {
+        assert!(n < BLOCK, "a method's block has 1000 message ids, 0 to 999");
+        self.base + n
+    }
+
+    /// Whether `id` is in this block.
+    pub const fn contains(&self, id: u32) -> bool {
+        id >= self.base && id - self.base < BLOCK
+    }
+}
 
 /// A message with an optional context (the values its text interpolates).
 pub fn text(
@@ -126,6 +186,31 @@ impl Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_blocks_are_fixed_apart_and_above_kratos() {
+        // Fixed for good: a UI that translates a method's messages relies on these.
+        assert_eq!(MessageIds::of("pin").base(), 1_532_500_000);
+        assert_eq!(
+            MessageIds::of("").base(),
+            FIRST_METHOD_ID + (0x811c_9dc5 % BLOCKS) * BLOCK
+        );
+        let ids: Vec<MessageIds> = ["pin", "ldap", "webauthn", "sms", "risk", "acme_token"]
+            .iter()
+            .map(|m| MessageIds::of(m))
+            .collect();
+        for (i, a) in ids.iter().enumerate() {
+            assert!(a.base() >= FIRST_METHOD_ID && a.id(999) <= 3_999_999_999);
+            assert!(a.contains(a.id(0)) && a.contains(a.id(999)));
+            assert!(!a.contains(a.base() - 1) && !a.contains(a.base() + BLOCK));
+            for b in &ids[i + 1..] {
+                assert!(
+                    !a.contains(b.base()) && !b.contains(a.base()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn kratos_shapes() {

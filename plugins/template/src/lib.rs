@@ -75,30 +75,15 @@ latchkey_plugin_sdk::factor!(Template);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use latchkey_plugin_sdk::testing::FakeEnv;
+    use latchkey_plugin_sdk::testing::{FakeEnv, context};
     use latchkey_plugin_sdk::types::NodeAttributes;
-
-    fn ctx(kind: FlowKind) -> FlowContext {
-        FlowContext {
-            flow_id: "f".into(),
-            kind,
-            variant: "api".into(),
-            action_url: "http://127.0.0.1:4433/self-service/settings?flow=f".into(),
-            refresh: false,
-            requested_aal: Aal::Aal1,
-            identity: None,
-            credential: None,
-            looked_up: None,
-            plugin_state: None,
-        }
-    }
 
     #[test]
     fn settings_show_a_save_button() {
         let env = FakeEnv::default();
-        let settings = nodes(&ctx(FlowKind::Settings), &env);
+        let settings = nodes(&context(FlowKind::Settings).build(), &env);
         assert!(matches!(&settings[0].attributes, NodeAttributes::Input(a) if a.name == "method"));
-        assert!(nodes(&ctx(FlowKind::Login), &env).is_empty());
+        assert!(nodes(&context(FlowKind::Login).build(), &env).is_empty());
         assert_eq!(env.events.borrow().len(), 2);
     }
 }

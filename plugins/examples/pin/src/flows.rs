@@ -116,33 +116,20 @@ pub fn settings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use latchkey_plugin_sdk::testing::FakeEnv;
-    use latchkey_plugin_sdk::types::{
-        Credential, FlowKind, Identity, InputAttributes, NodeAttributes,
-    };
+    use latchkey_plugin_sdk::testing::{FakeEnv, Harness, RejectionExt, context};
+    use latchkey_plugin_sdk::types::{FlowKind, InputAttributes, NodeAttributes, Rendering};
+    use serde_json::json;
 
+    /// A flow of `kind` for identity `id-1`, at `aal`, with this PIN credential.
     fn ctx(kind: FlowKind, aal: Aal, config: Option<&Config>) -> FlowContext {
-        FlowContext {
-            flow_id: "f".into(),
-            kind,
-            variant: "api".into(),
-            action_url: "http://x/self-service/login?flow=f".into(),
-            refresh: false,
-            requested_aal: aal,
-            identity: Some(Identity {
-                id: "id-1".into(),
-                schema_id: "default".into(),
-                traits_json: "{}".into(),
-                marked_traits: vec![],
-            }),
-            credential: config.map(|c| Credential {
-                identifiers: vec![],
-                config_json: c.write().config_json,
-                version: 1,
-            }),
-            looked_up: None,
-            plugin_state: None,
+        let mut ctx = context(kind).identity("id-1");
+        if aal == Aal::Aal2 {
+            ctx = ctx.aal2();
         }
+        if let Some(config) = config {
+            ctx = ctx.credential(&config.write());
+        }
+        ctx.build()
     }
 
     fn inputs(nodes: &[UiNode]) -> Vec<&InputAttributes> {
@@ -179,14 +166,6 @@ mod tests {
         }
     }
 
-    fn message_id(r: &Rejection) -> u32 {
-        r.node_messages
-            .first()
-            .map(|(_, m)| m.id)
-            .or(r.messages.first().map(|m| m.id))
-            .unwrap()
-    }
-
     #[test]
     fn settings_offer_to_set_then_to_remove() {
         let env = FakeEnv::default();
@@ -215,9 +194,9 @@ mod tests {
     #[test]
     fn a_pin_is_checked_before_it_is_stored() {
         let env = FakeEnv::default();
-        assert_eq!(message_id(&set("", &env).unwrap_err()), 4000002);
-        assert_eq!(message_id(&set("12", &env).unwrap_err()), ui::BAD_FORMAT);
-        assert_eq!(message_id(&set("12ab", &env).unwrap_err()), ui::BAD_FORMAT);
+        assert_eq!(set("", &env).unwrap_err().message_id(), 4000002);
+        assert_eq!(set("12", &env).unwrap_err().message_id(), ui::BAD_FORMAT);
+        assert_eq!(set("12ab", &env).unwrap_err().message_id(), ui::BAD_FORMAT);
         assert!(config_of(set(" 0042 ", &env).unwrap()).matches("0042", &env));
     }
 
@@ -233,7 +212,7 @@ mod tests {
         ));
         let none = ctx(FlowKind::Settings, Aal::Aal1, None);
         let r = settings(&none, remove, &Settings::default(), &env).unwrap_err();
-        assert_eq!(message_id(&r), ui::NO_PIN);
+        assert_eq!(r.message_id(), ui::NO_PIN);
     }
 
     #[test]
@@ -293,7 +272,7 @@ mod tests {
 
         let wrong = login(&c, &pin("7531"), &s, &env).unwrap_err();
         assert_eq!(wrong.node_messages[0].0, "pin");
-        assert_eq!(message_id(&wrong), ui::WRONG);
+        assert_eq!(wrong.message_id(), ui::WRONG);
         assert_eq!(
             wrong.node_messages[0].1.text,
             "The PIN is not correct. 4 attempts left."
@@ -308,16 +287,20 @@ mod tests {
         );
 
         let missing = login(&c, r#"{"method":"pin"}"#, &s, &env).unwrap_err();
-        assert_eq!(message_id(&missing), 4000002);
+        assert_eq!(missing.message_id(), 4000002);
         assert!(missing.credential_update.is_none(), "no guess, no count");
         let no_pin = ctx(FlowKind::Login, Aal::Aal2, None);
         assert_eq!(
-            message_id(&login(&no_pin, r#"{"pin":"1357"}"#, &s, &env).unwrap_err()),
+            login(&no_pin, r#"{"pin":"1357"}"#, &s, &env)
+                .unwrap_err()
+                .message_id(),
             ui::NO_PIN
         );
         let first = ctx(FlowKind::Login, Aal::Aal1, Some(&config));
         assert_eq!(
-            message_id(&login(&first, r#"{"pin":"1357"}"#, &s, &env).unwrap_err()),
+            login(&first, r#"{"pin":"1357"}"#, &s, &env)
+                .unwrap_err()
+                .message_id(),
             4000001
         );
     }
@@ -330,7 +313,7 @@ mod tests {
         for left in [4, 3, 2, 1] {
             let (outcome, next) = attempt(&config, "0000", &s, &env);
             let r = outcome.unwrap_err();
-            assert_eq!(message_id(&r), ui::WRONG);
+            assert_eq!(r.message_id(), ui::WRONG);
             assert_eq!(
                 r.node_messages[0].1.context_json.as_deref(),
                 Some(format!(r#"{{"attempts_left":{left}}}"#).as_str())
@@ -339,7 +322,7 @@ mod tests {
         }
         let (fifth, locked) = attempt(&config, "0000", &s, &env);
         let r = fifth.unwrap_err();
-        assert_eq!(message_id(&r), ui::LOCKED);
+        assert_eq!(r.message_id(), ui::LOCKED);
         assert_eq!(
             r.node_messages[0].1.text,
             "Too many wrong PINs: the PIN is locked until 1970-01-12T14:01:40Z."
@@ -351,7 +334,7 @@ mod tests {
         env.advance(899);
         let (refused, unchanged) = attempt(&locked, "1357", &s, &env);
         let r = refused.unwrap_err();
-        assert_eq!(message_id(&r), ui::LOCKED);
+        assert_eq!(r.message_id(), ui::LOCKED);
         assert!(r.credential_update.is_none());
         assert_eq!(unchanged, locked);
 
@@ -401,7 +384,7 @@ mod tests {
         assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
         assert_eq!(reset.attempts.failed_attempts, 0);
         let (wrong, _) = attempt(&reset, "0000", &s, &env);
-        assert_eq!(message_id(&wrong.unwrap_err()), ui::WRONG, "not locked");
+        assert_eq!(wrong.unwrap_err().message_id(), ui::WRONG, "not locked");
     }
 
     #[test]
@@ -421,5 +404,92 @@ mod tests {
         assert!(renewed.attempts.is_clear());
         let (ok, _) = attempt(&renewed, "8642", &s, &env);
         assert!(matches!(ok, Ok(SubmitOutcome::Authenticated(_))));
+    }
+
+    /// The PIN's settings and login run as the host runs them: the harness keeps the
+    /// credential each call writes (the PIN set, each counted guess) and renders again after a
+    /// settings change.
+    fn settings_harness(env: FakeEnv, s: Settings) -> Harness<'static> {
+        Harness::new(context(FlowKind::Settings).aal2().identity("id-1"), env)
+            .on_render(move |ctx, _| {
+                Ok(Rendering {
+                    nodes: settings_nodes(ctx, &s),
+                    plugin_state: None,
+                })
+            })
+            .on_submit(move |ctx, input, env| settings(ctx, input, &s, env))
+    }
+
+    fn login_harness(env: FakeEnv, s: Settings, pin: &Config) -> Harness<'static> {
+        let ctx = context(FlowKind::Login)
+            .aal2()
+            .identity("id-1")
+            .credential(&pin.write());
+        Harness::new(ctx, env)
+            .on_render(|ctx, _| {
+                Ok(Rendering {
+                    nodes: login_nodes(ctx),
+                    plugin_state: None,
+                })
+            })
+            .on_submit(move |ctx, input, env| login(ctx, input, &s, env))
+    }
+
+    #[test]
+    fn set_then_locked_then_unlocked_as_the_host_runs_it() {
+        let s = Settings::default();
+        let mut set = settings_harness(FakeEnv::at(1_000_000).with_seed(3), s);
+        assert_eq!(set.render().unwrap(), ui::settings_set().as_slice());
+        set.submit(json!({"method": "pin", "pin": "1357"})).unwrap();
+        assert_eq!(
+            set.nodes,
+            ui::settings_change(),
+            "rendered again with the PIN"
+        );
+        let stored = Config::parse(&set.credential().unwrap().config_json).unwrap();
+
+        let mut login = login_harness(FakeEnv::at(1_000_000), s, &stored);
+        assert_eq!(login.render().unwrap(), ui::login().as_slice());
+        for left in ["4 attempts", "3 attempts", "2 attempts", "1 attempt"] {
+            let r = login.submit(json!({"pin": "0000"})).unwrap_err();
+            assert_eq!((r.message_id(), r.first_node()), (ui::WRONG, Some("pin")));
+            assert_eq!(
+                r.first_message().text,
+                format!("The PIN is not correct. {left} left.")
+            );
+        }
+        let locked = login.submit(json!({"pin": "0000"})).unwrap_err();
+        assert_eq!(locked.message_id(), ui::LOCKED);
+        assert_eq!(login.writes.len(), 5, "every wrong PIN was stored");
+        assert_eq!(
+            login
+                .submit(json!({"pin": "1357"}))
+                .unwrap_err()
+                .message_id(),
+            ui::LOCKED,
+            "the right PIN is refused while locked"
+        );
+        assert_eq!(login.writes.len(), 5, "and not counted");
+
+        login.env.advance(900);
+        assert!(matches!(
+            login.submit(json!({"pin": "1357"})),
+            Ok(SubmitOutcome::Authenticated(_))
+        ));
+        let reset = Config::parse(&login.credential().unwrap().config_json).unwrap();
+        assert!(reset.attempts.is_clear(), "the count starts over");
+        assert!(login.completed);
+    }
+
+    #[test]
+    fn removing_the_pin_renders_the_form_to_set_one() {
+        let mut h = settings_harness(FakeEnv::default(), Settings::default());
+        h.render().unwrap();
+        h.submit(json!({"pin": "2468"})).unwrap();
+        h.submit(json!({"pin_remove": "true"})).unwrap();
+        assert_eq!(h.credential(), None);
+        assert_eq!(h.nodes, ui::settings_set());
+        assert_eq!(h.renders, 3);
+        assert_eq!(h.writes.len(), 2);
     }
 }

@@ -1,24 +1,27 @@
 //! The PIN method's nodes and messages. Kratos has no PIN method, so labels and errors that
-//! its catalogue does not cover use ids from 9000000 up, the range left to custom factors;
+//! its catalogue does not cover take ids from the method's own block
+//! (`MessageIds::of("pin")`, 1532500000 to 1532500999), which no other method's messages use;
 //! where Kratos has a message for the case (a missing field, "Save") its id is reused, so
 //! localised UIs translate it.
 
 use crate::METHOD;
-use latchkey_plugin_sdk::messages::{self, error, info, text};
+use latchkey_plugin_sdk::messages::{self, MessageIds, error, info, text};
 use latchkey_plugin_sdk::nodes::{input, submit};
 use latchkey_plugin_sdk::types::{InputAttributes, MessageType, UiNode, UiText};
 use serde_json::json;
 
 pub use latchkey_plugin_sdk::messages::{generic, missing};
 
-pub const LABEL: u32 = 9_000_001;
-pub const REMOVE: u32 = 9_000_002;
-pub const USE: u32 = 9_000_003;
-pub const NEW_LABEL: u32 = 9_000_004;
-pub const NO_PIN: u32 = 9_000_101;
-pub const BAD_FORMAT: u32 = 9_000_102;
-pub const WRONG: u32 = 9_000_103;
-pub const LOCKED: u32 = 9_000_104;
+/// The PIN's own message ids: labels from 1, errors from 101.
+pub const IDS: MessageIds = MessageIds::of(METHOD);
+pub const LABEL: u32 = IDS.id(1);
+pub const REMOVE: u32 = IDS.id(2);
+pub const USE: u32 = IDS.id(3);
+pub const NEW_LABEL: u32 = IDS.id(4);
+pub const NO_PIN: u32 = IDS.id(101);
+pub const BAD_FORMAT: u32 = IDS.id(102);
+pub const WRONG: u32 = IDS.id(103);
+pub const LOCKED: u32 = IDS.id(104);
 
 /// The PIN input. `pattern` and `maxlength` let browsers check the PIN (and phones show a
 /// keypad) before it is sent; the plugin checks again.

@@ -95,21 +95,22 @@ fn check_grant(config: &Config, path: &Path, method: &str, import: &str) -> anyh
     }
     let mut grants = Vec::new();
     for (index, entry) in entries {
+        let key = config.plugins.factor_key(index);
         let grant = &config.factor_grant(entry, method);
         if grant.allow.is_empty() && grant_is_optional(method) {
             grants.push(format!(
-                "plugins.factors[{index}] grants no origin, which method `{method}` does without"
+                "{key} grants no origin, which method `{method}` does without"
             ));
             continue;
         }
         if grant.allow.is_empty() {
             anyhow::bail!(
-                "the component imports `{import}`, but plugins.factors[{index}], which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
+                "the component imports `{import}`, but {key}, which loads it, grants no origin: every request it makes would be refused with `not-allowed`. Add the origins it needs to that entry, e.g. `outbound_http: {{ allow: [\"https://accounts.example.com\"] }}` (see docs/configuration.md)"
             );
         }
         let origins: Vec<String> = grant.allow.iter().map(ToString::to_string).collect();
         grants.push(format!(
-            "plugins.factors[{index}] grants {} ({})",
+            "{key} grants {} ({})",
             origins.join(", "),
             if grant.allow_private {
                 "private addresses allowed"

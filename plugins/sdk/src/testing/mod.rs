@@ -1,6 +1,22 @@
-//! A fake [`Env`] for native unit tests (not in component builds).
+//! A test kit that plays the host in native unit tests (not in component builds):
+//!
+//! * [`FakeEnv`], the host's capabilities: a clock the test sets, seeded randomness
+//!   ([`FakeEnv::with_seed`]), settings, a captured log, argon2, scripted HTTP;
+//! * [`context`], a [`FlowContext`](crate::types::FlowContext) builder;
+//! * [`RejectionExt`], a rejection's first message and node;
+//! * [`Harness`], which keeps plugin-state and credential writes across render → submit →
+//!   re-render as the host does, so that multi-step factors and lockouts are tested as they
+//!   run.
 
-use crate::env::{Argon2Params, Env, HttpError, HttpRequest, HttpResponse, Level};
+mod flow;
+mod harness;
+
+pub use flow::{ContextBuilder, context};
+pub use harness::{Harness, RejectionExt};
+
+#[cfg(feature = "password-hashing")]
+use crate::env::Argon2Params;
+use crate::env::{Env, HttpError, HttpRequest, HttpResponse, Level};
 use std::cell::{Cell, RefCell};
 
 /// Deterministic "randomness", a settable clock, fixed settings, a log that tests can
@@ -10,6 +26,9 @@ pub struct FakeEnv {
     pub now: Cell<i64>,
     /// Added to every random byte, so that two fake environments can differ.
     pub seed: u8,
+    /// The state of the seeded generator ([`FakeEnv::with_seed`]); `None` for the fixed
+    /// pattern (`0, 1, 2, …` plus `seed`).
+    pub rng: Cell<Option<u64>>,
     pub settings: String,
     /// One line per event: `Level message key=value…`.
     pub events: RefCell<Vec<String>>,
@@ -48,6 +67,7 @@ impl FakeEnv {
         FakeEnv {
             now: Cell::new(now),
             seed: 0,
+            rng: Cell::new(None),
             settings: "{}".into(),
             events: RefCell::default(),
             http_script: RefCell::default(),
@@ -57,6 +77,13 @@ impl FakeEnv {
 
     pub fn with_settings(mut self, json: &str) -> FakeEnv {
         self.settings = json.into();
+        self
+    }
+
+    /// Random bytes from a generator seeded with `seed` (SplitMix64): they look random, differ
+    /// between calls, and are the same on every run with the same seed.
+    pub fn with_seed(self, seed: u64) -> FakeEnv {
+        self.rng.set(Some(seed));
         self
     }
 
@@ -91,9 +118,23 @@ impl FakeEnv {
 
 impl Env for FakeEnv {
     fn random(&self, len: u32) -> Vec<u8> {
-        (0..len)
-            .map(|i| (i as u8).wrapping_add(self.seed))
-            .collect()
+        let Some(mut state) = self.rng.get() else {
+            return (0..len)
+                .map(|i| (i as u8).wrapping_add(self.seed))
+                .collect();
+        };
+        let mut bytes = Vec::with_capacity(len as usize);
+        while bytes.len() < len as usize {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            bytes.extend_from_slice(&z.to_le_bytes());
+        }
+        bytes.truncate(len as usize);
+        self.rng.set(Some(state));
+        bytes
     }
 
     fn now(&self) -> i64 {
@@ -111,6 +152,9 @@ impl Env for FakeEnv {
         self.settings.clone()
     }
 
+    // In-process, and like `Host` only with the `password-hashing` feature, so that a plugin
+    // that forgot the feature fails its native tests as its component would fail.
+    #[cfg(feature = "password-hashing")]
     fn argon2id_hash(
         &self,
         password: &[u8],
@@ -133,6 +177,7 @@ impl Env for FakeEnv {
             .map_err(|e| format!("argon2: {e}"))
     }
 
+    #[cfg(feature = "password-hashing")]
     fn argon2_verify(&self, phc: &str, password: &[u8]) -> Result<bool, String> {
         use argon2::password_hash::{PasswordHash, PasswordVerifier};
         let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
@@ -163,6 +208,7 @@ impl Env for FakeEnv {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "password-hashing")]
     #[test]
     fn argon2_round_trips() {
         let env = FakeEnv::default();
@@ -177,6 +223,21 @@ mod tests {
         assert_eq!(env.argon2_verify(&phc, b"1234"), Ok(true));
         assert_eq!(env.argon2_verify(&phc, b"1235"), Ok(false));
         assert!(env.argon2_verify("nope", b"1234").is_err());
+    }
+
+    #[test]
+    fn seeded_randomness_repeats_per_seed() {
+        let a = FakeEnv::default().with_seed(7);
+        let b = FakeEnv::default().with_seed(7);
+        let first = a.random(20);
+        assert_eq!(first, b.random(20));
+        assert_ne!(first, a.random(20), "each call draws new bytes");
+        assert_ne!(first, FakeEnv::default().with_seed(8).random(20));
+        assert_eq!(
+            FakeEnv::default().random(3),
+            [0, 1, 2],
+            "unseeded: the fixed pattern"
+        );
     }
 
     fn get(url: &str) -> HttpRequest {

@@ -73,3 +73,5 @@ fn print_imports(imports: &Imports) {
     );
     println!("wasi:         {} (locked down)", imports.wasi.join(", "));
 }
+
+pub mod new_plugin;
