@@ -10,11 +10,20 @@
 use super::call_state::CallState;
 use super::engine::WARM_POLICY_INSTANCES;
 use super::policy_bindings::PolicyComponent;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmtime::Store;
 
 const MAX_USES: u32 = 1_000;
+
+/// Idle instances one policy keeps: as many as threads can decide inline at once. A burst of
+/// first decisions on the blocking pool instantiates more, but keeping them all would hold
+/// their grown linear memories for nothing.
+static PER_POLICY: LazyLock<usize> = LazyLock::new(|| {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2)
+});
 
 /// Warm instances held by all policies together; bounded by the slots reserved for them.
 static HELD: AtomicUsize = AtomicUsize::new(0);
@@ -43,11 +52,15 @@ impl WarmInstances {
         if warm.uses >= MAX_USES || warm.store.data().printed() {
             return;
         }
+        let mut idle = self.lock();
+        if idle.len() >= *PER_POLICY {
+            return;
+        }
         if HELD.fetch_add(1, Ordering::AcqRel) >= WARM_POLICY_INSTANCES {
             HELD.fetch_sub(1, Ordering::AcqRel);
             return;
         }
-        self.lock().push(warm);
+        idle.push(warm);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Warm>> {
