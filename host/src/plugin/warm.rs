@@ -10,8 +10,8 @@
 use super::call_state::CallState;
 use super::engine::WARM_POLICY_INSTANCES;
 use super::policy_bindings::PolicyComponent;
-use std::sync::{LazyLock, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 use wasmtime::Store;
 
 const MAX_USES: u32 = 1_000;
