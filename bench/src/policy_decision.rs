@@ -199,6 +199,8 @@ fn session_and_identity(now: DateTime<Utc>) -> (Session, Identity) {
         traits: json!({ "email": "someone@example.com", "name": { "first": "Ada" } }),
         metadata_public: Some(json!({ "roles": ["billing"] })),
         metadata_admin: None,
+        verifiable_addresses: vec![],
+        recovery_addresses: vec![],
         created_at: now,
         updated_at: now,
     };

@@ -64,6 +64,39 @@ pub struct Identity {
     pub traits: Value,
     pub metadata_public: Option<Value>,
     pub metadata_admin: Option<Value>,
+    /// Addresses the identity can verify, from the traits the schema marks
+    /// `ory.sh/kratos.verification.via` (see `identity::addresses`).
+    pub verifiable_addresses: Vec<VerifiableAddress>,
+    /// Addresses account recovery may be sent to, from the traits marked
+    /// `ory.sh/kratos.recovery.via`.
+    pub recovery_addresses: Vec<RecoveryAddress>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Kratos' `verifiableIdentityAddress`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifiableAddress {
+    pub id: Uuid,
+    /// `email` (or `sms`).
+    pub via: String,
+    /// Emails in lower case, as Kratos keeps them.
+    pub value: String,
+    pub verified: bool,
+    /// `pending`, `sent` or `completed`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Kratos' `recoveryIdentityAddress`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryAddress {
+    pub id: Uuid,
+    pub via: String,
+    pub value: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod addresses;
 mod admin;
 mod api_flows;
 mod browser_flows;

@@ -43,6 +43,8 @@ pub async fn submit(
         traits: traits.clone(),
         metadata_public: None,
         metadata_admin: None,
+        verifiable_addresses: vec![],
+        recovery_addresses: vec![],
         created_at: app.now(),
         updated_at: app.now(),
     };
@@ -122,16 +124,21 @@ async fn enrol_as(
     client: &ClientInfo,
 ) -> Result<Option<Submitted>, DomainError> {
     let now = app.now();
-    let identity = Identity {
+    let mut identity = Identity {
         id,
         schema_id: enrolment.schema_id,
         state: IdentityState::Active,
         traits: enrolment.traits,
         metadata_public: None,
         metadata_admin: None,
+        verifiable_addresses: vec![],
+        recovery_addresses: vec![],
         created_at: now,
         updated_at: now,
     };
+    if let Some(schema) = app.schemas.get(&identity.schema_id) {
+        crate::identity::addresses::sync(&mut identity, schema);
+    }
     let credential = Credential {
         identity_id: identity.id,
         method: enrolment.method.clone(),

@@ -272,6 +272,7 @@ async fn update_profile(
     let mut updated = identity.clone();
     updated.traits = traits;
     updated.updated_at = app.now();
+    crate::identity::addresses::sync(&mut updated, schema);
     let identifiers_by_method: Vec<(String, Vec<String>)> = app
         .factors
         .current()

@@ -1,4 +1,5 @@
 //! Identities: their schemas and their Kratos JSON form.
 
+pub mod addresses;
 pub mod schema;
 pub mod wire;

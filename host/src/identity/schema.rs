@@ -90,6 +90,16 @@ impl IdentitySchema {
         out
     }
 
+    /// `(via, value)` of the traits marked `ory.sh/kratos.<purpose>.via` (`purpose` is
+    /// `verification` or `recovery`), by property name, e.g. `("email", "a@example.com")`.
+    pub fn addresses(&self, purpose: &str, traits: &Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(props) = self.raw.pointer("/properties/traits/properties") {
+            collect_addresses(props, traits, purpose, &mut out);
+        }
+        out
+    }
+
     /// Input nodes for every trait, labelled with the schema's `title`, as Kratos renders them
     /// in registration and settings.
     pub fn trait_nodes(&self, traits: Option<&Value>) -> Vec<Value> {
@@ -132,6 +142,36 @@ fn collect_marked(props: &Value, traits: &Value, method: &str, out: &mut Vec<(St
             for v in scalar_values(value) {
                 out.push((key.clone(), v));
             }
+        }
+    }
+}
+
+fn collect_addresses(
+    props: &Value,
+    traits: &Value,
+    purpose: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let Some(props) = props.as_object() else {
+        return;
+    };
+    for (name, prop) in props {
+        let value = traits.get(name);
+        if let Some(nested) = prop.get("properties") {
+            if let Some(value) = value {
+                collect_addresses(nested, value, purpose, out);
+            }
+            continue;
+        }
+        let via = prop
+            .get(EXTENSION)
+            .and_then(|ext| ext.pointer(&format!("/{purpose}/via")))
+            .and_then(Value::as_str);
+        let (Some(via), Some(value)) = (via, value) else {
+            continue;
+        };
+        for v in scalar_values(value) {
+            out.push((via.to_string(), v));
         }
     }
 }

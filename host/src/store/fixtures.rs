@@ -24,6 +24,8 @@ pub(crate) fn identity(email: &str) -> Identity {
         traits: json!({ "email": email, "name": { "first": "Ada" } }),
         metadata_public: Some(json!({ "plan": "free" })),
         metadata_admin: None,
+        verifiable_addresses: vec![],
+        recovery_addresses: vec![],
         created_at: at(0),
         updated_at: at(1),
     }

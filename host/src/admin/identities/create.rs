@@ -2,15 +2,18 @@
 
 use super::super::conflict;
 use super::*;
+use crate::model::VerifiableAddress;
 use crate::plugin::Rejection;
 use crate::store::StoreError;
 use crate::ui;
 use serde::Deserialize;
 use serde_json::Map;
 
-/// `createIdentityBody`. `verifiable_addresses` and `recovery_addresses` are accepted (when
-/// they are lists of objects) and ignored: Latchkey keeps no addresses yet. Unknown fields are
-/// refused, as Kratos' strict decoder refuses them (identity/handler.go create).
+/// `createIdentityBody`. The addresses come from the traits (see `identity::addresses`);
+/// `verifiable_addresses` given here only carry over whether an address of the traits is
+/// already verified, as Kratos imports them, and `recovery_addresses` add nothing the traits do
+/// not. Unknown fields are refused, as Kratos' strict decoder refuses them (identity/handler.go
+/// create).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
@@ -31,7 +34,6 @@ struct CreateBody {
     #[serde(default)]
     organization_id: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     verifiable_addresses: Option<Vec<Map<String, Value>>>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -39,6 +41,74 @@ struct CreateBody {
     #[serde(default)]
     #[allow(dead_code)]
     region: Option<String>,
+}
+
+/// Imported `verifiable_addresses`: `value` (required), `via` (`email` when left out),
+/// `verified` and `status` (`completed` for a verified one when left out), `verified_at`.
+fn imported_verifiable(
+    given: Option<Vec<Map<String, Value>>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<VerifiableAddress>, ApiError> {
+    let field = |i: usize, name: &str| format!("verifiable_addresses[{i}].{name}");
+    let mut out = Vec::new();
+    for (i, entry) in given.unwrap_or_default().into_iter().enumerate() {
+        let text = |name: &str| -> Result<Option<String>, ApiError> {
+            match entry.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(ApiError::bad_request(format!(
+                    "`{}` must be a string",
+                    field(i, name)
+                ))),
+            }
+        };
+        let via = text("via")?.unwrap_or_else(|| "email".into());
+        let value = text("value")?
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| ApiError::bad_request(format!("`{}` is required", field(i, "value"))))?;
+        let verified = match entry.get("verified") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(ApiError::bad_request(format!(
+                    "`{}` must be true or false",
+                    field(i, "verified")
+                )));
+            }
+        };
+        let status = text("status")?
+            .unwrap_or_else(|| if verified { "completed" } else { "pending" }.to_string());
+        if !["pending", "sent", "completed"].contains(&status.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "`{}` must be pending, sent or completed",
+                field(i, "status")
+            )));
+        }
+        let verified_at = match text("verified_at")? {
+            Some(t) => Some(
+                chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|_| {
+                        ApiError::bad_request(format!(
+                            "`{}` must be an RFC 3339 time",
+                            field(i, "verified_at")
+                        ))
+                    })?
+                    .with_timezone(&chrono::Utc),
+            ),
+            None => verified.then_some(now),
+        };
+        out.push(VerifiableAddress {
+            id: Uuid::new_v4(),
+            value: crate::identity::addresses::normalise(&via, &value),
+            via,
+            verified,
+            status,
+            verified_at,
+            created_at: now,
+            updated_at: now,
+        });
+    }
+    Ok(out)
 }
 
 /// The texts of a plugin's rejection, flow messages first, then node messages.
@@ -141,16 +211,19 @@ pub async fn create(app: &App, body: Value) -> Result<IdentityView, DomainError>
     let schema = schema(app, body.schema_id.as_deref())?;
     let traits = validate_traits(schema, body.traits)?;
     let now = app.now();
-    let identity = Identity {
+    let mut identity = Identity {
         id: Uuid::new_v4(),
         schema_id: schema.id.clone(),
         state: parse_state(body.state.as_deref(), IdentityState::Active)?,
         traits,
         metadata_public: body.metadata_public,
         metadata_admin: body.metadata_admin,
+        verifiable_addresses: imported_verifiable(body.verifiable_addresses, now)?,
+        recovery_addresses: vec![],
         created_at: now,
         updated_at: now,
     };
+    crate::identity::addresses::sync(&mut identity, schema);
     let credentials =
         import_credentials(app, schema, &identity, body.credentials.unwrap_or_default()).await?;
     match app.store.create_identity(&identity, &credentials).await {

@@ -209,7 +209,7 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
         })?,
     };
     let traits = validate_traits(schema, update.traits)?;
-    let updated = Identity {
+    let mut updated = Identity {
         schema_id: schema.id.clone(),
         state: parse_state(update.state.as_deref(), existing.state)?,
         traits,
@@ -218,6 +218,7 @@ async fn apply(app: &App, existing: Identity, update: Update) -> Result<Identity
         updated_at: app.now(),
         ..existing
     };
+    crate::identity::addresses::sync(&mut updated, schema);
     let id = updated.id;
     let credentials = app.store.credentials_of(id).await?;
     let mut moved = Vec::new();

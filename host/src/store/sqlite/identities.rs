@@ -16,7 +16,7 @@ use uuid::Uuid;
 macro_rules! select_identity {
     () => {
         "SELECT id, schema_id, state, traits, metadata_public, metadata_admin, created_at, \
-         updated_at FROM identities"
+         updated_at, verifiable_addresses, recovery_addresses FROM identities"
     };
 }
 
@@ -29,6 +29,8 @@ struct IdentityRow {
     metadata_admin: Option<String>,
     created_at: String,
     updated_at: String,
+    verifiable_addresses: String,
+    recovery_addresses: String,
 }
 
 impl IdentityRow {
@@ -42,6 +44,8 @@ impl IdentityRow {
             metadata_admin: row.get(5)?,
             created_at: row.get(6)?,
             updated_at: row.get(7)?,
+            verifiable_addresses: row.get(8)?,
+            recovery_addresses: row.get(9)?,
         })
     }
 
@@ -53,6 +57,14 @@ impl IdentityRow {
             traits: from_json("identities.traits", &self.traits)?,
             metadata_public: optional_json("identities.metadata_public", self.metadata_public)?,
             metadata_admin: optional_json("identities.metadata_admin", self.metadata_admin)?,
+            verifiable_addresses: from_json(
+                "identities.verifiable_addresses",
+                &self.verifiable_addresses,
+            )?,
+            recovery_addresses: from_json(
+                "identities.recovery_addresses",
+                &self.recovery_addresses,
+            )?,
             created_at: parse_timestamp("identities.created_at", &self.created_at)?,
             updated_at: parse_timestamp("identities.updated_at", &self.updated_at)?,
         })
@@ -97,7 +109,8 @@ pub(super) fn identity_exists(conn: &Connection, id: Uuid) -> Result<bool, Store
 fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO identities (id, schema_id, state, traits, metadata_public, metadata_admin, \
-         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         created_at, updated_at, verifiable_addresses, recovery_addresses) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         uuid_text(identity.id),
@@ -108,6 +121,14 @@ fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreEr
         optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
         timestamp(&identity.created_at),
         timestamp(&identity.updated_at),
+        to_json(
+            "identities.verifiable_addresses",
+            &identity.verifiable_addresses
+        )?,
+        to_json(
+            "identities.recovery_addresses",
+            &identity.recovery_addresses
+        )?,
     ])?;
     Ok(())
 }
@@ -116,7 +137,8 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
     let changed = conn
         .prepare_cached(
             "UPDATE identities SET schema_id = ?2, state = ?3, traits = ?4, \
-             metadata_public = ?5, metadata_admin = ?6, updated_at = ?7 WHERE id = ?1",
+             metadata_public = ?5, metadata_admin = ?6, updated_at = ?7, \
+             verifiable_addresses = ?8, recovery_addresses = ?9 WHERE id = ?1",
         )?
         .execute(params![
             uuid_text(identity.id),
@@ -126,6 +148,14 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
             optional_json_text("identities.metadata_public", &identity.metadata_public)?,
             optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
             timestamp(&identity.updated_at),
+            to_json(
+                "identities.verifiable_addresses",
+                &identity.verifiable_addresses
+            )?,
+            to_json(
+                "identities.recovery_addresses",
+                &identity.recovery_addresses
+            )?,
         ])?;
     if changed == 0 {
         return Err(StoreError::NotFound);

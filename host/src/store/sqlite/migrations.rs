@@ -40,6 +40,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "failed sign-in attempts for the login throttle",
         sql: LOGIN_FAILURES,
     },
+    Migration {
+        version: 6,
+        name: "verifiable and recovery addresses of identities",
+        sql: "ALTER TABLE identities ADD COLUMN verifiable_addresses TEXT NOT NULL DEFAULT '[]'; \
+              ALTER TABLE identities ADD COLUMN recovery_addresses TEXT NOT NULL DEFAULT '[]';",
+    },
 ];
 
 const LOGIN_FAILURES: &str = r#"
