@@ -297,14 +297,7 @@ fn plugin_check_names_an_import_the_host_does_not_provide() {
 fn plugin_check_refuses_a_capability_its_configuration_does_not_grant() {
     let work = Workdir::new();
     let hostile = plugin("hostile");
-    let config = work.write(
-        "kratos.yml",
-        &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n",
-            plugin("password").display(),
-            hostile.display()
-        ),
-    );
+    let config = password_and(&work, "kratos.yml", &hostile, "");
     let out = check_fails(
         &work,
         &[hostile.to_str().unwrap(), "-c", config.to_str().unwrap()],
@@ -332,13 +325,11 @@ fn plugin_check_refuses_a_capability_its_configuration_does_not_grant() {
 fn a_panic_in_describe_is_on_the_error_line_of_plugin_check_and_of_start_up() {
     let work = Workdir::new();
     let hostile = plugin("hostile");
-    let config = work.write(
+    let config = password_and(
+        &work,
         "kratos.yml",
-        &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n      config: {{ id: broken, mode: panic-in-describe }}\n",
-            plugin("password").display(),
-            hostile.display()
-        ),
+        &hostile,
+        "      config: { id: broken, mode: panic-in-describe }\n",
     );
     let panic = "hostile fixture: refusing to describe myself";
     let out = fails(
@@ -375,6 +366,24 @@ fn a_panic_in_describe_is_on_the_error_line_of_plugin_check_and_of_start_up() {
     );
 }
 
+/// A config file `name` loading the password plugin, then `second`, then `rest` (YAML that
+/// follows the second entry: its settings, or more top-level keys).
+fn password_and(
+    work: &Workdir,
+    name: &str,
+    second: &std::path::Path,
+    rest: &str,
+) -> std::path::PathBuf {
+    work.write(
+        name,
+        &format!(
+            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n{rest}",
+            plugin("password").display(),
+            second.display()
+        ),
+    )
+}
+
 /// The output of a command that must fail. What the plugin printed comes first, as log lines.
 fn fails(work: &Workdir, args: &[&str]) -> String {
     let (ok, out) = latchkey(work, args);
@@ -393,13 +402,11 @@ fn error_line(out: &str) -> &str {
 fn plugin_check_refuses_the_settings_serve_refuses() {
     let work = Workdir::new();
     let totp = plugin("totp");
-    let config = work.write(
+    let config = password_and(
+        &work,
         "kratos.yml",
-        &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\n      config: {{ max_attempts: 0 }}\n",
-            plugin("password").display(),
-            totp.display()
-        ),
+        &totp,
+        "      config: { max_attempts: 0 }\n",
     );
     let refused = "max_attempts must be 1 to 100, not 0";
     let out = fails(
@@ -417,13 +424,11 @@ fn plugin_check_refuses_the_settings_serve_refuses() {
     contains_all(error_line(&out), &["plugins.factors[1]", refused]);
 
     // Settings under selfservice.methods.totp.config reach it as they reach the server.
-    let by_method = work.write(
+    let by_method = password_and(
+        &work,
         "by-method.yml",
-        &format!(
-            "plugins:\n  factors:\n    - path: {}\n    - path: {}\nselfservice:\n  methods:\n    totp:\n      enabled: true\n      config: {{ max_attempts: 0 }}\n",
-            plugin("password").display(),
-            totp.display()
-        ),
+        &totp,
+        "selfservice:\n  methods:\n    totp:\n      enabled: true\n      config: { max_attempts: 0 }\n",
     );
     let out = fails(
         &work,

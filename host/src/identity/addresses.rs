@@ -22,56 +22,60 @@ pub fn normalise(via: &str, value: &str) -> String {
 /// the addresses it already had. New addresses are dated as the identity's change.
 pub fn sync(identity: &mut Identity, schema: &IdentitySchema) {
     let now = identity.updated_at;
-    let mut verifiable: Vec<VerifiableAddress> = Vec::new();
-    for (via, value) in schema.addresses("verification", &identity.traits) {
-        let value = normalise(&via, &value);
-        if verifiable.iter().any(|a| a.via == via && a.value == value) {
-            continue;
-        }
-        let kept = identity
-            .verifiable_addresses
-            .iter()
-            .find(|a| a.via == via && normalise(&a.via, &a.value) == value)
-            .cloned();
-        verifiable.push(kept.unwrap_or_else(|| VerifiableAddress {
-            id: Uuid::new_v4(),
-            via,
-            value,
-            verified: false,
-            status: "pending".into(),
-            verified_at: None,
-            created_at: now,
-            updated_at: now,
-        }));
-    }
-    let mut recovery: Vec<RecoveryAddress> = Vec::new();
-    for (via, value) in schema.addresses("recovery", &identity.traits) {
-        let value = normalise(&via, &value);
-        if recovery.iter().any(|a| a.via == via && a.value == value) {
-            continue;
-        }
-        let kept = identity
-            .recovery_addresses
-            .iter()
-            .find(|a| a.via == via && normalise(&a.via, &a.value) == value)
-            .cloned();
-        recovery.push(kept.unwrap_or_else(|| RecoveryAddress {
-            id: Uuid::new_v4(),
-            via,
-            value,
-            created_at: now,
-            updated_at: now,
-        }));
-    }
+    let verifiable = wanted(schema, "verification", identity)
+        .into_iter()
+        .map(|(via, value)| {
+            let kept = identity
+                .verifiable_addresses
+                .iter()
+                .find(|a| a.via == via && normalise(&a.via, &a.value) == value);
+            kept.cloned().unwrap_or_else(|| VerifiableAddress {
+                id: Uuid::new_v4(),
+                via,
+                value,
+                verified: false,
+                status: "pending".into(),
+                verified_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+        })
+        .collect();
+    let recovery = wanted(schema, "recovery", identity)
+        .into_iter()
+        .map(|(via, value)| {
+            let kept = identity
+                .recovery_addresses
+                .iter()
+                .find(|a| a.via == via && normalise(&a.via, &a.value) == value);
+            kept.cloned().unwrap_or_else(|| RecoveryAddress {
+                id: Uuid::new_v4(),
+                via,
+                value,
+                created_at: now,
+                updated_at: now,
+            })
+        })
+        .collect();
     identity.verifiable_addresses = verifiable;
     identity.recovery_addresses = recovery;
+}
+
+/// The `(via, value)` pairs the traits give for `purpose`, normalised, each once.
+fn wanted(schema: &IdentitySchema, purpose: &str, identity: &Identity) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (via, value) in schema.addresses(purpose, &identity.traits) {
+        let value = normalise(&via, &value);
+        if !out.iter().any(|(v, x)| *v == via && *x == value) {
+            out.push((via, value));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IdentityState;
-    use chrono::Utc;
     use serde_json::json;
 
     fn schema() -> IdentitySchema {
@@ -94,19 +98,9 @@ mod tests {
     }
 
     fn identity(traits: serde_json::Value) -> Identity {
-        let now = Utc::now();
-        Identity {
-            id: Uuid::new_v4(),
-            schema_id: "test".into(),
-            state: IdentityState::Active,
-            traits,
-            metadata_public: None,
-            metadata_admin: None,
-            verifiable_addresses: vec![],
-            recovery_addresses: vec![],
-            created_at: now,
-            updated_at: now,
-        }
+        let mut identity = crate::store::fixtures::identity("unused@example.com");
+        identity.traits = traits;
+        identity
     }
 
     fn values(i: &Identity) -> (Vec<&str>, Vec<&str>) {

@@ -83,21 +83,44 @@ impl IdentitySchema {
     /// Values of traits marked `ory.sh/kratos.credentials.<method>.<key>: true`, e.g.
     /// `("identifier", "a@example.com")` for `password`.
     pub fn marked_traits(&self, method: &str, traits: &Value) -> Vec<(String, String)> {
+        let pointer = format!("/credentials/{method}");
         let mut out = Vec::new();
-        if let Some(props) = self.raw.pointer("/properties/traits/properties") {
-            collect_marked(props, traits, method, &mut out);
-        }
+        self.each_extension(traits, |ext, value| {
+            let Some(marks) = ext.pointer(&pointer).and_then(Value::as_object) else {
+                return;
+            };
+            for (key, flag) in marks {
+                if flag.as_bool() == Some(true) {
+                    out.extend(scalar_values(value).into_iter().map(|v| (key.clone(), v)));
+                }
+            }
+        });
         out
     }
 
     /// `(via, value)` of the traits marked `ory.sh/kratos.<purpose>.via` (`purpose` is
     /// `verification` or `recovery`), by property name, e.g. `("email", "a@example.com")`.
     pub fn addresses(&self, purpose: &str, traits: &Value) -> Vec<(String, String)> {
+        let pointer = format!("/{purpose}/via");
         let mut out = Vec::new();
-        if let Some(props) = self.raw.pointer("/properties/traits/properties") {
-            collect_addresses(props, traits, purpose, &mut out);
-        }
+        self.each_extension(traits, |ext, value| {
+            if let Some(via) = ext.pointer(&pointer).and_then(Value::as_str) {
+                out.extend(
+                    scalar_values(value)
+                        .into_iter()
+                        .map(|v| (via.to_string(), v)),
+                );
+            }
+        });
         out
+    }
+
+    /// Calls `f` with the `ory.sh/kratos` extension of every trait that has one and a value in
+    /// `traits`, nested objects included.
+    fn each_extension(&self, traits: &Value, mut f: impl FnMut(&Value, &Value)) {
+        if let Some(props) = self.raw.pointer("/properties/traits/properties") {
+            walk_extensions(props, traits, &mut f);
+        }
     }
 
     /// Input nodes for every trait, labelled with the schema's `title`, as Kratos renders them
@@ -116,62 +139,18 @@ impl IdentitySchema {
     }
 }
 
-fn collect_marked(props: &Value, traits: &Value, method: &str, out: &mut Vec<(String, String)>) {
+fn walk_extensions(props: &Value, traits: &Value, f: &mut impl FnMut(&Value, &Value)) {
     let Some(props) = props.as_object() else {
         return;
     };
     for (name, prop) in props {
-        let value = traits.get(name);
-        if let Some(nested) = prop.get("properties") {
-            if let Some(value) = value {
-                collect_marked(nested, value, method, out);
-            }
-            continue;
-        }
-        let marks = prop
-            .get(EXTENSION)
-            .and_then(|ext| ext.pointer(&format!("/credentials/{method}")))
-            .and_then(Value::as_object);
-        let (Some(marks), Some(value)) = (marks, value) else {
+        let Some(value) = traits.get(name) else {
             continue;
         };
-        for (key, flag) in marks {
-            if flag.as_bool() != Some(true) {
-                continue;
-            }
-            for v in scalar_values(value) {
-                out.push((key.clone(), v));
-            }
-        }
-    }
-}
-
-fn collect_addresses(
-    props: &Value,
-    traits: &Value,
-    purpose: &str,
-    out: &mut Vec<(String, String)>,
-) {
-    let Some(props) = props.as_object() else {
-        return;
-    };
-    for (name, prop) in props {
-        let value = traits.get(name);
         if let Some(nested) = prop.get("properties") {
-            if let Some(value) = value {
-                collect_addresses(nested, value, purpose, out);
-            }
-            continue;
-        }
-        let via = prop
-            .get(EXTENSION)
-            .and_then(|ext| ext.pointer(&format!("/{purpose}/via")))
-            .and_then(Value::as_str);
-        let (Some(via), Some(value)) = (via, value) else {
-            continue;
-        };
-        for v in scalar_values(value) {
-            out.push((via.to_string(), v));
+            walk_extensions(nested, value, f);
+        } else if let Some(ext) = prop.get(EXTENSION) {
+            f(ext, value);
         }
     }
 }

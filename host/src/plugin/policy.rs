@@ -178,13 +178,7 @@ impl Policy {
         }
         let _permit = self.permits.try_acquire().ok()?;
         let mut warm = self.warm.take()?;
-        warm.store.set_epoch_deadline(INLINE_DEADLINE_TICKS);
-        let result = warm
-            .instance
-            .latchkey_policy_policy()
-            .call_evaluate(&mut warm.store, input);
-        warm.store.data().flush_output();
-        match result {
+        match self.call_evaluate(&mut warm, INLINE_DEADLINE_TICKS, input) {
             Ok(verdict) => {
                 self.warm.give_back(warm);
                 Some(Ok(verdict))
@@ -197,29 +191,19 @@ impl Policy {
                 );
                 None
             }
-            Err(err) => {
-                let panic = warm.store.data().panic_message();
-                let (name, limits) = (&self.identity.name, self.limits);
-                Some(Err(PluginFailure::classify(
-                    name, "evaluate", limits, err, panic,
-                )))
-            }
+            Err(err) => Some(Err(self.failure(err, &warm.store))),
         }
     }
 
     /// Evaluates in a warm instance, or a fresh one when none is idle; see [`super::warm`].
     fn evaluate_warm(&self, input: &types::Input) -> Result<types::Verdict, PluginFailure> {
-        let fail = |err, store: &Store<CallState>| {
-            let panic = store.data().panic_message();
-            PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err, panic)
-        };
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
                 let mut store = limited_store(&self.engine, &self.identity, self.limits);
                 let instance = match self.pre.instantiate(&mut store) {
                     Ok(instance) => instance,
-                    Err(err) => return Err(fail(err, &store)),
+                    Err(err) => return Err(self.failure(err, &store)),
                 };
                 Warm {
                     store,
@@ -228,19 +212,36 @@ impl Policy {
                 }
             }
         };
-        warm.store
-            .set_epoch_deadline(deadline_ticks(self.limits.timeout));
+        let ticks = deadline_ticks(self.limits.timeout);
+        match self.call_evaluate(&mut warm, ticks, input) {
+            Ok(verdict) => {
+                self.warm.give_back(warm);
+                Ok(verdict)
+            }
+            Err(err) => Err(self.failure(err, &warm.store)),
+        }
+    }
+
+    /// One `evaluate` call in `warm`, cut off after `ticks` epoch ticks.
+    fn call_evaluate(
+        &self,
+        warm: &mut Warm,
+        ticks: u64,
+        input: &types::Input,
+    ) -> wasmtime::Result<types::Verdict> {
+        warm.store.set_epoch_deadline(ticks);
         let result = warm
             .instance
             .latchkey_policy_policy()
             .call_evaluate(&mut warm.store, input);
         warm.store.data().flush_output();
-        match result {
-            Ok(verdict) => {
-                self.warm.give_back(warm);
-                Ok(verdict)
-            }
-            Err(err) => Err(fail(err, &warm.store)),
-        }
+        result
+    }
+
+    /// What a failed `evaluate` (or instantiation for it) means, with the policy's panic
+    /// message when it left one.
+    fn failure(&self, err: wasmtime::Error, store: &Store<CallState>) -> PluginFailure {
+        let panic = store.data().panic_message();
+        PluginFailure::classify(&self.identity.name, "evaluate", self.limits, err, panic)
     }
 }

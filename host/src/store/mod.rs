@@ -89,7 +89,7 @@ mod credentials;
 mod error;
 mod errors;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod flows;
 mod identities;
 pub mod invalidation;

@@ -106,7 +106,21 @@ pub(super) fn identity_exists(conn: &Connection, id: Uuid) -> Result<bool, Store
     .is_some())
 }
 
+/// The two address columns' JSON.
+fn address_columns(identity: &Identity) -> Result<(String, String), StoreError> {
+    let verifiable = to_json(
+        "identities.verifiable_addresses",
+        &identity.verifiable_addresses,
+    )?;
+    let recovery = to_json(
+        "identities.recovery_addresses",
+        &identity.recovery_addresses,
+    )?;
+    Ok((verifiable, recovery))
+}
+
 fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
+    let (verifiable, recovery) = address_columns(identity)?;
     conn.prepare_cached(
         "INSERT INTO identities (id, schema_id, state, traits, metadata_public, metadata_admin, \
          created_at, updated_at, verifiable_addresses, recovery_addresses) \
@@ -121,19 +135,14 @@ fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreEr
         optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
         timestamp(&identity.created_at),
         timestamp(&identity.updated_at),
-        to_json(
-            "identities.verifiable_addresses",
-            &identity.verifiable_addresses
-        )?,
-        to_json(
-            "identities.recovery_addresses",
-            &identity.recovery_addresses
-        )?,
+        verifiable,
+        recovery,
     ])?;
     Ok(())
 }
 
 fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
+    let (verifiable, recovery) = address_columns(identity)?;
     let changed = conn
         .prepare_cached(
             "UPDATE identities SET schema_id = ?2, state = ?3, traits = ?4, \
@@ -148,14 +157,8 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
             optional_json_text("identities.metadata_public", &identity.metadata_public)?,
             optional_json_text("identities.metadata_admin", &identity.metadata_admin)?,
             timestamp(&identity.updated_at),
-            to_json(
-                "identities.verifiable_addresses",
-                &identity.verifiable_addresses
-            )?,
-            to_json(
-                "identities.recovery_addresses",
-                &identity.recovery_addresses
-            )?,
+            verifiable,
+            recovery,
         ])?;
     if changed == 0 {
         return Err(StoreError::NotFound);
