@@ -1,6 +1,7 @@
 //! What every backend must do, as tests that go through the port only. Each adapter runs them
 //! on itself (the SQLite adapter in `store/sqlite/mod.rs`).
 
+use super::courier::{CourierMessage, DispatchStatus, MessageFilter, MessageStatus};
 use super::fixtures::*;
 use super::{Invalidate, Store, StoreError, StoredError};
 use crate::model::{Aal, Identity};
@@ -505,4 +506,263 @@ pub(super) async fn failures_are_counted_forgotten_and_swept(store: &dyn Store) 
     assert_eq!(store.delete_stale_failures(at(50), 10).await.unwrap(), 1);
     assert_eq!(store.failure_count("ip:b").await.unwrap(), None);
     assert!(store.failure_count("id:c").await.unwrap().is_some());
+}
+
+pub(super) async fn courier_messages_are_queued_with_their_flow(store: &dyn Store) {
+    let message = courier_message("a@example.com", at(0));
+    let mut flow = flow(at(600));
+    store.insert_flow(&flow).await.unwrap();
+    flow.state = crate::model::FlowState::PassedChallenge;
+    store
+        .enqueue_messages(std::slice::from_ref(&message), Some(&flow))
+        .await
+        .unwrap();
+    assert_eq!(store.get_flow(flow.id).await.unwrap(), Some(flow));
+    let stored = store.get_message(message.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.send_count, stored.next_attempt_at),
+        (MessageStatus::Queued, 0, at(0))
+    );
+    assert_eq!(
+        (
+            stored.recipient.as_str(),
+            stored.body.as_str(),
+            stored.html_body
+        ),
+        ("a@example.com", message.body.as_str(), message.html_body)
+    );
+    assert_eq!(stored.template_data, message.template_data);
+    assert_eq!(stored.identity_id, message.identity_id);
+    assert!(stored.dispatches.is_empty());
+
+    // A flow that is gone takes the messages with it: nothing is queued.
+    let orphan = courier_message("b@example.com", at(0));
+    let missing = store
+        .enqueue_messages(
+            std::slice::from_ref(&orphan),
+            Some(&super::fixtures::flow(at(9))),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    assert_eq!(store.get_message(orphan.id).await.unwrap(), None);
+    assert_eq!(store.get_message(Uuid::new_v4()).await.unwrap(), None);
+}
+
+pub(super) async fn claimed_messages_are_taken_once(store: &dyn Store) {
+    let messages: Vec<_> = (0..6)
+        .map(|i| courier_message(&format!("{i}@example.com"), at(i)))
+        .collect();
+    store.enqueue_messages(&messages, None).await.unwrap();
+    let lease = Duration::minutes(5);
+    // Not due before they were queued.
+    assert!(
+        store
+            .claim_due_messages(at(-1), 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = store.claim_due_messages(at(10), 4, lease).await.unwrap();
+    let second = store.claim_due_messages(at(10), 4, lease).await.unwrap();
+    let ids = |claimed: &[CourierMessage]| claimed.iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&first),
+        messages[..4].iter().map(|m| m.id).collect::<Vec<_>>(),
+        "oldest first"
+    );
+    assert_eq!(
+        ids(&second),
+        messages[4..].iter().map(|m| m.id).collect::<Vec<_>>()
+    );
+    assert!(first.iter().all(|m| m.status == MessageStatus::Processing));
+    let stored = store.get_message(messages[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.next_attempt_at),
+        (MessageStatus::Processing, at(10) + lease)
+    );
+    assert!(
+        store
+            .claim_due_messages(at(20), 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub(super) async fn dispatches_are_recorded_and_retries_scheduled(store: &dyn Store) {
+    let message = courier_message("a@example.com", at(0));
+    store
+        .enqueue_messages(std::slice::from_ref(&message), None)
+        .await
+        .unwrap();
+    let lease = Duration::minutes(5);
+    store.claim_due_messages(at(1), 10, lease).await.unwrap();
+    let error = json!({ "message": "connection refused" });
+    store
+        .record_dispatch_failure(message.id, &error, at(2), Some(at(60)))
+        .await
+        .unwrap();
+    let stored = store.get_message(message.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.send_count, stored.next_attempt_at),
+        (MessageStatus::Queued, 1, at(60))
+    );
+    assert!(
+        store
+            .claim_due_messages(at(59), 10, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not before its retry time"
+    );
+    assert_eq!(
+        store
+            .claim_due_messages(at(60), 10, lease)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .record_dispatch_success(message.id, at(61))
+        .await
+        .unwrap();
+    let sent = store.get_message(message.id).await.unwrap().unwrap();
+    assert_eq!((sent.status, sent.send_count), (MessageStatus::Sent, 1));
+    let outcomes: Vec<_> = sent
+        .dispatches
+        .iter()
+        .map(|d| (d.message_id, d.status, d.error.clone(), d.created_at))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (
+                message.id,
+                DispatchStatus::Failed,
+                Some(error.clone()),
+                at(2)
+            ),
+            (message.id, DispatchStatus::Success, None, at(61)),
+        ]
+    );
+    assert!(
+        store
+            .claim_due_messages(at(9999), 10, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a sent message is never claimed again"
+    );
+
+    let doomed = courier_message("b@example.com", at(0));
+    store
+        .enqueue_messages(std::slice::from_ref(&doomed), None)
+        .await
+        .unwrap();
+    store.claim_due_messages(at(1), 10, lease).await.unwrap();
+    store
+        .record_dispatch_failure(doomed.id, &error, at(2), None)
+        .await
+        .unwrap();
+    let abandoned = store.get_message(doomed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            abandoned.status,
+            abandoned.send_count,
+            abandoned.dispatches.len()
+        ),
+        (MessageStatus::Abandoned, 1, 1)
+    );
+    assert!(
+        store
+            .claim_due_messages(at(9999), 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for missing in [
+        store.record_dispatch_success(Uuid::new_v4(), at(3)).await,
+        store
+            .record_dispatch_failure(Uuid::new_v4(), &error, at(3), None)
+            .await,
+    ] {
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    }
+}
+
+pub(super) async fn courier_messages_are_listed_newest_first_and_filtered(store: &dyn Store) {
+    let messages: Vec<_> = (0..5)
+        .map(|i| {
+            courier_message(
+                if i % 2 == 0 {
+                    "even@example.com"
+                } else {
+                    "odd@example.com"
+                },
+                at(i),
+            )
+        })
+        .collect();
+    store.enqueue_messages(&messages, None).await.unwrap();
+    store
+        .claim_due_messages(at(0), 1, Duration::minutes(5))
+        .await
+        .unwrap();
+    store
+        .record_dispatch_success(messages[0].id, at(9))
+        .await
+        .unwrap();
+
+    let ids = |listed: Vec<CourierMessage>| listed.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let all = MessageFilter::default();
+    let first = store.list_messages(&all, 2, None).await.unwrap();
+    assert!(first.iter().all(|m| m.dispatches.is_empty()));
+    assert_eq!(ids(first), [messages[4].id, messages[3].id]);
+    assert_eq!(
+        ids(store
+            .list_messages(&all, 2, Some(messages[3].id))
+            .await
+            .unwrap()),
+        [messages[2].id, messages[1].id]
+    );
+    assert_eq!(
+        ids(store
+            .list_messages(&all, 2, Some(messages[1].id))
+            .await
+            .unwrap()),
+        [messages[0].id]
+    );
+    assert!(
+        store
+            .list_messages(&all, 2, Some(Uuid::new_v4()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let even = MessageFilter {
+        recipient: Some("even@example.com".into()),
+        ..MessageFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_messages(&even, 10, None).await.unwrap()),
+        [messages[4].id, messages[2].id, messages[0].id]
+    );
+    let sent = MessageFilter {
+        status: Some(MessageStatus::Sent),
+        ..MessageFilter::default()
+    };
+    assert_eq!(
+        ids(store.list_messages(&sent, 10, None).await.unwrap()),
+        [messages[0].id]
+    );
+    let queued_odd = MessageFilter {
+        status: Some(MessageStatus::Queued),
+        recipient: Some("odd@example.com".into()),
+    };
+    assert_eq!(
+        ids(store.list_messages(&queued_odd, 10, None).await.unwrap()),
+        [messages[3].id, messages[1].id]
+    );
 }

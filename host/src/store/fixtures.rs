@@ -90,3 +90,22 @@ pub(crate) fn flow(expires_at: DateTime<Utc>) -> Flow {
         schema_id: Some("default".into()),
     }
 }
+
+pub(crate) fn courier_message(
+    recipient: &str,
+    created_at: DateTime<Utc>,
+) -> crate::store::courier::NewCourierMessage {
+    crate::store::courier::NewCourierMessage {
+        id: Uuid::new_v4(),
+        message_type: crate::store::courier::MessageType::Email,
+        channel: "email".into(),
+        recipient: recipient.into(),
+        subject: "Recover access to your account".into(),
+        body: "Your recovery code is: 123456".into(),
+        html_body: Some("<p>Your recovery code is: 123456</p>".into()),
+        template_type: "recovery_code_valid".into(),
+        template_data: json!({ "To": recipient, "RecoveryCode": "123456" }),
+        identity_id: Some(Uuid::new_v4()),
+        created_at,
+    }
+}

@@ -70,10 +70,10 @@
 //!
 //! Stored self-service errors took these five steps: `store/errors.rs` with an
 //! [`ErrorRepository`], migration 3, `store/sqlite/errors.rs`, and `stored_errors` in the
-//! contract. Courier messages
-//! would be `store/courier.rs` with a `CourierRepository` (enqueue, claim the next due message,
-//! mark it sent or failed), where claiming must be one method so that two senders never take
-//! the same message.
+//! contract. Courier messages took them too: `store/courier.rs` with a [`CourierRepository`]
+//! (queue with the flow that caused the messages, claim the due ones, record each attempt),
+//! migration 7, `store/sqlite/courier.rs`, and the `courier_*` contract tests; claiming is one
+//! method so that two senders never take the same message.
 //!
 //! # Adding a backend
 //!
@@ -85,6 +85,7 @@
 
 #[cfg(test)]
 mod contract;
+pub mod courier;
 mod credentials;
 mod error;
 mod errors;
@@ -97,6 +98,7 @@ mod sessions;
 pub mod sqlite;
 mod throttle;
 
+pub use courier::CourierRepository;
 pub use credentials::{CredentialDeletion, CredentialLock, CredentialRepository};
 pub use error::StoreError;
 pub use errors::{ErrorRepository, StoredError};
@@ -120,6 +122,7 @@ pub trait Store:
     + FlowRepository
     + ErrorRepository
     + ThrottleRepository
+    + CourierRepository
     + fmt::Debug
     + Send
     + Sync

@@ -46,7 +46,42 @@ const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE identities ADD COLUMN verifiable_addresses TEXT NOT NULL DEFAULT '[]'; \
               ALTER TABLE identities ADD COLUMN recovery_addresses TEXT NOT NULL DEFAULT '[]';",
     },
+    Migration {
+        version: 7,
+        name: "the courier's outbox and its delivery attempts",
+        sql: COURIER,
+    },
 ];
+
+const COURIER: &str = r#"
+CREATE TABLE courier_messages (
+    id              TEXT PRIMARY KEY NOT NULL,
+    status          TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    channel         TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    html_body       TEXT,
+    template_type   TEXT NOT NULL,
+    template_data   TEXT NOT NULL,
+    identity_id     TEXT,
+    send_count      INTEGER NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL
+);
+CREATE INDEX courier_messages_due ON courier_messages (status, next_attempt_at);
+CREATE INDEX courier_messages_newest ON courier_messages (created_at, id);
+CREATE TABLE courier_message_dispatches (
+    id         TEXT PRIMARY KEY NOT NULL,
+    message_id TEXT NOT NULL REFERENCES courier_messages (id) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    error      TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches (message_id, created_at);
+"#;
 
 const LOGIN_FAILURES: &str = r#"
 CREATE TABLE login_failures (
@@ -334,6 +369,8 @@ mod tests {
         assert_eq!(
             tables,
             [
+                "courier_message_dispatches",
+                "courier_messages",
                 "credential_identifiers",
                 "credentials",
                 "flows",

@@ -10,6 +10,7 @@
 
 mod codec;
 mod connections;
+mod courier;
 mod credentials;
 mod dsn;
 mod error;
@@ -362,5 +363,9 @@ mod tests {
         every_write_is_published_before_it_returns,
         a_credential_lock_has_one_holder_at_a_time,
         failures_are_counted_forgotten_and_swept,
+        courier_messages_are_queued_with_their_flow,
+        claimed_messages_are_taken_once,
+        dispatches_are_recorded_and_retries_scheduled,
+        courier_messages_are_listed_newest_first_and_filtered,
     );
 }
