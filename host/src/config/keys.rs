@@ -174,6 +174,22 @@ const SUPPORTED: &[(&str, Kind)] = &[
     ("plugins.policies[].config", Document),
     ("ui.enabled", Scalar),
     ("ui.templates_dir", Text),
+    ("courier.smtp.connection_uri", Text),
+    ("courier.smtp.client_cert_path", Text),
+    ("courier.smtp.client_key_path", Text),
+    ("courier.smtp.from_address", Text),
+    ("courier.smtp.from_name", Text),
+    ("courier.smtp.headers", Document),
+    ("courier.smtp.local_name", Text),
+    ("courier.message_retries", Scalar),
+    ("courier.worker.pull_count", Scalar),
+    ("courier.worker.pull_wait", Text),
+    ("courier.template_override_path", Text),
+    // Checked whole when the section is read: a misspelt template part is refused there.
+    ("courier.templates", Document),
+    ("courier.delivery_strategy", Text),
+    ("courier.http.request_config", Document),
+    ("courier.channels", Document),
 ];
 
 /// Accepted in files without a warning but unused, and not read from the environment: Kratos
@@ -346,7 +362,7 @@ mod tests {
         let tree = json!({
             "version": "v1.1.0",
             "dsn": "memory",
-            "courier": {"smtp": {"connection_uri": "smtp://x", "from_address": "a@b"}},
+            "courier": {"smtp": {"connection_uri": "smtp://x"}, "sms": {"from": "a"}},
             "serve": {"public": {"port": 1, "cors": {"enabled": true}}},
             "identity": {"schemas": [{"id": "a", "url": "b", "extra": 1}]},
             "selfservice": {
@@ -360,8 +376,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "courier.smtp.connection_uri",
-                "courier.smtp.from_address",
+                "courier.sms.from",
                 "identity.schemas[0].extra",
                 "selfservice.flows.login.before",
                 "serve.public.cors.enabled",

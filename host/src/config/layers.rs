@@ -136,6 +136,8 @@ pub(super) const PATH_KEYS: &[&str] = &[
     "plugins.dir",
     "plugins.cache_dir",
     "ui.templates_dir",
+    "courier.template_override_path",
+    "courier.templates",
 ];
 
 /// For each of [`PATH_KEYS`], the directory its relative paths resolve against: that of the

@@ -6,6 +6,7 @@
 //! loads as it is.
 
 mod breach_check;
+mod courier;
 mod defaults;
 mod env;
 mod error;
@@ -27,6 +28,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub use breach_check::grant_is_optional;
+pub use courier::{Courier, CourierWorker, Delivery, HttpAuth, HttpRequest, Smtp, TemplateTexts};
 pub use defaults::DEFAULT_IDENTITY_SCHEMA;
 pub use error::ConfigError;
 pub use hash_limits::{Argon2Limits, BcryptLimits, CostLimits, HashLimits};

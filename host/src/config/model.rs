@@ -29,6 +29,8 @@ pub struct Config {
     pub plugins: Plugins,
     /// The built-in self-service pages.
     pub ui: super::ui::Ui,
+    /// Outgoing mail and SMS.
+    pub courier: super::courier::Courier,
     /// Development mode. Not a config key: the command line sets it.
     pub dev: bool,
 }
@@ -76,6 +78,7 @@ impl fmt::Debug for Config {
             .field("database", &self.database)
             .field("plugins", &self.plugins)
             .field("ui", &self.ui)
+            .field("courier", &self.courier)
             .field("dev", &self.dev)
             .finish()
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
+use super::courier::RawCourier;
 use super::layers::BaseDirs;
 use super::model::{
     Config, Database, Hashers, Identity, IdentitySchema, Log, PluginEntry, Plugins, Secrets, Serve,
@@ -34,6 +35,8 @@ pub(super) struct RawConfig {
     database: Database,
     plugins: RawPlugins,
     ui: RawUi,
+    #[serde(default)]
+    courier: RawCourier,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +131,10 @@ impl RawConfig {
             log: self.log,
             database: self.database,
             ui,
+            courier: self.courier.resolve(
+                ctx.bases.get("courier.template_override_path"),
+                ctx.bases.get("courier.templates"),
+            )?,
             dev: false,
         })
     }

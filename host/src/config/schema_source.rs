@@ -12,18 +12,39 @@ use serde_json::Value;
 /// Schemas are read once, here, so a missing or broken schema stops the server at start-up
 /// instead of failing the first registration.
 pub(super) fn load(url: &str, base_dir: &Path) -> Result<Value, String> {
+    match read(url, base_dir, "identity schemas")? {
+        Read::Inline(bytes) => {
+            parse(&bytes).map_err(|e| format!("the base64:// data is not a JSON schema: {e}"))
+        }
+        Read::File(path, bytes) => {
+            parse(&bytes).map_err(|e| format!("`{}` is not a JSON schema: {e}", path.display()))
+        }
+    }
+}
+
+/// What a config URL named, and where from.
+pub(super) enum Read {
+    /// The data of a `base64://` URL.
+    Inline(Vec<u8>),
+    File(std::path::PathBuf, Vec<u8>),
+}
+
+/// Reads `file://path`, a plain path, or `base64://<data>`, as Kratos' config URLs name files;
+/// relative paths resolve against `base_dir`. `what` names the data in the refusal of remote
+/// URLs ("remote identity schemas are not supported").
+pub(super) fn read(url: &str, base_dir: &Path, what: &str) -> Result<Read, String> {
     let url = url.trim();
     if let Some(encoded) = strip_prefix_ignore_case(url, "base64://") {
         let bytes = decode_base64(encoded).ok_or("the base64:// data is not valid base64")?;
-        return parse(&bytes).map_err(|e| format!("the base64:// data is not a JSON schema: {e}"));
+        return Ok(Read::Inline(bytes));
     }
     if ["http://", "https://"]
         .iter()
         .any(|scheme| strip_prefix_ignore_case(url, scheme).is_some())
     {
-        return Err("remote identity schemas are not supported; \
-                    use a file:// URL or base64:// instead"
-            .into());
+        return Err(format!(
+            "remote {what} are not supported; use a file:// URL or base64:// instead"
+        ));
     }
     // `file://relative/x.json` is not a valid file URL, but Kratos configs use it for paths
     // relative to the config, so everything after the scheme is taken as the path.
@@ -38,12 +59,12 @@ pub(super) fn load(url: &str, base_dir: &Path) -> Result<Value, String> {
         None => url,
     };
     if path.is_empty() {
-        return Err("the schema URL is empty".into());
+        return Err("the URL is empty".into());
     }
     let path = base_dir.join(path);
     let bytes =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    parse(&bytes).map_err(|e| format!("`{}` is not a JSON schema: {e}", path.display()))
+    Ok(Read::File(path, bytes))
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

@@ -292,12 +292,18 @@ fn default_plugin_and_cache_dirs_follow_the_environment() {
 }
 
 #[test]
-fn quickstart_kratos_yml_loads_with_only_the_unsupported_key_warned() {
+fn quickstart_kratos_yml_loads_without_warnings() {
     let dir = Dir::new();
     let Loaded { config, warnings } = load(&[dir.quickstart()], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
-        warnings,
-        ["config key `courier.smtp.connection_uri` is not supported by Latchkey and is ignored"]
+        config
+            .courier
+            .smtp
+            .connection_uri
+            .as_ref()
+            .map(|s| s.expose()),
+        Some("smtps://test:test@mailslurper:1025/?skip_ssl_verify=true")
     );
 
     assert!(config.dsn.starts_with("postgres://kratos:"));
@@ -571,8 +577,10 @@ identity:
       url: other.schema.json
 courier:
   smtp:
-    connection_uri: smtp://prod
     from_address: noreply@example.org
+  sms:
+    enabled: true
+    from: Latchkey
 "#,
     );
     let Loaded { config, warnings } = load(&[first, second], &no_env).unwrap();
@@ -612,13 +620,26 @@ courier:
         "Other"
     );
 
+    let smtp = &config.courier.smtp;
+    assert_eq!(
+        (
+            smtp.connection_uri.as_ref().map(|s| s.expose()),
+            smtp.from_address.as_str()
+        ),
+        (
+            Some("smtps://test:test@mailslurper:1025/?skip_ssl_verify=true"),
+            "noreply@example.org"
+        ),
+        "maps merge key by key"
+    );
+
     assert_eq!(
         warnings,
         [
-            "config key `courier.smtp.connection_uri` is not supported by Latchkey and is ignored",
-            "config key `courier.smtp.from_address` is not supported by Latchkey and is ignored",
+            "config key `courier.sms.enabled` is not supported by Latchkey and is ignored",
+            "config key `courier.sms.from` is not supported by Latchkey and is ignored",
         ],
-        "each key once, in the order first seen"
+        "in the order written"
     );
 }
 
@@ -859,10 +880,8 @@ fn empty_sections_keep_the_defaults() {
     let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
     assert_eq!(config.serve.public.port, 4433);
     assert_eq!(config.log.level, "info");
-    assert_eq!(
-        warnings,
-        ["config key `courier` is not supported by Latchkey and is ignored"]
-    );
+    assert_eq!(config.courier.message_retries, 5);
+    assert!(warnings.is_empty(), "{warnings:?}");
 }
 
 #[test]
