@@ -27,6 +27,8 @@ pub struct App {
     pub policies: crate::policy::reload::PolicySlot,
     /// Kept for reloading policies.
     pub runtime: Arc<crate::plugin::PluginRuntime>,
+    /// Renders and queues outgoing mail and SMS.
+    pub courier: Arc<crate::courier::Courier>,
 }
 
 /// The reads every authenticated request makes, cached while no write intervenes.

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod courier;
 pub(crate) mod domain_error;
 pub(crate) mod error;
 pub(crate) mod flows;

@@ -42,6 +42,8 @@ fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
         );
     }
     let cookies = CookieSigner::new(&secrets);
+    let courier = crate::courier::Courier::new(&config.courier, clock.clone())
+        .context("loading the courier's message templates")?;
     Ok(App {
         cookies,
         config,
@@ -53,6 +55,7 @@ fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
         hot,
         policies: crate::policy::reload::PolicySlot::new(policies),
         runtime,
+        courier: Arc::new(courier),
     })
 }
 
@@ -71,6 +74,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         app.config.database.cleanup.clone(),
         app.config.selfservice.flows.login.throttle.forget_after,
     );
+    let courier = crate::courier::worker::Worker {
+        store: app.store.clone(),
+        deliveries: Arc::new(
+            crate::courier::delivery::Deliveries::new(&app.config.courier)
+                .context("setting up the courier's delivery")?,
+        ),
+        clock: app.clock.clone(),
+        settings: app.config.courier.worker.clone(),
+        message_retries: app.config.courier.message_retries,
+    }
+    .spawn();
 
     let public = tokio::net::TcpListener::bind(&public_addr)
         .await
@@ -97,7 +111,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal());
     let admin_srv = axum::serve(admin, admin_app).with_graceful_shutdown(shutdown_signal());
-    tokio::try_join!(public_srv.into_future(), admin_srv.into_future())?;
+    let served = tokio::try_join!(public_srv.into_future(), admin_srv.into_future());
+    // The message being sent when the signal came is recorded before the process ends.
+    courier.stop().await;
+    served?;
     Ok(())
 }
 
