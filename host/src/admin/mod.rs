@@ -3,6 +3,7 @@
 //! responses; the `identities import` command goes through the same functions.
 
 pub mod auth;
+pub mod courier;
 pub mod credentials;
 pub mod identities;
 pub mod import;

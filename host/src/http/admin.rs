@@ -2,8 +2,8 @@
 
 use crate::admin::pagination::{self, PageRequest};
 use crate::admin::sessions::Expand;
-use crate::admin::{auth, credentials, identities, sessions};
-use crate::app::SharedApp;
+use crate::admin::{auth, courier, credentials, identities, sessions};
+use crate::app::{SharedApp, Storage};
 use crate::error::ApiError;
 use crate::http::query::QueryParams;
 use axum::body::Bytes;
@@ -44,6 +44,8 @@ pub fn routes() -> Router<SharedApp> {
         )
         .route("/admin/sessions/{id}/extend", patch(extend_session))
         .route("/admin/plugins/reload", post(reload_plugins))
+        .route("/admin/courier/messages", get(list_courier_messages))
+        .route("/admin/courier/messages/{id}", get(get_courier_message))
 }
 
 /// Requests under `/admin` need one of `serve.admin.api_keys` when any are configured;
@@ -105,6 +107,34 @@ async fn list_identities(
     let (views, next) = identities::list(&app, &query, page).await?;
     let items = views.iter().map(|v| v.to_json(&app, &include)).collect();
     Ok(paged(&app, "/admin/identities", &query, &page, next, items))
+}
+
+async fn list_courier_messages(
+    State(app): State<SharedApp>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = QueryParams::parse(raw.as_deref());
+    let page = PageRequest::from_query(&query)?;
+    let filter = courier::filter(&query)?;
+    let (items, next) = courier::list(app.store.as_ref(), &filter, page).await?;
+    Ok(paged(
+        &app,
+        "/admin/courier/messages",
+        &query,
+        &page,
+        next,
+        items,
+    ))
+}
+
+/// Kratos parses the id with `uuid.FromString`: a malformed one is a 400.
+async fn get_courier_message(
+    State(Storage(store)): State<Storage>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::bad_request(format!("`{id}` is not a valid UUID")))?;
+    Ok(Json(courier::get(store.as_ref(), id).await?))
 }
 
 async fn create_identity(State(app): State<SharedApp>, bytes: Bytes) -> Result<Response, ApiError> {

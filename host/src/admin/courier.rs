@@ -1,0 +1,88 @@
+//! The courier's messages as the admin API shows them (Kratos' `message` and
+//! `messageDispatch`).
+
+use crate::admin::pagination::PageRequest;
+use crate::domain_error::DomainError;
+use crate::error::ApiError;
+use crate::http::query::QueryParams;
+use crate::store::Store;
+use crate::store::courier::{CourierMessage, MessageDispatch, MessageFilter, MessageStatus};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The `status` and `recipient` filters; an unknown status is a 400, as Kratos answers it.
+pub fn filter(query: &QueryParams) -> Result<MessageFilter, ApiError> {
+    let status = query
+        .first_given("status")
+        .map(|raw| {
+            MessageStatus::parse(raw).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "Message status `{raw}` is not one of queued, processing, sent, abandoned"
+                ))
+            })
+        })
+        .transpose()?;
+    Ok(MessageFilter {
+        status,
+        recipient: query.first_given("recipient").map(str::to_owned),
+    })
+}
+
+/// A page of messages, newest first, and the id the next page starts after.
+pub async fn list(
+    store: &dyn Store,
+    filter: &MessageFilter,
+    page: PageRequest,
+) -> Result<(Vec<Value>, Option<Uuid>), DomainError> {
+    let rows = store
+        .list_messages(filter, page.fetch_size(), page.after)
+        .await?;
+    let (rows, next) = page.cut(rows, |m| m.id);
+    Ok((rows.iter().map(to_json).collect(), next))
+}
+
+/// One message with its dispatches; 404 when there is none.
+pub async fn get(store: &dyn Store, id: Uuid) -> Result<Value, DomainError> {
+    match store.get_message(id).await? {
+        Some(message) => Ok(to_json(&message)),
+        None => {
+            Err(ApiError::not_found(format!("Unable to locate the courier message `{id}`.")).into())
+        }
+    }
+}
+
+/// Kratos' `message`: the stored subject and plaintext body, `dispatches` only when read one
+/// by one (Kratos' list leaves them out too).
+pub fn to_json(message: &CourierMessage) -> Value {
+    let mut json = json!({
+        "id": message.id,
+        "status": message.status.as_str(),
+        "type": message.message_type.as_str(),
+        "channel": message.channel,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": message.body,
+        "template_type": message.template_type,
+        "send_count": message.send_count,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+    });
+    if !message.dispatches.is_empty() {
+        json["dispatches"] = message.dispatches.iter().map(dispatch_json).collect();
+    }
+    json
+}
+
+fn dispatch_json(dispatch: &MessageDispatch) -> Value {
+    let mut json = json!({
+        "id": dispatch.id,
+        "message_id": dispatch.message_id,
+        "status": dispatch.status.as_str(),
+        "created_at": dispatch.created_at,
+        "updated_at": dispatch.created_at,
+    });
+    if let Some(error) = &dispatch.error {
+        json["error"] = error.clone();
+    }
+    json
+}
