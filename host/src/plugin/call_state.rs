@@ -1,6 +1,7 @@
 //! The per-call store data: the plugin's name, resource limits, locked-down WASI and each
 //! capability's state for the call.
 
+use super::capabilities::courier::CourierScope;
 use super::capabilities::wasi::Wasi;
 use super::capabilities::{Call, Grants, States};
 use std::path::Path;
@@ -51,7 +52,12 @@ pub(crate) struct CallState {
 
 impl CallState {
     /// A fresh state for one call that must end by `deadline`.
-    fn new(plugin: &PluginIdentity, memory_limit: usize, deadline: Option<Instant>) -> CallState {
+    fn new(
+        plugin: &PluginIdentity,
+        memory_limit: usize,
+        deadline: Option<Instant>,
+        courier: Option<&CourierScope>,
+    ) -> CallState {
         let limits = StoreLimitsBuilder::new()
             .memory_size(memory_limit)
             .instances(32)
@@ -62,6 +68,7 @@ impl CallState {
         let call = Call {
             plugin: &plugin.name,
             deadline,
+            courier,
         };
         CallState {
             plugin: plugin.name.clone(),
@@ -88,14 +95,16 @@ impl CallState {
 }
 
 /// A store for one plugin call (or one warm policy instance): its memory cap, its epoch
-/// deadline set to trap, and the wall-clock deadline blocking capabilities honour.
+/// deadline set to trap, and the wall-clock deadline blocking capabilities honour. `courier`
+/// is whom the call may send messages to.
 pub(crate) fn limited_store(
     engine: &wasmtime::Engine,
     plugin: &PluginIdentity,
     limits: super::factor::CallLimits,
+    courier: Option<&CourierScope>,
 ) -> wasmtime::Store<CallState> {
     let deadline = Some(Instant::now() + limits.timeout);
-    let state = CallState::new(plugin, limits.memory_bytes, deadline);
+    let state = CallState::new(plugin, limits.memory_bytes, deadline, courier);
     let mut store = wasmtime::Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(super::engine::deadline_ticks(limits.timeout));

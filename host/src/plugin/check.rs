@@ -100,6 +100,7 @@ fn prepare_as_serve_would(
             path: path.to_path_buf(),
             config: serde_json::json!({}),
             outbound_http: Default::default(),
+            courier: false,
         };
         return load::prepare_factor(config, runtime, component, &entry)
             .map(|prepared| prepared.factor)

@@ -1,14 +1,14 @@
 //! Every conversion between the WIT bindings and the host's own types ([`super::model`]).
 //! Values from a factor built against an older version reach here already carried to the
-//! current bindings by [`super::factor_0_1`].
+//! current bindings by [`super::factor_0_2`] and [`super::factor_0_1`].
 
 use super::bindings::latchkey::host::clock;
 use super::bindings::types as wit;
 use super::model::{
     AnchorAttributes, Answer, Authenticated, CredentialWrite, ExternalSubject, FactorInfo,
-    FactorRole, FlowContext, FlowIdentity, Hook, ImageAttributes, InputAttributes, LoadError,
-    MessageType, NodeAttributes, PolicyInfo, PolicyInput, Redirect, Rejection, Rendering,
-    SubmitOutcome, TextAttributes, UiNode, UiText, Verdict,
+    FactorRole, FlowContext, FlowIdentity, Hook, ImageAttributes, InputAttributes, IssuedChallenge,
+    LoadError, MessageType, NodeAttributes, PolicyInfo, PolicyInput, Redirect, Rejection,
+    Rendering, SubmitOutcome, TextAttributes, UiNode, UiText, Verdict,
 };
 use super::policy_bindings::types as policy;
 use crate::model::{Aal, Credential, FlowKind};
@@ -42,7 +42,7 @@ macro_rules! same_cases {
 same_cases! {
     Aal = FactorAal { Aal1, Aal2 }
     Aal = PolicyAal { Aal1, Aal2 }
-    FlowKind = WitFlowKind { Login, Registration, Settings }
+    FlowKind = WitFlowKind { Login, Registration, Settings, Recovery, Verification }
     FactorRole = WitFactorRole { First, Second }
     MessageType = WitMessageType { Info, Error, Success }
     Hook = WitHook { Whoami, Settings, LoginCompletion, RouteCheck }
@@ -172,6 +172,17 @@ impl From<wit::SubmitOutcome> for SubmitOutcome {
                 traits_json: s.traits_json,
                 credential: s.credential.into(),
             }),
+            W::ChallengePassed => SubmitOutcome::ChallengePassed,
+        }
+    }
+}
+
+impl From<wit::IssuedChallenge> for IssuedChallenge {
+    fn from(issued: wit::IssuedChallenge) -> IssuedChallenge {
+        IssuedChallenge {
+            secret: issued.secret,
+            plugin_state: issued.plugin_state,
+            nodes: issued.nodes.into_iter().map(Into::into).collect(),
         }
     }
 }

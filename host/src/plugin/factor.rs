@@ -2,10 +2,13 @@
 
 use super::aal_cache::{self, AalCache};
 use super::call_state::{CallState, PluginIdentity, limited_store};
+use super::capabilities::courier::{CourierScope, PluginMessage};
 use super::convert;
 use super::failure::PluginFailure;
 use super::model::SubmitOutcome;
-use super::model::{CredentialWrite, FactorInfo, FactorRole, FlowContext, Rejection, Rendering};
+use super::model::{
+    CredentialWrite, FactorInfo, FactorRole, FlowContext, IssuedChallenge, Rejection, Rendering,
+};
 use super::versions::{FactorInstance, FactorPre};
 use crate::config::CostLimits;
 use crate::model::{Aal, Credential, FlowKind};
@@ -86,16 +89,38 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, &self.identity, self.limits);
+        self.call_sending_sync(export, None, f)
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Factor::call_sync`] for a call that may send messages to `courier`'s recipients:
+    /// its answer and the messages it asked for.
+    fn call_sending_sync<R>(
+        &self,
+        export: &'static str,
+        courier: Option<&CourierScope>,
+        f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<(R, Vec<PluginMessage>), PluginFailure> {
+        let mut store = limited_store(&self.engine, &self.identity, self.limits, courier);
         let result = self
             .pre
             .instantiate(&mut store)
             .and_then(|instance| f(&instance, &mut store));
         store.data().flush_output();
-        result.map_err(|err| {
-            let panic = store.data().panic_message();
-            PluginFailure::classify(self.name(), export, self.limits, err, panic)
-        })
+        let messages = store.data_mut().capabilities.take_messages();
+        match result {
+            Ok(answer) => Ok((answer, messages)),
+            Err(err) => {
+                let panic = store.data().panic_message();
+                Err(PluginFailure::classify(
+                    self.name(),
+                    export,
+                    self.limits,
+                    err,
+                    panic,
+                ))
+            }
+        }
     }
 
     /// Runs a call on the blocking pool: plugin code is CPU-bound (argon2) and must not stall
@@ -105,6 +130,18 @@ impl Factor {
         export: &'static str,
         f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R> + Send + 'static,
     ) -> Result<R, PluginFailure> {
+        self.call_sending(export, None, f)
+            .await
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Factor::call`] for a call that may send messages to `courier`'s recipients.
+    async fn call_sending<R: Send + 'static>(
+        self: &Arc<Self>,
+        export: &'static str,
+        courier: Option<CourierScope>,
+        f: impl FnOnce(&FactorInstance, &mut Store<CallState>) -> wasmtime::Result<R> + Send + 'static,
+    ) -> Result<(R, Vec<PluginMessage>), PluginFailure> {
         let _permit = self
             .permits
             .clone()
@@ -112,7 +149,7 @@ impl Factor {
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.call_sync(export, f))
+        tokio::task::spawn_blocking(move || this.call_sending_sync(export, courier.as_ref(), f))
             .await
             .map_err(|_| PluginFailure::ShuttingDown)?
     }
@@ -136,6 +173,37 @@ impl Factor {
         let ctx = ctx.into();
         let answer = self
             .call("submit", move |g, s| g.call_submit(s, &ctx, &input_json))
+            .await?;
+        Ok(convert::answer(answer))
+    }
+
+    /// A submission in a recovery or verification flow, which may send messages to
+    /// `courier`'s recipients: the plugin's answer and the messages it asked for.
+    pub(crate) async fn submit_sending(
+        self: &Arc<Self>,
+        ctx: FlowContext,
+        input_json: String,
+        courier: CourierScope,
+    ) -> Result<(Result<SubmitOutcome, Rejection>, Vec<PluginMessage>), PluginFailure> {
+        let ctx = ctx.into();
+        let (answer, messages) = self
+            .call_sending("submit", Some(courier), move |g, s| {
+                g.call_submit(s, &ctx, &input_json)
+            })
+            .await?;
+        Ok((convert::answer(answer), messages))
+    }
+
+    /// A recovery challenge for an administrator to hand over (`POST /admin/recovery/*`).
+    pub async fn issue_challenge(
+        self: &Arc<Self>,
+        ctx: FlowContext,
+    ) -> Result<Result<IssuedChallenge, Rejection>, PluginFailure> {
+        let ctx = ctx.into();
+        let answer = self
+            .call("issue-challenge", move |g, s| {
+                g.call_issue_challenge(s, &ctx)
+            })
             .await?;
         Ok(convert::answer(answer))
     }

@@ -1,8 +1,8 @@
 //! Factors built against `latchkey:factor@0.1.0`: their bindings, and their values carried to
 //! and from the host's own types (the current package, [`super::bindings`]).
 //!
-//! 0.2.0 added one field, `rejection.credential-update`; every other type is the same in both,
-//! so values cross field by field, and a 0.1.0 rejection never updates a credential.
+//! 0.2.0 added one field, `rejection.credential-update`, so a 0.1.0 rejection never updates a
+//! credential; everything else crosses as [`super::adapt`] describes.
 
 use super::bindings::types as current;
 use super::call_state::CallState;
@@ -12,7 +12,8 @@ wasmtime::component::bindgen!({
     path: "../wit/factor@0.1.0",
     world: "latchkey:factor/plugin",
     imports: { default: trappable },
-    // The capabilities are `latchkey:host@0.1.0` in both versions: one implementation.
+    // The capabilities of `latchkey:host@0.1.0` are those of 0.1.1 less `courier`: one
+    // implementation.
     with: {
         "latchkey:host": super::bindings::latchkey::host,
     },
@@ -28,134 +29,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> wasmtime::Result<
     old::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
 }
 
-/// A value of one version's type as the other version's type.
-pub(crate) trait Adapt<T> {
-    fn adapt(self) -> T;
-}
-
-macro_rules! unchanged {
-    ($($t:ty),*) => {$(
-        impl Adapt<$t> for $t {
-            fn adapt(self) -> $t {
-                self
-            }
-        }
-    )*};
-}
-unchanged!(String, u32, bool);
-
-impl<A: Adapt<B>, B> Adapt<Vec<B>> for Vec<A> {
-    fn adapt(self) -> Vec<B> {
-        self.into_iter().map(Adapt::adapt).collect()
-    }
-}
-
-impl<A: Adapt<B>, B> Adapt<Option<B>> for Option<A> {
-    fn adapt(self) -> Option<B> {
-        self.map(Adapt::adapt)
-    }
-}
-
-impl<A: Adapt<B>, B> Adapt<(String, B)> for (String, A) {
-    fn adapt(self) -> (String, B) {
-        (self.0, self.1.adapt())
-    }
-}
-
-impl<A: Adapt<C>, B: Adapt<D>, C, D> Adapt<Result<C, D>> for Result<A, B> {
-    fn adapt(self) -> Result<C, D> {
-        self.map(Adapt::adapt).map_err(Adapt::adapt)
-    }
-}
-
-/// Records with the same fields in both versions, in the direction they travel.
-macro_rules! records {
-    ($($from:ident => $to:ident: $name:ident { $($field:ident),* $(,)? })*) => {$(
-        impl Adapt<$to::$name> for $from::$name {
-            fn adapt(self) -> $to::$name {
-                $to::$name { $($field: self.$field.adapt()),* }
-            }
-        }
-    )*};
-}
-
-/// Enums with the same cases in both versions, both ways.
-macro_rules! enums {
-    ($($name:ident { $($case:ident),* $(,)? })*) => {$(
-        impl Adapt<current::$name> for old::$name {
-            fn adapt(self) -> current::$name {
-                match self { $(old::$name::$case => current::$name::$case),* }
-            }
-        }
-        impl Adapt<old::$name> for current::$name {
-            fn adapt(self) -> old::$name {
-                match self { $(current::$name::$case => old::$name::$case),* }
-            }
-        }
-    )*};
-}
-
-enums! {
-    Aal { Aal1, Aal2 }
-    FlowKind { Login, Registration, Settings }
-    FactorRole { First, Second }
-    MessageType { Info, Error, Success }
-}
-
-// What the host hands a plugin.
-records! {
-    current => old: FlowContext {
-        flow_id, kind, variant, action_url, refresh, requested_aal, identity, credential,
-        looked_up, plugin_state,
-    }
-    current => old: Identity { id, schema_id, traits_json, marked_traits }
-    current => old: Credential { identifiers, config_json, version }
-}
-
-// What a plugin answers.
-records! {
-    old => current: MethodInfo { id, version, role, aal, flows, node_group }
-    old => current: UiText { id, text, type_, context_json }
-    old => current: InputAttributes {
-        name, type_, value_json, required, disabled, autocomplete, pattern, maxlength,
-    }
-    old => current: TextAttributes { id, text }
-    old => current: ImageAttributes { id, src, width, height }
-    old => current: AnchorAttributes { id, href, title }
-    old => current: UiNode { group, attributes, messages, label }
-    old => current: Rendering { nodes, plugin_state }
-    old => current: CredentialWrite { identifiers, config_json }
-    old => current: Authenticated { credential_update }
-    old => current: Redirect { url, plugin_state }
-    old => current: ExternalSubject { identifier, traits_json, credential }
-}
-
-impl Adapt<current::NodeAttributes> for old::NodeAttributes {
-    fn adapt(self) -> current::NodeAttributes {
-        use current::NodeAttributes as N;
-        match self {
-            old::NodeAttributes::Input(a) => N::Input(a.adapt()),
-            old::NodeAttributes::Text(a) => N::Text(a.adapt()),
-            old::NodeAttributes::Img(a) => N::Img(a.adapt()),
-            old::NodeAttributes::A(a) => N::A(a.adapt()),
-        }
-    }
-}
-
-impl Adapt<current::SubmitOutcome> for old::SubmitOutcome {
-    fn adapt(self) -> current::SubmitOutcome {
-        use current::SubmitOutcome as S;
-        match self {
-            old::SubmitOutcome::NeedCredential(identifier) => S::NeedCredential(identifier),
-            old::SubmitOutcome::Authenticated(a) => S::Authenticated(a.adapt()),
-            old::SubmitOutcome::CredentialSet(w) => S::CredentialSet(w.adapt()),
-            old::SubmitOutcome::CredentialRemoved => S::CredentialRemoved,
-            old::SubmitOutcome::Rerender(r) => S::Rerender(r.adapt()),
-            old::SubmitOutcome::Redirect(r) => S::Redirect(r.adapt()),
-            old::SubmitOutcome::ExternalSubject(e) => S::ExternalSubject(e.adapt()),
-        }
-    }
-}
+crate::plugin::adapt::shared_with_current!();
 
 impl Adapt<current::Rejection> for old::Rejection {
     fn adapt(self) -> current::Rejection {

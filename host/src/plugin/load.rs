@@ -122,6 +122,7 @@ pub(crate) fn prepare_factor(
         &entry.path,
         plugin_settings(config, &entry.config, None),
         entry.outbound_http.clone(),
+        entry.courier,
     )?;
     let id = factor.id().to_string();
     let method = config.selfservice.methods.get(&id);
@@ -141,6 +142,7 @@ pub(crate) fn prepare_factor(
             &entry.path,
             plugin_settings(config, &entry.config, method_config),
             grant,
+            entry.courier,
         )?
     } else {
         factor
@@ -208,6 +210,7 @@ pub(crate) fn policy_settings_for(
                 path: path.to_path_buf(),
                 config: json!({}),
                 outbound_http: Default::default(),
+                courier: false,
             };
             Ok((policy_settings(config, &entry)?, None))
         }

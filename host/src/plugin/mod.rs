@@ -5,6 +5,7 @@
 //! ([`model`]), and [`convert`] is the one place where values cross between the two.
 
 mod aal_cache;
+mod adapt;
 mod bindings;
 mod cache;
 mod call_state;
@@ -15,6 +16,7 @@ mod decision_cache;
 mod engine;
 mod factor;
 mod factor_0_1;
+mod factor_0_2;
 mod factor_set;
 mod failure;
 mod inline;
@@ -32,6 +34,7 @@ mod warm;
 mod world;
 
 pub use cache::CacheOutcome;
+pub(crate) use capabilities::courier::{CourierScope, PluginMessage};
 pub use factor::Factor;
 pub use factor_set::Factors;
 pub use failure::PluginFailure;

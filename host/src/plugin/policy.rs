@@ -120,7 +120,7 @@ impl Policy {
         export: &'static str,
         f: impl FnOnce(&guest::Guest, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = limited_store(&self.engine, &self.identity, self.limits);
+        let mut store = limited_store(&self.engine, &self.identity, self.limits, None);
         let result = self
             .pre
             .instantiate(&mut store)
@@ -200,7 +200,7 @@ impl Policy {
         let mut warm = match self.warm.take() {
             Some(warm) => warm,
             None => {
-                let mut store = limited_store(&self.engine, &self.identity, self.limits);
+                let mut store = limited_store(&self.engine, &self.identity, self.limits, None);
                 let instance = match self.pre.instantiate(&mut store) {
                     Ok(instance) => instance,
                     Err(err) => return Err(self.failure(err, &store)),

@@ -74,16 +74,23 @@ impl PluginRuntime {
         path: &Path,
         settings_json: String,
     ) -> anyhow::Result<Factor> {
-        self.prepare_granted(component, path, settings_json, OutboundHttp::default())
+        self.prepare_granted(
+            component,
+            path,
+            settings_json,
+            OutboundHttp::default(),
+            false,
+        )
     }
 
-    /// Like [`PluginRuntime::prepare`], with the plugin's outbound HTTP grant.
+    /// Like [`PluginRuntime::prepare`], with the plugin's outbound HTTP and courier grants.
     pub(crate) fn prepare_granted(
         &self,
         component: &Component,
         path: &Path,
         settings_json: String,
         outbound_http: OutboundHttp,
+        courier: bool,
     ) -> anyhow::Result<Factor> {
         let world = world_of(component, &self.engine);
         let World::Factor { version } = &world else {
@@ -112,6 +119,7 @@ impl PluginRuntime {
                 clock: self.clock.clone(),
                 outbound_http,
                 hash_costs: self.limits.hash_costs,
+                courier,
             }),
         );
         Ok(Factor::new(
@@ -152,6 +160,7 @@ impl PluginRuntime {
                 clock: self.clock.clone(),
                 outbound_http: OutboundHttp::default(),
                 hash_costs: self.limits.hash_costs,
+                courier: false,
             }),
         );
         Ok(Policy::new(

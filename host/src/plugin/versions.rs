@@ -1,14 +1,16 @@
 //! The versions of the factor package this host loads, told apart by what a component
 //! exports, and one way to call a factor whichever version it was built against.
 //!
-//! Every supported version is linked by the same linker (the capabilities are the same
-//! `latchkey:host@0.1.0`); a component exports exactly one `latchkey:factor/factor@x.y.z`, and
-//! that export's version picks the bindings. Older versions are translated to the current
-//! types in [`super::factor_0_1`].
+//! Every supported version is linked by the same linker (the capabilities of
+//! `latchkey:host@0.1.1`, which also serve 0.1.0 imports); a component exports exactly one
+//! `latchkey:factor/factor@x.y.z`, and that export's version picks the bindings. Older
+//! versions are translated to the current types in [`super::factor_0_2`] and
+//! [`super::factor_0_1`].
 
+use super::adapt::Adapt;
 use super::bindings::{self, types};
 use super::call_state::CallState;
-use super::factor_0_1::{self, Adapt};
+use super::{factor_0_1, factor_0_2};
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
@@ -16,13 +18,13 @@ use wasmtime::component::InstancePre;
 pub(crate) const FACTOR_INTERFACE: &str = "latchkey:factor/factor";
 
 /// The version of the factor package the host's own types come from.
-pub(crate) const CURRENT: &str = "0.2.0";
+pub(crate) const CURRENT: &str = "0.3.0";
 
 /// The factor package versions this host loads, newest first, as `major.minor` lines: any
 /// patch release of a line loads.
-pub(crate) const SUPPORTED: [&str; 2] = ["0.2", "0.1"];
+pub(crate) const SUPPORTED: [&str; 3] = ["0.3", "0.2", "0.1"];
 
-/// `0.2.x, 0.1.x`: the supported lines as an operator reads them.
+/// `0.3.x, 0.2.x, 0.1.x`: the supported lines as an operator reads them.
 pub(crate) fn supported_list() -> String {
     SUPPORTED
         .iter()
@@ -31,7 +33,7 @@ pub(crate) fn supported_list() -> String {
         .join(", ")
 }
 
-/// The supported line a version belongs to (`0.2.0` → `0.2`).
+/// The supported line a version belongs to (`0.3.0` → `0.3`).
 pub(crate) fn line_of(version: &str) -> Option<&'static str> {
     SUPPORTED.into_iter().find(|line| {
         version
@@ -40,9 +42,10 @@ pub(crate) fn line_of(version: &str) -> Option<&'static str> {
     })
 }
 
-/// A linked factor of either version, ready to instantiate.
+/// A linked factor of any supported version, ready to instantiate.
 pub(crate) enum FactorPre {
     Current(bindings::PluginPre<CallState>),
+    V0_2(factor_0_2::PluginPre<CallState>),
     V0_1(factor_0_1::PluginPre<CallState>),
 }
 
@@ -52,6 +55,7 @@ impl FactorPre {
     pub(crate) fn new(pre: InstancePre<CallState>, line: &str) -> wasmtime::Result<FactorPre> {
         match line {
             "0.1" => factor_0_1::PluginPre::new(pre).map(FactorPre::V0_1),
+            "0.2" => factor_0_2::PluginPre::new(pre).map(FactorPre::V0_2),
             _ => bindings::PluginPre::new(pre).map(FactorPre::Current),
         }
     }
@@ -62,6 +66,7 @@ impl FactorPre {
     ) -> wasmtime::Result<FactorInstance> {
         Ok(match self {
             FactorPre::Current(pre) => FactorInstance::Current(pre.instantiate(store)?),
+            FactorPre::V0_2(pre) => FactorInstance::V0_2(pre.instantiate(store)?),
             FactorPre::V0_1(pre) => FactorInstance::V0_1(pre.instantiate(store)?),
         })
     }
@@ -70,6 +75,7 @@ impl FactorPre {
 /// One instance of a factor; its calls take and give the current types.
 pub(crate) enum FactorInstance {
     Current(bindings::Plugin),
+    V0_2(factor_0_2::Plugin),
     V0_1(factor_0_1::Plugin),
 }
 
@@ -82,6 +88,10 @@ impl FactorInstance {
     ) -> wasmtime::Result<types::MethodInfo> {
         match self {
             FactorInstance::Current(p) => p.latchkey_factor_factor().call_describe(s),
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_describe(s)
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_describe(s)
@@ -96,6 +106,10 @@ impl FactorInstance {
     ) -> Answer<types::Rendering> {
         match self {
             FactorInstance::Current(p) => p.latchkey_factor_factor().call_render(s, ctx),
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_render(s, &ctx.clone().adapt())
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_render(s, &ctx.clone().adapt())
@@ -113,6 +127,10 @@ impl FactorInstance {
             FactorInstance::Current(p) => {
                 p.latchkey_factor_factor().call_submit(s, ctx, input_json)
             }
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_submit(s, &ctx.clone().adapt(), input_json)
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_submit(s, &ctx.clone().adapt(), input_json)
@@ -131,6 +149,10 @@ impl FactorInstance {
             FactorInstance::Current(p) => {
                 p.latchkey_factor_factor().call_callback(s, ctx, key, query)
             }
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_callback(s, &ctx.clone().adapt(), key, query)
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_callback(s, &ctx.clone().adapt(), key, query)
@@ -147,6 +169,10 @@ impl FactorInstance {
             FactorInstance::Current(p) => p
                 .latchkey_factor_factor()
                 .call_credential_aal(s, credential),
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_credential_aal(s, &credential.clone().adapt())
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_credential_aal(s, &credential.clone().adapt())
@@ -165,10 +191,31 @@ impl FactorInstance {
                 p.latchkey_factor_factor()
                     .call_import_credential(s, config_json, marked_traits)
             }
+            FactorInstance::V0_2(p) => p
+                .latchkey_factor_factor()
+                .call_import_credential(s, config_json, marked_traits)
+                .map(Adapt::adapt),
             FactorInstance::V0_1(p) => p
                 .latchkey_factor_factor()
                 .call_import_credential(s, config_json, marked_traits)
                 .map(Adapt::adapt),
+        }
+    }
+
+    /// Factors older than 0.3.0 have no such export: they answer as a 0.3.0 factor without a
+    /// challenge to issue would, with a rejection.
+    pub(crate) fn call_issue_challenge(
+        &self,
+        s: &mut Store<CallState>,
+        ctx: &types::FlowContext,
+    ) -> Answer<types::IssuedChallenge> {
+        match self {
+            FactorInstance::Current(p) => p.latchkey_factor_factor().call_issue_challenge(s, ctx),
+            FactorInstance::V0_2(_) | FactorInstance::V0_1(_) => Ok(Err(types::Rejection {
+                messages: Vec::new(),
+                node_messages: Vec::new(),
+                credential_update: None,
+            })),
         }
     }
 }
@@ -179,12 +226,13 @@ mod tests {
 
     #[test]
     fn versions_map_to_their_line() {
+        assert_eq!(line_of("0.3.0"), Some("0.3"));
         assert_eq!(line_of("0.2.0"), Some("0.2"));
         assert_eq!(line_of("0.2.7"), Some("0.2"));
         assert_eq!(line_of("0.1.0"), Some("0.1"));
-        for unsupported in ["0.3.0", "1.0.0", "0.20.0", "0.2", ""] {
+        for unsupported in ["0.4.0", "1.0.0", "0.20.0", "0.2", ""] {
             assert_eq!(line_of(unsupported), None, "{unsupported}");
         }
-        assert_eq!(supported_list(), "0.2.x, 0.1.x");
+        assert_eq!(supported_list(), "0.3.x, 0.2.x, 0.1.x");
     }
 }

@@ -20,8 +20,8 @@ mod state;
 
 use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Guest, Host};
 use settings::Settings;
@@ -52,7 +52,7 @@ impl Guest for LookupSecret {
                 plugin_state: None,
             },
             FlowKind::Settings => settings_flow::render(&ctx),
-            FlowKind::Registration => Rendering {
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => Rendering {
                 nodes: vec![],
                 plugin_state: None,
             },
@@ -64,9 +64,11 @@ impl Guest for LookupSecret {
         match ctx.kind {
             FlowKind::Login => login::submit(&ctx, &form, &load(), &Host),
             FlowKind::Settings => settings_flow::submit(&ctx, &form, &Host),
-            FlowKind::Registration => Err(Rejection::flow(messages::generic(
-                "Backup recovery codes are set up in the settings flow, not at registration.",
-            ))),
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => {
+                Err(Rejection::flow(messages::generic(
+                    "Backup recovery codes are set up in the settings flow only.",
+                )))
+            }
         }
     }
 
@@ -95,6 +97,10 @@ impl Guest for LookupSecret {
             }),
             Err(reason) => Err(Rejection::flow(messages::generic(&reason))),
         }
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge("lookup_secret"))
     }
 }
 

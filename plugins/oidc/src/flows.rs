@@ -34,6 +34,7 @@ pub fn render(ctx: &FlowContext, settings: &Settings) -> Vec<UiNode> {
                 }
             })
             .collect(),
+        FlowKind::Recovery | FlowKind::Verification => vec![],
     }
 }
 
@@ -47,6 +48,9 @@ pub fn submit(
     match ctx.kind {
         FlowKind::Login if ctx.requested_aal != Aal::Aal1 => Err(Rejection::flow(ui::generic(
             "Signing in with a provider is a first factor; it cannot complete a second-factor step.",
+        ))),
+        FlowKind::Recovery | FlowKind::Verification => Err(Rejection::flow(ui::generic(
+            "Signing in with a provider takes no part in recovery or verification.",
         ))),
         FlowKind::Login | FlowKind::Registration => {
             let provider = chosen(settings, "provider", &input.trimmed("provider"))?;

@@ -24,8 +24,8 @@ mod tests;
 
 use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Env, Guest, Host, Level};
 use settings::Settings;
@@ -85,6 +85,10 @@ impl Guest for Oidc {
     ) -> Result<CredentialWrite, Rejection> {
         credential::import(&config_json, Host.now())
             .map_err(|reason| Rejection::flow(ui::generic(&reason)))
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge(METHOD))
     }
 }
 

@@ -17,8 +17,8 @@ mod similarity;
 
 use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Guest, Host};
 use settings::Settings;
@@ -48,6 +48,7 @@ impl Guest for Password {
             FlowKind::Login => login::render(&ctx),
             FlowKind::Registration => nodes::registration(),
             FlowKind::Settings => nodes::settings(),
+            FlowKind::Recovery | FlowKind::Verification => vec![],
         };
         Ok(Rendering {
             nodes,
@@ -62,6 +63,11 @@ impl Guest for Password {
             FlowKind::Login => login::submit(&ctx, &form, &settings, &Host),
             FlowKind::Registration | FlowKind::Settings => {
                 new_password::submit(&ctx, &form, &settings, &Host)
+            }
+            FlowKind::Recovery | FlowKind::Verification => {
+                Err(Rejection::flow(latchkey_plugin_sdk::messages::generic(
+                    "A password takes no part in recovery or verification; set a new one in settings.",
+                )))
             }
         }
     }
@@ -85,6 +91,10 @@ impl Guest for Password {
         marked_traits: Vec<(String, String)>,
     ) -> Result<CredentialWrite, Rejection> {
         new_password::import(&config_json, &marked_traits, &load(), &Host)
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge("password"))
     }
 }
 

@@ -5,6 +5,9 @@
 
 use crate::bindings::latchkey::host::{clock, log, random, settings};
 
+#[cfg(feature = "courier")]
+use crate::bindings::latchkey::host::courier;
+pub use crate::bindings::latchkey::host::courier::{Error as MessageError, Message};
 pub use crate::bindings::latchkey::host::log::Level;
 #[cfg(feature = "outbound-http")]
 use crate::bindings::latchkey::host::outbound_http;
@@ -55,6 +58,15 @@ pub trait Env {
     /// An environment without outbound HTTP refuses every request the same way.
     fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         Err(HttpError::NotAllowed(origin(&request.url).to_string()))
+    }
+
+    /// Asks the host's courier to send a message (a recovery code…). The host queues it with
+    /// the flow's change once the call returns, and only to an address of the flow's identity
+    /// or one the user submitted in this call. Needs the SDK's `courier` feature and the
+    /// operator's grant (`courier: true`); without either every message is `not-allowed`.
+    fn send_message(&self, message: Message) -> Result<(), MessageError> {
+        let _ = message;
+        Err(MessageError::NotAllowed)
     }
 }
 
@@ -117,6 +129,12 @@ impl Env for Host {
     #[cfg(feature = "outbound-http")]
     fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         outbound_http::send(&request)
+    }
+
+    // Only with the `courier` feature, as `http` above.
+    #[cfg(feature = "courier")]
+    fn send_message(&self, message: Message) -> Result<(), MessageError> {
+        courier::send(&message)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Building blocks for Latchkey factor plugins (`latchkey:factor/plugin@0.2.0`).
+//! Building blocks for Latchkey factor plugins (`latchkey:factor/plugin@0.3.0`).
 //!
 //! A plugin crate depends on this one, implements [`Guest`] and exports it with
 //! [`factor!`]. The method's logic takes an [`Env`] instead of calling the host,
@@ -29,10 +29,10 @@ pub mod time;
 pub mod bindings {
     wit_bindgen::generate!({
         // The SDK's own copy of the released package, so that the crate builds on its own; the
-        // host's test `plugin::released_wit` keeps it identical to `wit/factor@0.2.0`.
-        path: "wit/factor@0.2.0",
+        // host's test `plugin::released_wit` keeps it identical to `wit/factor@0.3.0`.
+        path: "wit/factor@0.3.0",
         world: "plugin",
-        // The host capabilities live in another package (`deps/host@0.1.0`), and wit-bindgen only
+        // The host capabilities live in another package (`deps/host@0.1.1`), and wit-bindgen only
         // generates foreign packages when told to.
         generate_all,
         // The export macro is expanded in the plugin's crate, not here: it must be public and
@@ -69,12 +69,13 @@ macro_rules! factor {
             let _ = <$ty as $crate::Guest>::callback;
             let _ = <$ty as $crate::Guest>::credential_aal;
             let _ = <$ty as $crate::Guest>::import_credential;
+            let _ = <$ty as $crate::Guest>::issue_challenge;
         };
     };
 }
 
 pub use bindings::exports::latchkey::factor::factor::Guest;
-pub use env::{Env, Host, Level};
+pub use env::{Env, Host, Level, Message, MessageError};
 
 /// The records and enums that cross the plugin boundary.
 pub mod types {

@@ -167,6 +167,14 @@ impl Rejection {
         )))
     }
 
+    /// The answer to `issue-challenge` of a method an administrator cannot hand a recovery
+    /// challenge out of (everything but `code` and `link`).
+    pub fn no_challenge(method: &str) -> Rejection {
+        Rejection::flow(generic(&format!(
+            "The {method} method cannot issue a recovery challenge."
+        )))
+    }
+
     /// One more message on the named input node.
     pub fn and_on_node(mut self, node: &str, message: UiText) -> Rejection {
         self.node_messages.push((node.into(), message));

@@ -5,8 +5,8 @@
 use latchkey_plugin_sdk::messages::{generic, info};
 use latchkey_plugin_sdk::nodes::submit;
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome, UiNode,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome, UiNode,
 };
 use latchkey_plugin_sdk::{Env, Guest, Host, Level};
 
@@ -67,6 +67,10 @@ impl Guest for Template {
         Err(Rejection::flow(generic(
             "This method has no credentials to import.",
         )))
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge(METHOD))
     }
 }
 

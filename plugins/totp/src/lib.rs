@@ -20,8 +20,8 @@ mod verify;
 
 use latchkey_plugin_sdk::config::load_settings;
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Guest, Host};
 use settings::Settings;
@@ -52,7 +52,7 @@ impl Guest for Totp {
                 plugin_state: None,
             }),
             FlowKind::Settings => Ok(settings_flow::render(&ctx, &load(), &Host)),
-            FlowKind::Registration => Ok(Rendering {
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => Ok(Rendering {
                 nodes: vec![],
                 plugin_state: None,
             }),
@@ -65,9 +65,11 @@ impl Guest for Totp {
         match ctx.kind {
             FlowKind::Login => login::submit(&ctx, &form, &settings, &Host),
             FlowKind::Settings => settings_flow::submit(&ctx, &form, &settings, &Host),
-            FlowKind::Registration => Err(Rejection::flow(messages::generic(
-                "An authenticator app is linked in the settings flow, not at registration.",
-            ))),
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => {
+                Err(Rejection::flow(messages::generic(
+                    "An authenticator app is linked in the settings flow only.",
+                )))
+            }
         }
     }
 
@@ -94,6 +96,10 @@ impl Guest for Totp {
             }),
             Err(reason) => Err(Rejection::flow(messages::generic(&reason))),
         }
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge("totp"))
     }
 }
 

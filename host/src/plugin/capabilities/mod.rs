@@ -1,4 +1,4 @@
-//! The capabilities the host offers components (`latchkey:host@0.1.0`), one module each, as
+//! The capabilities the host offers components (`latchkey:host@0.1.1`), one module each, as
 //! Spin composes its host factors. A capability's module holds all of it:
 //!
 //! - its WIT `Host` implementation, on its own per-call state, so that it sees only what it
@@ -17,6 +17,7 @@
 //! it; a module here; one line in `capabilities!`; and its wrapper in the plugin SDK.
 
 mod clock;
+pub(crate) mod courier;
 mod log;
 mod outbound_http;
 mod password_hashing;
@@ -32,7 +33,7 @@ use std::time::Instant;
 use wasmtime::component::Linker;
 
 /// The version of `latchkey:host` the capabilities implement.
-const HOST_VERSION: &str = "0.1.0";
+const HOST_VERSION: &str = "0.1.1";
 
 /// The kinds of component, told apart by the world they target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub(crate) struct Setup {
     pub outbound_http: OutboundHttp,
     /// `hashers.limits`: what checking one stored password hash may cost.
     pub hash_costs: CostLimits,
+    /// `courier: true` on the plugin's entry.
+    pub courier: bool,
 }
 
 /// One call of one plugin, as the capabilities see it.
@@ -58,6 +61,8 @@ pub(crate) struct Call<'a> {
     /// When the call runs out of time: capabilities that block (outbound HTTP) stop waiting
     /// by then.
     pub deadline: Option<Instant>,
+    /// Whom the call may send messages to; `None` outside flows that send any.
+    pub courier: Option<&'a courier::CourierScope>,
 }
 
 /// One host capability; implemented by its per-call state.
@@ -172,6 +177,14 @@ capabilities! {
     settings: settings::State,
     outbound_http: outbound_http::State,
     password_hashing: password_hashing::State,
+    courier: courier::State,
+}
+
+impl States {
+    /// The messages the call asked the courier to send.
+    pub(crate) fn take_messages(&mut self) -> Vec<courier::PluginMessage> {
+        self.courier.take()
+    }
 }
 
 fn interface_name(interface: &str) -> String {
@@ -187,17 +200,18 @@ mod tests {
         assert_eq!(
             importable_by(Importer::Factor),
             [
-                "latchkey:host/random@0.1.0",
-                "latchkey:host/clock@0.1.0",
-                "latchkey:host/log@0.1.0",
-                "latchkey:host/settings@0.1.0",
-                "latchkey:host/outbound-http@0.1.0",
-                "latchkey:host/password-hashing@0.1.0",
+                "latchkey:host/random@0.1.1",
+                "latchkey:host/clock@0.1.1",
+                "latchkey:host/log@0.1.1",
+                "latchkey:host/settings@0.1.1",
+                "latchkey:host/outbound-http@0.1.1",
+                "latchkey:host/password-hashing@0.1.1",
+                "latchkey:host/courier@0.1.1",
             ]
         );
         assert_eq!(
             importable_by(Importer::Policy),
-            ["latchkey:host/log@0.1.0", "latchkey:host/settings@0.1.0"]
+            ["latchkey:host/log@0.1.1", "latchkey:host/settings@0.1.1"]
         );
     }
 }

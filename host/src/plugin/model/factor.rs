@@ -127,4 +127,16 @@ pub enum SubmitOutcome {
     Rerender(Rendering),
     Redirect(Redirect),
     ExternalSubject(ExternalSubject),
+    /// Recovery and verification: the user proved they read what the factor sent earlier in
+    /// the flow.
+    ChallengePassed,
+}
+
+/// A recovery challenge an administrator hands over: the secret (a code, a link), the state
+/// to keep in the flow, and the nodes the flow shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedChallenge {
+    pub secret: String,
+    pub plugin_state: String,
+    pub nodes: Vec<UiNode>,
 }

@@ -10,7 +10,7 @@ mod ui;
 
 pub use factor::{
     Authenticated, CredentialWrite, ExternalSubject, FactorInfo, FactorRole, FlowContext,
-    FlowIdentity, Redirect, Rejection, Rendering, SubmitOutcome,
+    FlowIdentity, IssuedChallenge, Redirect, Rejection, Rendering, SubmitOutcome,
 };
 pub use policy::{Answer, Hook, LoadError, PolicyInfo, PolicyInput, RequestFacts, Verdict};
 pub use ui::{

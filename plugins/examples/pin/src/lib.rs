@@ -15,8 +15,8 @@ mod ui;
 use latchkey_plugin_sdk::attempts::Limits;
 use latchkey_plugin_sdk::config::{load_settings, parse_settings};
 use latchkey_plugin_sdk::types::{
-    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, MethodInfo, Rejection,
-    Rendering, SubmitOutcome,
+    Aal, Credential, CredentialWrite, FactorRole, FlowContext, FlowKind, IssuedChallenge,
+    MethodInfo, Rejection, Rendering, SubmitOutcome,
 };
 use latchkey_plugin_sdk::{Guest, Host};
 use serde::Deserialize;
@@ -98,7 +98,7 @@ impl Guest for Pin {
         let nodes = match ctx.kind {
             FlowKind::Login => flows::login_nodes(&ctx),
             FlowKind::Settings => flows::settings_nodes(&ctx, &load()),
-            FlowKind::Registration => vec![],
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => vec![],
         };
         Ok(Rendering {
             nodes,
@@ -110,9 +110,9 @@ impl Guest for Pin {
         match ctx.kind {
             FlowKind::Login => flows::login(&ctx, &input_json, &load(), &Host),
             FlowKind::Settings => flows::settings(&ctx, &input_json, &load(), &Host),
-            FlowKind::Registration => Err(Rejection::flow(ui::generic(
-                "A PIN is set in the settings flow, not at registration.",
-            ))),
+            FlowKind::Registration | FlowKind::Recovery | FlowKind::Verification => Err(
+                Rejection::flow(ui::generic("A PIN is set in the settings flow only.")),
+            ),
         }
     }
 
@@ -133,6 +133,10 @@ impl Guest for Pin {
         _marked_traits: Vec<(String, String)>,
     ) -> Result<CredentialWrite, Rejection> {
         credential::import(&config_json, &load(), &Host)
+    }
+
+    fn issue_challenge(_ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
+        Err(Rejection::no_challenge(METHOD))
     }
 }
 

@@ -18,6 +18,8 @@ pub fn context(kind: FlowKind) -> ContextBuilder {
         FlowKind::Login => "login",
         FlowKind::Registration => "registration",
         FlowKind::Settings => "settings",
+        FlowKind::Recovery => "recovery",
+        FlowKind::Verification => "verification",
     };
     ContextBuilder(FlowContext {
         flow_id: "flow-1".into(),

@@ -178,6 +178,7 @@ impl<'a> Harness<'a> {
             Ok(SubmitOutcome::Redirect(to)) => {
                 self.flow.plugin_state = Some(to.plugin_state.clone());
             }
+            Ok(SubmitOutcome::ChallengePassed) => self.complete(),
             Ok(SubmitOutcome::NeedCredential(_) | SubmitOutcome::ExternalSubject(_)) => {}
             Err(rejection) => {
                 let stored_here =

@@ -16,7 +16,9 @@ pub use harness::{Harness, RejectionExt};
 
 #[cfg(feature = "password-hashing")]
 use crate::env::Argon2Params;
-use crate::env::{Env, HttpError, HttpRequest, HttpResponse, Level};
+#[cfg(feature = "courier")]
+use crate::env::MessageError;
+use crate::env::{Env, HttpError, HttpRequest, HttpResponse, Level, Message};
 use std::cell::{Cell, RefCell};
 
 /// Deterministic "randomness", a settable clock, fixed settings, a log that tests can
@@ -36,6 +38,8 @@ pub struct FakeEnv {
     pub http_script: RefCell<Vec<Scripted>>,
     /// Every outbound request made, in order.
     pub http_requests: RefCell<Vec<HttpRequest>>,
+    /// Every message handed to the courier, in order (with the `courier` feature).
+    pub messages: RefCell<Vec<Message>>,
 }
 
 /// One scripted HTTP answer: every request with this method (any case) and exactly this URL
@@ -72,6 +76,7 @@ impl FakeEnv {
             events: RefCell::default(),
             http_script: RefCell::default(),
             http_requests: RefCell::default(),
+            messages: RefCell::default(),
         }
     }
 
@@ -186,6 +191,13 @@ impl Env for FakeEnv {
             Err(argon2::password_hash::Error::Password) => Ok(false),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    // Accepted without a recipient check: that is the host's, tested there.
+    #[cfg(feature = "courier")]
+    fn send_message(&self, message: Message) -> Result<(), MessageError> {
+        self.messages.borrow_mut().push(message);
+        Ok(())
     }
 
     fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
