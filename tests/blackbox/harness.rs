@@ -596,3 +596,124 @@ pub fn oracle_code(secret: &str, offset_secs: i64) -> String {
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// The SMTP peer (tests/peers/smtp): a real SMTP server on loopback that keeps every mail it
+/// receives. Stopped when dropped.
+pub struct SmtpPeer {
+    child: Option<std::process::Child>,
+    pub port: u16,
+    mails: PathBuf,
+    args: Vec<String>,
+}
+
+/// One mail the peer received.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub headers: Value,
+    pub tls: bool,
+    pub authenticated: bool,
+}
+
+impl SmtpPeer {
+    /// `tls` is `plain`, `starttls` or `implicit`; `auth` is `user:password` when the peer
+    /// refuses mail from clients that did not log in.
+    pub fn start(work: &Workdir, tls: &str, auth: Option<&str>) -> SmtpPeer {
+        let mut args = vec!["--tls".to_string(), tls.to_string()];
+        if let Some(auth) = auth {
+            args.extend(["--auth".to_string(), auth.to_string()]);
+        }
+        let mut peer = SmtpPeer {
+            child: None,
+            port: 0,
+            mails: work.path().join(format!("mails-{}.jsonl", free_port())),
+            args,
+        };
+        peer.spawn(None);
+        peer
+    }
+
+    fn spawn(&mut self, port: Option<u16>) {
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/smtp/server.py");
+        let mut command = python();
+        command.arg(script).arg(&self.mails).args(&self.args);
+        if let Some(port) = port {
+            command.args(["--port", &port.to_string()]);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting the SMTP peer (Python with aiosmtpd: make test-deps)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        self.port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the SMTP peer said {line:?}"));
+        self.child = Some(child);
+    }
+
+    /// Stops the peer: connections to its port are refused until [`SmtpPeer::restart`].
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the peer again on the port it had, keeping the mails received so far.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn(Some(self.port));
+    }
+
+    /// Every mail received so far, oldest first.
+    pub fn mails(&self) -> Vec<Mail> {
+        std::fs::read_to_string(&self.mails)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).expect("a JSON line");
+                let text = |key: &str| v[key].as_str().unwrap_or_default().to_string();
+                Mail {
+                    to: text("to"),
+                    from: text("from"),
+                    subject: text("subject"),
+                    text: text("text").replace("\r\n", "\n"),
+                    html: v["html"].as_str().map(str::to_owned),
+                    headers: v["headers"].clone(),
+                    tls: v["tls"] == true,
+                    authenticated: v["authenticated"] == true,
+                }
+            })
+            .collect()
+    }
+
+    /// Waits up to `timeout` for at least `count` mails, and returns them all.
+    pub fn wait_for_mails(&self, count: usize, timeout: Duration) -> Vec<Mail> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mails = self.mails();
+            if mails.len() >= count || Instant::now() >= deadline {
+                return mails;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpPeer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -12,6 +12,7 @@ mod cleanup;
 mod cli;
 mod compat;
 mod components;
+mod courier;
 mod credential_updates;
 mod durability;
 mod guessing_limits;

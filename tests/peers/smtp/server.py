@@ -104,8 +104,8 @@ def main():
     if args.auth:
         server_kwargs["authenticator"] = authenticator_for(args.auth)
         server_kwargs["auth_required"] = True
-        # AUTH over a connection that is not encrypted only in plain mode.
-        server_kwargs["auth_require_tls"] = args.tls != "plain"
+        # aiosmtpd counts only STARTTLS as encryption; implicit TLS is encrypted from the start.
+        server_kwargs["auth_require_tls"] = args.tls == "starttls"
     controller = Controller(
         Keeper(args.mail_file),
         hostname="127.0.0.1",
