@@ -153,6 +153,8 @@ pub enum FlowKind {
     Login,
     Registration,
     Settings,
+    Recovery,
+    Verification,
 }
 
 impl FlowKind {
@@ -161,6 +163,8 @@ impl FlowKind {
             FlowKind::Login => "login",
             FlowKind::Registration => "registration",
             FlowKind::Settings => "settings",
+            FlowKind::Recovery => "recovery",
+            FlowKind::Verification => "verification",
         }
     }
 
@@ -169,6 +173,8 @@ impl FlowKind {
             "login" => Some(FlowKind::Login),
             "registration" => Some(FlowKind::Registration),
             "settings" => Some(FlowKind::Settings),
+            "recovery" => Some(FlowKind::Recovery),
+            "verification" => Some(FlowKind::Verification),
             _ => None,
         }
     }
@@ -191,7 +197,10 @@ impl FlowState {
     pub fn initial(kind: FlowKind) -> FlowState {
         match kind {
             FlowKind::Settings => FlowState::ShowForm,
-            FlowKind::Login | FlowKind::Registration => FlowState::ChooseMethod,
+            FlowKind::Login
+            | FlowKind::Registration
+            | FlowKind::Recovery
+            | FlowKind::Verification => FlowState::ChooseMethod,
         }
     }
 

@@ -28,6 +28,7 @@ mod password_policy;
 mod pin_factor;
 mod plugin_state;
 mod policies;
+mod recovery;
 mod scripted_policies;
 mod second_factors;
 mod session_rotation;

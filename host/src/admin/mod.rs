@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod identities;
 pub mod import;
 pub mod pagination;
+pub mod recovery;
 pub mod sessions;
 
 use crate::error::ApiError;

@@ -13,7 +13,16 @@ use super::model::PluginEntry;
 pub const DEFAULT_IDENTITY_SCHEMA: &str = include_str!("default_identity.schema.json");
 
 /// Factor plugins loaded when the config lists none.
-const DEFAULT_FACTORS: &[&str] = &["password.wasm", "totp.wasm", "lookup_secret.wasm"];
+const DEFAULT_FACTORS: &[&str] = &[
+    "password.wasm",
+    "totp.wasm",
+    "lookup_secret.wasm",
+    "code.wasm",
+];
+
+/// The default factors that send messages: the `code` method mails recovery and verification
+/// codes.
+const DEFAULT_COURIER_GRANTS: &[&str] = &["code.wasm"];
 
 /// Every default that does not depend on the machine. Paths that do (plugin and cache
 /// directories) come from [`plugin_dir`] and [`cache_dir`] once the files are merged, because
@@ -41,6 +50,7 @@ pub(super) fn layer() -> Value {
                 "password": { "enabled": true },
                 "totp": { "enabled": true },
                 "lookup_secret": { "enabled": true },
+                "code": { "enabled": true },
             },
             "flows": {
                 "login": {
@@ -69,6 +79,9 @@ pub(super) fn layer() -> Value {
                     "privileged_session_max_age": "1h",
                     "required_aal": "highest_available",
                 },
+                // As in Kratos: off until configured, and by code.
+                "recovery": { "enabled": false, "lifespan": "1h", "use": "code" },
+                "verification": { "enabled": false, "lifespan": "1h", "use": "code" },
                 "logout": {},
                 // Latchkey's own key: how long a stored error stays readable by its id.
                 "error": { "lifespan": "1h" },
@@ -100,6 +113,7 @@ pub(super) fn layer() -> Value {
             },
             "bcrypt": { "cost": 12 },
         },
+        "feature_flags": { "use_continue_with_transitions": false },
         "log": { "level": "info", "format": "text", "leak_sensitive_values": false },
         // Kratos' defaults for `cleanup sql`; `interval` is Latchkey's background sweep.
         "database": {
@@ -144,6 +158,7 @@ pub(super) fn factors(dir: &Path) -> Vec<PluginEntry> {
             path: dir.join(file),
             config: json!({}),
             outbound_http: Default::default(),
+            courier: DEFAULT_COURIER_GRANTS.contains(file),
         })
         .collect()
 }

@@ -43,7 +43,9 @@ pub use selfservice::{
     After, AfterMethod, Backoff, ErrorFlow, Flows, LoginFlow, LogoutAfter, LogoutFlow,
     MethodConfig, RegistrationFlow, RequiredAal, SelfService, SettingsFlow, Throttle,
 };
-pub use ui::{ERROR_PATH, LOGIN_PATH, REGISTRATION_PATH, SETTINGS_PATH, Ui};
+pub use ui::{
+    ERROR_PATH, LOGIN_PATH, RECOVERY_PATH, REGISTRATION_PATH, SETTINGS_PATH, Ui, VERIFICATION_PATH,
+};
 pub use units::{ByteSize, parse_duration};
 
 /// A loaded configuration and what was noticed on the way.

@@ -31,8 +31,18 @@ pub struct Config {
     pub ui: super::ui::Ui,
     /// Outgoing mail and SMS.
     pub courier: super::courier::Courier,
+    pub feature_flags: FeatureFlags,
     /// Development mode. Not a config key: the command line sets it.
     pub dev: bool,
+}
+
+/// Kratos' `feature_flags`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct FeatureFlags {
+    /// Recovery answers JSON clients with `continue_with` (`show_settings_ui`,
+    /// `set_ory_session_token`) instead of a 422 `browser_location_change_required`.
+    #[serde(default)]
+    pub use_continue_with_transitions: bool,
 }
 
 impl Config {
@@ -371,6 +381,9 @@ pub struct PluginEntry {
     /// What the plugin may reach over HTTP; factors only (policies cannot import it).
     #[serde(skip)]
     pub outbound_http: OutboundHttp,
+    /// Whether the plugin may queue messages through the courier; factors only.
+    #[serde(skip)]
+    pub courier: bool,
 }
 
 pub(super) fn empty_object() -> Value {

@@ -37,6 +37,7 @@ pub(super) struct RawConfig {
     ui: RawUi,
     #[serde(default)]
     courier: RawCourier,
+    feature_flags: super::model::FeatureFlags,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +88,8 @@ struct RawFactor {
     config: Value,
     #[serde(default)]
     outbound_http: OutboundHttp,
+    #[serde(default)]
+    courier: bool,
 }
 
 /// What resolving needs besides the config itself.
@@ -135,6 +138,7 @@ impl RawConfig {
                 ctx.bases.get("courier.template_override_path"),
                 ctx.bases.get("courier.templates"),
             )?,
+            feature_flags: self.feature_flags,
             dev: false,
         })
     }
@@ -227,6 +231,7 @@ impl RawPlugins {
                 path: locate("plugins.policies", &policy.path),
                 config,
                 outbound_http: OutboundHttp::default(),
+                courier: false,
             });
         }
         let cache_dir = match self.cache_dir {
@@ -265,6 +270,7 @@ fn resolve_factors(
             path: locate(list, &factor.path),
             config: factor.config,
             outbound_http: factor.outbound_http,
+            courier: factor.courier,
         });
     }
     Ok(resolved)

@@ -55,6 +55,8 @@ pub struct Flows {
     pub login: LoginFlow,
     pub registration: RegistrationFlow,
     pub settings: SettingsFlow,
+    pub recovery: ChallengeFlow,
+    pub verification: ChallengeFlow,
     pub logout: LogoutFlow,
     pub error: ErrorFlow,
 }
@@ -87,8 +89,47 @@ impl Flows {
                 lifespan: self.settings.lifespan,
                 after: &self.settings.after,
             },
+            FlowKind::Recovery | FlowKind::Verification => {
+                let flow = self.challenge(kind).expect("a challenge flow");
+                FlowSettings {
+                    ui_url: flow.ui_url.as_ref(),
+                    lifespan: flow.lifespan,
+                    after: &flow.after,
+                }
+            }
         }
     }
+
+    /// `selfservice.flows.recovery` or `.verification`; `None` for the other kinds.
+    pub fn challenge(&self, kind: FlowKind) -> Option<&ChallengeFlow> {
+        match kind {
+            FlowKind::Recovery => Some(&self.recovery),
+            FlowKind::Verification => Some(&self.verification),
+            _ => None,
+        }
+    }
+}
+
+/// `selfservice.flows.recovery` and `selfservice.flows.verification`: flows in which someone
+/// proves they read what was sent to an address.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChallengeFlow {
+    pub enabled: bool,
+    #[serde(default, deserialize_with = "optional_url")]
+    pub ui_url: Option<Url>,
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub lifespan: Duration,
+    /// The method that sends and checks the challenge (`code`, `link`).
+    #[serde(rename = "use")]
+    pub method: String,
+    /// Whether an address that belongs to no identity is told so by mail (Kratos' `invalid`
+    /// templates) instead of getting nothing.
+    #[serde(default)]
+    pub notify_unknown_recipients: bool,
+    #[serde(default)]
+    pub after: After,
+    #[serde(default = "empty_object")]
+    pub before: Value,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -266,7 +266,13 @@ fn embedded_default_loads_without_warnings() {
     let paths: Vec<_> = plugins.factors.iter().map(|f| f.path.clone()).collect();
     assert_eq!(
         paths,
-        ["password.wasm", "totp.wasm", "lookup_secret.wasm"].map(|f| bundled.join(f))
+        [
+            "password.wasm",
+            "totp.wasm",
+            "lookup_secret.wasm",
+            "code.wasm"
+        ]
+        .map(|f| bundled.join(f))
     );
     assert_eq!(plugins.factors[0].config, json!({}));
     assert_eq!(
@@ -772,15 +778,16 @@ fn extra_factors_add_to_the_defaults_or_to_the_list() {
             "password.wasm",
             "totp.wasm",
             "lookup_secret.wasm",
+            "code.wasm",
             "pin.wasm"
         ]
         .map(|f| bundled.join(f))
     );
-    assert_eq!(plugins.factors[3].config, json!({"min_digits": 6}));
+    assert_eq!(plugins.factors[4].config, json!({"min_digits": 6}));
     assert_eq!(
-        (plugins.factor_key(2), plugins.factor_key(3)),
+        (plugins.factor_key(3), plugins.factor_key(4)),
         (
-            "plugins.factors[2]".into(),
+            "plugins.factors[3]".into(),
             "plugins.extra_factors[0]".into()
         )
     );
@@ -803,8 +810,8 @@ fn extra_factors_add_to_the_defaults_or_to_the_list() {
         ("PLUGINS_EXTRA_FACTORS", r#"[{"path": "/srv/ldap.wasm"}]"#),
     ]);
     let plugins = load(&[], &env).unwrap().config.plugins;
-    assert_eq!(plugins.factors.len(), 4);
-    assert_eq!(plugins.factors[3].path, Path::new("/srv/ldap.wasm"));
+    assert_eq!(plugins.factors.len(), 5);
+    assert_eq!(plugins.factors[4].path, Path::new("/srv/ldap.wasm"));
 
     let bad = dir.write(
         "bad.yml",
@@ -1157,6 +1164,7 @@ fn the_password_method_is_granted_the_range_api_it_names() {
         path: PathBuf::from("password.wasm"),
         config,
         outbound_http: OutboundHttp::default(),
+        courier: false,
     };
     let Loaded { config, .. } = load(&[], &no_env).unwrap();
     let grant = config.factor_grant(&entry(json!({})), "password");

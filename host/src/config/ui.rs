@@ -14,6 +14,8 @@ pub const LOGIN_PATH: &str = "/ui/login";
 pub const REGISTRATION_PATH: &str = "/ui/registration";
 pub const SETTINGS_PATH: &str = "/ui/settings";
 pub const ERROR_PATH: &str = "/ui/error";
+pub const RECOVERY_PATH: &str = "/ui/recovery";
+pub const VERIFICATION_PATH: &str = "/ui/verification";
 
 #[derive(Clone, Debug)]
 pub struct Ui {
@@ -75,4 +77,12 @@ pub(super) fn fill_ui_urls(ui: &Ui, flows: &mut Flows, public_base: &Url) {
         .ui_url
         .get_or_insert_with(|| page(SETTINGS_PATH));
     flows.error.ui_url.get_or_insert_with(|| page(ERROR_PATH));
+    flows
+        .recovery
+        .ui_url
+        .get_or_insert_with(|| page(RECOVERY_PATH));
+    flows
+        .verification
+        .ui_url
+        .get_or_insert_with(|| page(VERIFICATION_PATH));
 }

@@ -1,6 +1,7 @@
 //! The self-service flow engine: creating flows, rendering their nodes from the plugins, and
 //! routing submissions to the plugin that owns the submitted `method`.
 
+pub mod challenge;
 pub mod external;
 pub mod login;
 pub mod outcome;
@@ -126,7 +127,15 @@ pub async fn render(
     let kind = flow.kind;
     let mut leading = Vec::new();
     let mut method_nodes = Vec::new();
-    for factor in app.factors.for_flow(kind, role_for(flow)) {
+    // Recovery and verification show the one method they use; the others, every factor
+    // that takes part.
+    let factors = match kind {
+        FlowKind::Recovery | FlowKind::Verification => {
+            challenge::method(app, kind).into_iter().collect()
+        }
+        _ => app.factors.for_flow(kind, role_for(flow)),
+    };
+    for factor in factors {
         let credential = match identity {
             Some(i) => app.store.credential(i.id, factor.id()).await?,
             None => None,

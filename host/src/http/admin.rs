@@ -2,7 +2,7 @@
 
 use crate::admin::pagination::{self, PageRequest};
 use crate::admin::sessions::Expand;
-use crate::admin::{auth, courier, credentials, identities, sessions};
+use crate::admin::{auth, courier, credentials, identities, recovery, sessions};
 use crate::app::{SharedApp, Storage};
 use crate::error::ApiError;
 use crate::http::query::QueryParams;
@@ -46,6 +46,8 @@ pub fn routes() -> Router<SharedApp> {
         .route("/admin/plugins/reload", post(reload_plugins))
         .route("/admin/courier/messages", get(list_courier_messages))
         .route("/admin/courier/messages/{id}", get(get_courier_message))
+        .route("/admin/recovery/code", post(recovery_code))
+        .route("/admin/recovery/link", post(recovery_link))
 }
 
 /// Requests under `/admin` need one of `serve.admin.api_keys` when any are configured;
@@ -220,6 +222,21 @@ async fn list_identity_sessions(
     let (items, next) = sessions::list(&app, &query, page, Some(id), Expand::ALL).await?;
     let path = format!("/admin/identities/{id}/sessions");
     Ok(paged(&app, &path, &query, &page, next, items))
+}
+
+async fn recovery_code(
+    State(app): State<SharedApp>,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body = recovery::code(&app, &json_body(&bytes)?).await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn recovery_link(
+    State(app): State<SharedApp>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(recovery::link(&app, &json_body(&bytes)?).await?))
 }
 
 async fn delete_identity_sessions(

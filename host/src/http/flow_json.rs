@@ -3,12 +3,12 @@
 use crate::app::App;
 use crate::domain_error::DomainError;
 use crate::identity::wire::{identity_json, session_json};
-use crate::model::{Flow, FlowKind, Identity, Session};
+use crate::model::{Flow, FlowKind, FlowState, Identity, Session};
 use serde_json::{Value, json};
 
 /// The flow as Kratos serialises it; settings flows carry their identity.
 pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, DomainError> {
-    let mut json = base_flow_json(flow);
+    let mut json = base_flow_json(app, flow);
     if flow.kind == FlowKind::Settings
         && let Some(id) = flow.identity_id
         && let Some(identity) = app.store.get_identity(id).await?
@@ -18,7 +18,13 @@ pub async fn flow_json(app: &App, flow: &Flow) -> Result<Value, DomainError> {
     Ok(json)
 }
 
-fn base_flow_json(flow: &Flow) -> Value {
+/// A recovery or verification flow as Kratos serialises it, for answers that add to it
+/// (`continue_with`).
+pub fn base_challenge_json(app: &App, flow: &Flow) -> Value {
+    base_flow_json(app, flow)
+}
+
+fn base_flow_json(app: &App, flow: &Flow) -> Value {
     let mut out = json!({
         "id": flow.id,
         "type": flow.variant.as_str(),
@@ -38,6 +44,12 @@ fn base_flow_json(flow: &Flow) -> Value {
         out["refresh"] = json!(flow.refresh);
         out["requested_aal"] = json!(flow.requested_aal.as_str());
     }
+    // The method a recovery or verification flow runs, once one has been submitted.
+    if let Some(challenge) = app.config.selfservice.flows.challenge(flow.kind)
+        && flow.state != FlowState::ChooseMethod
+    {
+        out["active"] = json!(challenge.method);
+    }
     out
 }
 
@@ -51,6 +63,6 @@ pub fn session_started(app: &App, kind: FlowKind, session: &Session, identity: &
             "identity": identity_json(identity, public),
             "session": session,
         }),
-        FlowKind::Login | FlowKind::Settings => json!({ "session": session }),
+        _ => json!({ "session": session }),
     }
 }

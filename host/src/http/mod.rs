@@ -3,6 +3,7 @@
 mod admin;
 mod body;
 mod callback;
+mod challenge_flows;
 mod errors;
 pub mod flow_json;
 mod health;
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 
 pub fn public_router(app: SharedApp) -> Router {
     selfservice::routes()
+        .merge(challenge_flows::routes())
         .merge(callback::routes())
         .merge(errors::routes())
         .merge(sessions_api::routes())

@@ -146,7 +146,7 @@ fn refuse_login_challenge(present: bool) -> Result<(), ApiError> {
 
 /// Kratos checks a flow's `return_to` when the flow starts, made absolute against
 /// `selfservice.default_browser_return_url`; the flow keeps it as given.
-fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_return_to(app: &App, return_to: Option<&str>) -> Result<(), ApiError> {
     match return_to {
         Some(rt) => {
             return_to::secure(app, rt, &app.config.selfservice.default_browser_return_url).map(drop)
@@ -259,18 +259,7 @@ async fn init_flow(
         policy::check(app, Hook::Settings, active, &facts, required, return_to).await?;
     }
 
-    let mut cookies = Vec::new();
-    let csrf_token = match variant {
-        FlowVariant::Api => None,
-        FlowVariant::Browser => Some(match csrf::from_cookie(headers, &app.cookies) {
-            Some(token) => token,
-            None => {
-                let token = csrf::new_token();
-                cookies.push(client::csrf_cookie(app).set(&app.cookies.sign("csrf", &token)));
-                token
-            }
-        }),
-    };
+    let (csrf_token, cookies) = new_flow_csrf(app, headers, variant);
     let flow = flows::create(
         app,
         FlowStart {
@@ -292,6 +281,60 @@ async fn init_flow(
         Mode::Api | Mode::Spa => Json(flow_json::flow_json(app, &flow).await?).into_response(),
     };
     Ok(with_cookies(resp, &cookies))
+}
+
+/// A new browser flow's CSRF token: the one the browser's cookie carries, or a new one with
+/// the cookie that sets it. API flows have none.
+pub(super) fn new_flow_csrf(
+    app: &App,
+    headers: &HeaderMap,
+    variant: FlowVariant,
+) -> (Option<String>, Vec<String>) {
+    let mut cookies = Vec::new();
+    let token = match variant {
+        FlowVariant::Api => None,
+        FlowVariant::Browser => Some(match csrf::from_cookie(headers, &app.cookies) {
+            Some(token) => token,
+            None => {
+                let token = csrf::new_token();
+                cookies.push(client::csrf_cookie(app).set(&app.cookies.sign("csrf", &token)));
+                token
+            }
+        }),
+    };
+    (token, cookies)
+}
+
+/// The `flow` query parameter of a submission (selfservice/flow/flow.go GetFlowID): a missing,
+/// malformed or nil id is a 400.
+pub(super) fn submitted_flow_id(q: &QueryParams) -> Result<String, ApiError> {
+    q.get("flow")
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .filter(|id| !id.is_nil())
+        .map(|id| id.to_string())
+        .ok_or_else(|| ApiError::bad_request("The flow query parameter is missing or malformed."))
+}
+
+/// A submission must come the way its flow was started: an API flow from no browser, a
+/// browser flow with the CSRF token of its cookie.
+pub(super) fn check_submitter(
+    app: &App,
+    headers: &HeaderMap,
+    flow: &crate::model::Flow,
+    input: &serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    match flow.variant {
+        FlowVariant::Api => reject_browser_signals(headers),
+        FlowVariant::Browser => {
+            let cookie = csrf::from_cookie(headers, &app.cookies);
+            let submitted = input.get("csrf_token").and_then(Value::as_str);
+            if csrf::matches(submitted, flow.csrf_token.as_deref(), cookie.as_deref()) {
+                Ok(())
+            } else {
+                Err(csrf::violation())
+            }
+        }
+    }
 }
 
 /// Kratos refuses API-flow submissions that look like they come from a browser, so a
@@ -358,17 +401,7 @@ async fn submit_flow(
         return Err((err, request_mode));
     }
     // selfservice/flow/flow.go GetFlowID: a missing, malformed or nil id is a 400.
-    let id = q
-        .get("flow")
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        .filter(|id| !id.is_nil())
-        .ok_or_else(|| {
-            (
-                ApiError::bad_request("The flow query parameter is missing or malformed."),
-                request_mode,
-            )
-        })?
-        .to_string();
+    let id = submitted_flow_id(&q).map_err(|e| (e, request_mode))?;
     let mut input = body::parse(headers, bytes).map_err(|e| (e, request_mode))?;
     let flow = flows::find(app, &id, kind)
         .await
@@ -380,16 +413,7 @@ async fn submit_flow(
     };
     let fail = |e: DomainError| (ApiError::from(e), mode);
     let flow = flows::ensure_submittable(app, flow).await.map_err(fail)?;
-    match flow.variant {
-        FlowVariant::Api => reject_browser_signals(headers).map_err(|e| fail(e.into()))?,
-        FlowVariant::Browser => {
-            let cookie = csrf::from_cookie(headers, &app.cookies);
-            let submitted = input.get("csrf_token").and_then(Value::as_str);
-            if !csrf::matches(submitted, flow.csrf_token.as_deref(), cookie.as_deref()) {
-                return Err(fail(csrf::violation().into()));
-            }
-        }
-    }
+    check_submitter(app, headers, &flow, &input).map_err(|e| fail(e.into()))?;
     let flow = flows::submissions::count(app, flow).await.map_err(fail)?;
     let return_to = flow.return_to.clone();
     let ui = flows::ui_url(app, &flow);
@@ -428,6 +452,9 @@ async fn submit_flow(
                 .await
                 .map_err(fail)?;
             settings::submit(app, flow, input, &active).await
+        }
+        FlowKind::Recovery | FlowKind::Verification => {
+            unreachable!("recovery and verification have routes of their own")
         }
     }
     .map_err(fail)?;
@@ -605,7 +632,7 @@ pub(super) async fn respond(
 /// later, then the session cookie. The session cookie comes last because some clients keep
 /// only the last `Set-Cookie` of a response (the official Python SDK's `*_with_http_info`
 /// headers are a plain dict).
-fn session_cookies(app: &App, token: &str, identity: uuid::Uuid) -> [String; 2] {
+pub(super) fn session_cookies(app: &App, token: &str, identity: uuid::Uuid) -> [String; 2] {
     [
         client::known_device_cookie(app).set(&sessions::known_device_value(app, identity)),
         client::session_cookie(app).set(&sessions::cookie_value(app, token)),
@@ -630,7 +657,7 @@ async fn fetch(
 }
 
 /// Kratos' `IsJSONRequest` also counts a JSON body, not only an `Accept` asking for JSON.
-fn sends_json(headers: &HeaderMap) -> bool {
+pub(super) fn sends_json(headers: &HeaderMap) -> bool {
     headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,4 +1,5 @@
-//! `/ui/login`, `/ui/registration` and `/ui/settings?flow=<id>`: a flow read through the same
+//! `/ui/login`, `/ui/registration`, `/ui/settings`, `/ui/recovery` and
+//! `/ui/verification?flow=<id>`: a flow read through the same
 //! rules as `GET /self-service/<kind>/flows`, shown as HTML forms. A missing, unknown or
 //! expired flow sends the browser on to a fresh one.
 
@@ -30,6 +31,14 @@ pub async fn settings(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Resp
     show(s, h, q, FlowKind::Settings).await
 }
 
+pub async fn recovery(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Response {
+    show(s, h, q, FlowKind::Recovery).await
+}
+
+pub async fn verification(s: State<PageState>, h: HeaderMap, q: QueryParams) -> Response {
+    show(s, h, q, FlowKind::Verification).await
+}
+
 /// `/self-service/<kind>/browser`, passing on what the page was asked for.
 fn start_url(app: &App, kind: FlowKind, return_to: Option<&str>, extra: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&link(
@@ -52,6 +61,8 @@ fn page_path(kind: FlowKind) -> &'static str {
         FlowKind::Login => crate::config::LOGIN_PATH,
         FlowKind::Registration => crate::config::REGISTRATION_PATH,
         FlowKind::Settings => crate::config::SETTINGS_PATH,
+        FlowKind::Recovery => crate::config::RECOVERY_PATH,
+        FlowKind::Verification => crate::config::VERIFICATION_PATH,
     }
 }
 
@@ -107,6 +118,8 @@ fn title(flow: &Flow) -> &'static str {
         (FlowKind::Login, Aal::Aal1, false) => "Sign in",
         (FlowKind::Registration, _, _) => "Create an account",
         (FlowKind::Settings, _, _) => "Account settings",
+        (FlowKind::Recovery, _, _) => "Recover your account",
+        (FlowKind::Verification, _, _) => "Verify your email address",
     }
 }
 
@@ -122,9 +135,14 @@ async fn page(state: &PageState, headers: &HeaderMap, flow: &Flow) -> Result<Res
         && flow.kind == FlowKind::Login
         && app.config.selfservice.flows.registration.enabled)
         .then(|| start_url(app, FlowKind::Registration, return_to, &[]));
+    let recovery = (first_factor
+        && flow.kind == FlowKind::Login
+        && app.config.selfservice.flows.recovery.enabled)
+        .then(|| start_url(app, FlowKind::Recovery, return_to, &[]));
     let links = minijinja::context! {
         login => start_url(app, FlowKind::Login, return_to, &[]),
         registration => registration,
+        recovery => recovery,
         settings => link(app, "/self-service/settings/browser"),
         logout => active.as_ref().map(|a| logout::url(app, a.session.id, None)),
     };

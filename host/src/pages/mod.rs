@@ -52,6 +52,11 @@ pub fn attach(public: Router, app: SharedApp, pages: Option<Arc<Pages>>) -> Rout
             get(flow_page::registration),
         )
         .route(crate::config::SETTINGS_PATH, get(flow_page::settings))
+        .route(crate::config::RECOVERY_PATH, get(flow_page::recovery))
+        .route(
+            crate::config::VERIFICATION_PATH,
+            get(flow_page::verification),
+        )
         .route(crate::config::ERROR_PATH, get(error_page::show))
         .route("/ui/style.css", get(html::stylesheet))
         .with_state(state);

@@ -17,6 +17,11 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         include_str!("templates/registration.html"),
     ),
     ("settings.html", include_str!("templates/settings.html")),
+    ("recovery.html", include_str!("templates/recovery.html")),
+    (
+        "verification.html",
+        include_str!("templates/verification.html"),
+    ),
     ("session.html", include_str!("templates/session.html")),
     ("error.html", include_str!("templates/error.html")),
     ("style.css", include_str!("templates/style.css")),

@@ -5,6 +5,22 @@ use crate::model::{Credential, Identity};
 use async_trait::async_trait;
 use uuid::Uuid;
 
+/// What an address is looked up for: its `verifiable_addresses` or its `recovery_addresses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressPurpose {
+    Verification,
+    Recovery,
+}
+
+impl AddressPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressPurpose::Verification => "verification",
+            AddressPurpose::Recovery => "recovery",
+        }
+    }
+}
+
 #[async_trait]
 pub trait IdentityRepository: Send + Sync {
     /// Creates an identity with its credentials, all or nothing. Each credential is stored
@@ -40,6 +56,15 @@ pub trait IdentityRepository: Send + Sync {
         identity: &Identity,
         credentials: &[(Credential, u32)],
     ) -> Result<(), StoreError>;
+
+    /// The identity that has `value` (normalised as `identity::addresses::normalise` does)
+    /// among its addresses for `purpose` on channel `via`; the oldest when several have it.
+    async fn identity_by_address(
+        &self,
+        purpose: AddressPurpose,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<Identity>, StoreError>;
 
     /// Deletes the identity with its credentials, identifiers and sessions. Returns whether
     /// it existed.

@@ -103,7 +103,7 @@ pub use credentials::{CredentialDeletion, CredentialLock, CredentialRepository};
 pub use error::StoreError;
 pub use errors::{ErrorRepository, StoredError};
 pub use flows::FlowRepository;
-pub use identities::IdentityRepository;
+pub use identities::{AddressPurpose, IdentityRepository};
 pub use invalidation::{Invalidate, Invalidations};
 pub use sessions::{SessionFilter, SessionRepository};
 pub use throttle::{FailureCount, ThrottleRepository};

@@ -42,7 +42,7 @@ fn send(
         FlowKind::Verification => ("verification_code", "VerificationCode"),
         _ => ("recovery_code", "RecoveryCode"),
     };
-    let mut data = json!({ variable: code });
+    let mut data = json!({ variable: code, "ExpiresInMinutes": settings.lifespan / 60 });
     if ctx.kind == FlowKind::Verification {
         // Kratos' verification mail links to the flow with the code filled in.
         data["VerificationURL"] = format!("{}&code={code}", ctx.action_url).into();
@@ -84,13 +84,10 @@ fn check(ctx: &FlowContext, code: &str, env: &dyn Env) -> Result<SubmitOutcome, 
 }
 
 /// A code for an administrator to hand over: the same code, kept the same way, sent nowhere.
-pub fn issue(
-    ctx: &FlowContext,
-    settings: &Settings,
-    env: &dyn Env,
-) -> Result<IssuedChallenge, Rejection> {
+/// It lives as long as its flow, whose expiry the administrator chose (`expires_in`).
+pub fn issue(ctx: &FlowContext, env: &dyn Env) -> Result<IssuedChallenge, Rejection> {
     let code = new_code(env);
-    let pending = Pending::new(&ctx.flow_id, &code, env.now() + settings.lifespan);
+    let pending = Pending::new(&ctx.flow_id, &code, i64::MAX);
     let mut nodes = ask_for_code(ctx.kind, "");
     // No address to send a new code to: the administrator issues one.
     nodes.retain(|n| !is_resend(n));
@@ -271,7 +268,7 @@ mod tests {
     #[test]
     fn an_issued_code_works_once_kept() {
         let env = FakeEnv::at(0).with_seed(5);
-        let issued = issue(&ctx(FlowKind::Recovery, None), &settings(), &env).unwrap();
+        let issued = issue(&ctx(FlowKind::Recovery, None), &env).unwrap();
         assert!(
             env.messages.borrow().is_empty(),
             "an issued code is not mailed"

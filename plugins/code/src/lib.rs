@@ -81,7 +81,7 @@ impl Guest for Code {
     }
 
     fn issue_challenge(ctx: FlowContext) -> Result<IssuedChallenge, Rejection> {
-        challenge::issue(&ctx, &load(), &Host)
+        challenge::issue(&ctx, &Host)
     }
 }
 

@@ -8,7 +8,7 @@ use super::codec::{
 use super::credentials::{insert_new_credential, store_credential};
 use super::{Database, SqliteStore, StoreError};
 use crate::model::{Credential, Identity, IdentityState};
-use crate::store::IdentityRepository;
+use crate::store::{AddressPurpose, IdentityRepository};
 use async_trait::async_trait;
 use rusqlite::{Connection, Row, params};
 use uuid::Uuid;
@@ -119,6 +119,29 @@ fn address_columns(identity: &Identity) -> Result<(String, String), StoreError> 
     Ok((verifiable, recovery))
 }
 
+/// Replaces the identity's rows in `identity_addresses` with its current addresses.
+fn index_addresses(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
+    let id = uuid_text(identity.id);
+    conn.prepare_cached("DELETE FROM identity_addresses WHERE identity_id = ?1")?
+        .execute(params![id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO identity_addresses (purpose, via, value, identity_id) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let verifiable = identity
+        .verifiable_addresses
+        .iter()
+        .map(|a| (AddressPurpose::Verification, &a.via, &a.value));
+    let recovery = identity
+        .recovery_addresses
+        .iter()
+        .map(|a| (AddressPurpose::Recovery, &a.via, &a.value));
+    for (purpose, via, value) in verifiable.chain(recovery) {
+        insert.execute(params![purpose.as_str(), via, value, id])?;
+    }
+    Ok(())
+}
+
 fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
     let (verifiable, recovery) = address_columns(identity)?;
     conn.prepare_cached(
@@ -138,7 +161,7 @@ fn insert_identity(conn: &Connection, identity: &Identity) -> Result<(), StoreEr
         verifiable,
         recovery,
     ])?;
-    Ok(())
+    index_addresses(conn, identity)
 }
 
 fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), StoreError> {
@@ -163,7 +186,7 @@ fn update_identity_row(conn: &Connection, identity: &Identity) -> Result<(), Sto
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    index_addresses(conn, identity)
 }
 
 impl Database {
@@ -252,6 +275,31 @@ impl Database {
         })
     }
 
+    /// The identity with this address for `purpose`; the oldest-created when several share
+    /// it.
+    pub fn identity_by_address(
+        &self,
+        purpose: AddressPurpose,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<Identity>, StoreError> {
+        self.read(|conn| {
+            let owner: Option<String> = query_optional(
+                conn,
+                "SELECT a.identity_id FROM identity_addresses a \
+                 JOIN identities i ON i.id = a.identity_id \
+                 WHERE a.purpose = ?1 AND a.via = ?2 AND a.value = ?3 \
+                 ORDER BY i.created_at, i.id LIMIT 1",
+                params![purpose.as_str(), via, value],
+                |row| row.get::<_, String>(0),
+            )?;
+            match owner {
+                Some(id) => load_identity(conn, parse_uuid("identity_addresses.identity_id", &id)?),
+                None => Ok(None),
+            }
+        })
+    }
+
     /// Deletes the identity with its credentials, identifiers and sessions. Returns whether
     /// it existed.
     pub fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {
@@ -302,6 +350,15 @@ impl IdentityRepository for SqliteStore {
         let (identity, credentials) = (identity.clone(), credentials.to_vec());
         self.blocking(move |db| db.update_identity_with_credentials(&identity, &credentials))
             .await
+    }
+
+    async fn identity_by_address(
+        &self,
+        purpose: AddressPurpose,
+        via: &str,
+        value: &str,
+    ) -> Result<Option<Identity>, StoreError> {
+        self.inline(|db| db.identity_by_address(purpose, via, value))
     }
 
     async fn delete_identity(&self, id: Uuid) -> Result<bool, StoreError> {

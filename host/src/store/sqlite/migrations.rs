@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "the courier's outbox and its delivery attempts",
         sql: COURIER,
     },
+    Migration {
+        version: 8,
+        name: "identities found by their verifiable and recovery addresses",
+        sql: IDENTITY_ADDRESSES,
+    },
 ];
 
 const COURIER: &str = r#"
@@ -82,6 +87,26 @@ CREATE TABLE courier_message_dispatches (
 );
 CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches (message_id, created_at);
 "#;
+
+/// One row per address and purpose, kept with the identity's address columns in the same
+/// transaction, so that recovery and verification find an identity by an address without
+/// reading every identity. Existing addresses are indexed as the table is made.
+const IDENTITY_ADDRESSES: &str = "
+CREATE TABLE identity_addresses (
+    purpose     TEXT NOT NULL,
+    via         TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    identity_id TEXT NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+    PRIMARY KEY (purpose, via, value, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX identity_addresses_owner ON identity_addresses (identity_id);
+INSERT OR IGNORE INTO identity_addresses (purpose, via, value, identity_id)
+    SELECT 'verification', json_extract(a.value, '$.via'), json_extract(a.value, '$.value'), i.id
+    FROM identities i, json_each(i.verifiable_addresses) a;
+INSERT OR IGNORE INTO identity_addresses (purpose, via, value, identity_id)
+    SELECT 'recovery', json_extract(a.value, '$.via'), json_extract(a.value, '$.value'), i.id
+    FROM identities i, json_each(i.recovery_addresses) a;
+";
 
 const LOGIN_FAILURES: &str = r#"
 CREATE TABLE login_failures (
@@ -375,6 +400,7 @@ mod tests {
                 "credentials",
                 "flows",
                 "identities",
+                "identity_addresses",
                 "login_failures",
                 "schema_migrations",
                 "selfservice_errors",
