@@ -239,6 +239,17 @@ impl Default for After {
 }
 
 impl After {
+    /// Whether `hook` (`require_verified_address`, `show_verification_ui`…) is configured for
+    /// the flow as a whole or for `method`.
+    pub fn has_hook(&self, method: &str, hook: &str) -> bool {
+        let listed = |hooks: &Value| {
+            hooks
+                .as_array()
+                .is_some_and(|hooks| hooks.iter().any(|h| h["hook"].as_str() == Some(hook)))
+        };
+        listed(&self.hooks) || self.methods.get(method).is_some_and(|m| listed(&m.hooks))
+    }
+
     /// The method's own return URL, else the flow's.
     pub fn return_url(&self, method: &str) -> Option<&Url> {
         self.methods

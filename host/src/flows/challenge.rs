@@ -484,7 +484,7 @@ async fn recovered(
     identity: Identity,
     client: &ClientInfo,
 ) -> Result<Challenged, DomainError> {
-    if revokes_sessions(app) {
+    if revokes_sessions(app, factor.id()) {
         app.store.delete_sessions_of(identity.id).await?;
     }
     let method = format!("{}_recovery", factor.id());
@@ -627,19 +627,74 @@ pub async fn adopt(app: &App, mut flow: Flow, csrf_token: String) -> Result<bool
 }
 
 /// `selfservice.flows.recovery.after.hooks: [{hook: revoke_active_sessions}]`.
-fn revokes_sessions(app: &App) -> bool {
+fn revokes_sessions(app: &App, method: &str) -> bool {
     app.config
         .selfservice
         .flows
         .recovery
         .after
-        .hooks
-        .as_array()
-        .is_some_and(|hooks| {
-            hooks
-                .iter()
-                .any(|h| h["hook"].as_str() == Some("revoke_active_sessions"))
-        })
+        .has_hook(method, "revoke_active_sessions")
+}
+
+/// After a sign-up with verification on: one verification flow per unverified email address
+/// of the new identity, each sending its challenge as if the user had typed the address there.
+/// Returns Kratos' `continue_with` items (`show_verification_ui`). A challenge that cannot be
+/// sent is logged and skipped: the account exists, and the user can ask for another.
+pub async fn verify_after_sign_up(
+    app: &App,
+    identity: &Identity,
+    variant: crate::model::FlowVariant,
+    csrf_token: Option<String>,
+    client: &ClientInfo,
+) -> Result<Vec<Value>, DomainError> {
+    if !app.config.selfservice.flows.verification.enabled {
+        return Ok(Vec::new());
+    }
+    let factor = method(app, FlowKind::Verification)?;
+    let mut continue_with = Vec::new();
+    for address in identity
+        .verifiable_addresses
+        .iter()
+        .filter(|a| !a.verified && a.via == "email")
+    {
+        let flow = super::create(
+            app,
+            super::FlowStart {
+                kind: FlowKind::Verification,
+                variant,
+                request_url: app.public_url("/self-service/verification/browser"),
+                return_to: None,
+                requested_aal: Aal::Aal1,
+                refresh: false,
+                identity: Some(identity.clone()),
+                session_id: None,
+                csrf_token: csrf_token.clone(),
+                schema_id: None,
+            },
+        )
+        .await?;
+        let flow_id = flow.id;
+        let mut input = Map::new();
+        input.insert("method".into(), json!(factor.id()));
+        input.insert("email".into(), json!(address.value));
+        match submit(app, flow, input, client).await {
+            Ok(Challenged::Updated(flow)) => continue_with.push(json!({
+                "action": "show_verification_ui",
+                "flow": {
+                    "id": flow_id,
+                    "verifiable_address": address.value,
+                    "url": super::ui_url(app, &flow),
+                },
+            })),
+            Ok(_) => tracing::warn!(%flow_id, "the verification method sent nothing after sign-up"),
+            Err(err) => tracing::warn!(
+                %flow_id,
+                error = %ApiError::from(err),
+                "the verification challenge after sign-up could not be sent"
+            ),
+        }
+    }
+    Ok(continue_with)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::flows::outcome::Submitted;
 use crate::model::{Aal, Credential, Flow, FlowKind, FlowState, Identity, IdentityState, Session};
 use crate::plugin::{CredentialWrite, Factor, FactorRole, Rejection, SubmitOutcome};
 use crate::sessions::{self, ActiveSession, ClientInfo};
+use crate::ui;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -185,6 +186,20 @@ async fn first_factor(
     };
     if identity.state != IdentityState::Active {
         return Err(ApiError::identity_disabled().into());
+    }
+    let after = &app.config.selfservice.flows.login.after;
+    if after.has_hook(factor.id(), "require_verified_address")
+        && !identity.verifiable_addresses.iter().any(|a| a.verified)
+    {
+        let message = ui::message(
+            4000010,
+            "Account not active yet. Did you forget to verify your email address?",
+            "error",
+            None,
+        );
+        return Ok(Submitted::Rejected {
+            flow: super::reject(app, flow, &input, vec![message], vec![]).await?,
+        });
     }
     let now = app.now();
     let method_aal = factor.info.aal;

@@ -112,6 +112,7 @@ async fn callback(
                     &completed.ui_url,
                     &method,
                     step_up,
+                    Vec::new(),
                 )
                 .await
                 {

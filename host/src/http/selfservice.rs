@@ -416,6 +416,7 @@ async fn submit_flow(
     check_submitter(app, headers, &flow, &input).map_err(|e| fail(e.into()))?;
     let flow = flows::submissions::count(app, flow).await.map_err(fail)?;
     let return_to = flow.return_to.clone();
+    let (variant, csrf_token) = (flow.variant, flow.csrf_token.clone());
     let ui = flows::ui_url(app, &flow);
     let method = input
         .get("method")
@@ -465,9 +466,30 @@ async fn submit_flow(
         client_info.ip,
         headers,
     );
-    let step_up = step_up_url(app, &outcome, kind, return_to.as_deref(), &facts)
+    let mut step_up = step_up_url(app, &outcome, kind, return_to.as_deref(), &facts)
         .await
         .map_err(|e| fail(e.into()))?;
+    let mut continue_with = Vec::new();
+    if let (FlowKind::Registration, Submitted::SessionStarted { identity, .. }) = (kind, &outcome) {
+        continue_with =
+            flows::challenge::verify_after_sign_up(app, identity, variant, csrf_token, client_info)
+                .await
+                .map_err(fail)?;
+        // `show_verification_ui` sends a browser on to verify instead of where it was going.
+        let shows = app
+            .config
+            .selfservice
+            .flows
+            .registration
+            .after
+            .has_hook(&method, "show_verification_ui");
+        if shows && mode == Mode::Browser {
+            step_up = continue_with
+                .first()
+                .and_then(|c| c["flow"]["url"].as_str())
+                .map(str::to_owned);
+        }
+    }
     respond(
         app,
         outcome,
@@ -477,6 +499,7 @@ async fn submit_flow(
         &ui,
         &method,
         step_up,
+        continue_with,
     )
     .await
     .map_err(fail)
@@ -544,6 +567,7 @@ pub(super) async fn respond(
     ui: &str,
     method: &str,
     step_up: Option<String>,
+    continue_with: Vec<Value>,
 ) -> Result<Response, DomainError> {
     if let (
         Submitted::SessionStarted {
@@ -594,8 +618,10 @@ pub(super) async fn respond(
         ) => {
             let mut body = flow_json::session_started(app, kind, &session, &identity);
             body["session_token"] = json!(token);
-            body["continue_with"] =
-                json!([{ "action": "set_ory_session_token", "ory_session_token": token }]);
+            let mut items =
+                vec![json!({ "action": "set_ory_session_token", "ory_session_token": token })];
+            items.extend(continue_with);
+            body["continue_with"] = Value::Array(items);
             Json(body).into_response()
         }
         (
@@ -610,7 +636,11 @@ pub(super) async fn respond(
             let resp = if mode == Mode::Browser {
                 see_other(&after_url(app, kind, return_to, method))
             } else {
-                Json(flow_json::session_started(app, kind, &session, &identity)).into_response()
+                let mut body = flow_json::session_started(app, kind, &session, &identity);
+                if !continue_with.is_empty() {
+                    body["continue_with"] = Value::Array(continue_with);
+                }
+                Json(body).into_response()
             };
             with_cookies(resp, &cookies)
         }
