@@ -325,3 +325,119 @@ async fn tls_peers_are_reached_with_smtps_and_starttls() {
         assert!(mails[0].tls && mails[0].authenticated, "{tls}: {mails:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sender_delivers_until_stopped() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let uri = format!("smtp://127.0.0.1:{}/?disable_starttls=true", peer.port);
+    let s = setup(&smtp_config(&uri, "  worker:\n    pull_wait: 50ms\n")).await;
+    let handle = s.worker.spawn();
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("ada@example.com", "333333")],
+            None,
+        )
+        .await
+        .unwrap();
+    let mails = tokio::task::spawn_blocking(move || {
+        let mails = peer.wait_for_mails(1, Duration::from_secs(10));
+        (mails, peer)
+    })
+    .await
+    .unwrap()
+    .0;
+    assert_eq!(mails.len(), 1);
+    handle.stop().await;
+    assert_eq!(statuses(s.store.as_ref()).await, [(MessageStatus::Sent, 0)]);
+}
+
+/// One HTTP request as a plain listener saw it: the request line, headers and body.
+fn accept_one(listener: std::net::TcpListener, status: u16) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        String::from_utf8_lossy(&request).into_owned()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_delivery_posts_kratos_default_payload_with_its_auth() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = format!(
+        "courier:\n  delivery_strategy: http\n  http:\n    request_config:\n      url: http://127.0.0.1:{port}/mail\n      headers: {{ X-Tenant: example }}\n      auth:\n        type: api_key\n        config: {{ name: X-API-Key, value: k3y, in: header }}\n"
+    );
+    let s = setup(&config).await;
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("ada@example.com", "444444")],
+            None,
+        )
+        .await
+        .unwrap();
+    let seen = accept_one(listener, 204);
+    assert_eq!(s.worker.run_once().await.unwrap().sent, 1);
+    let request = seen.join().unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("POST /mail "), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-api-key: k3y"), "{head}");
+    assert!(head.contains("x-tenant: example"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["recipient"], "ada@example.com");
+    assert_eq!(payload["template_type"], "recovery_code_valid");
+    assert_eq!(payload["template_data"]["RecoveryCode"], "444444");
+    assert_eq!(
+        payload["subject"],
+        "Use code 444444 to recover access to your account"
+    );
+    assert!(payload["body"].as_str().unwrap().contains("444444"));
+
+    // An answer other than 2xx is a failed attempt.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("bob@example.com", "555555")],
+            None,
+        )
+        .await
+        .unwrap();
+    let seen = accept_one(listener, 503);
+    assert_eq!(s.worker.run_once().await.unwrap().failed, 1);
+    seen.join().unwrap();
+}
