@@ -48,6 +48,109 @@ fn admin_api_lists_nothing_and_answers_errors_as_kratos() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_api_shows_messages_as_kratos_with_pages_and_dispatches() {
+    let work = Workdir::new();
+    let server = Server::start(&work);
+    // The server's own database file, written beside it as a second process would.
+    let dsn = format!("sqlite://{}/latchkey.db?mode=rw", work.path().display());
+    let store = latchkey::store::open(&dsn).unwrap();
+    let config = latchkey::config::load(&[], &|_| None).unwrap().config;
+    let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let courier = Courier::new(&config.courier, clock.clone()).unwrap();
+    for to in ["a@example.com", "b@example.com", "c@example.com"] {
+        courier
+            .enqueue(store.as_ref(), vec![recovery_code(to, "909090")], None)
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(1));
+    }
+    let claimed = store
+        .claim_due_messages(clock.now(), 1, chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    store
+        .record_dispatch_failure(
+            claimed[0].id,
+            &json!({ "message": "connection refused" }),
+            clock.now(),
+            Some(clock.now()),
+        )
+        .await
+        .unwrap();
+
+    let server = tokio::task::spawn_blocking(move || {
+        let first = server.admin_send("GET", "/admin/courier/messages?page_size=2", None, None);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let page: Vec<_> = first.body.as_array().unwrap().clone();
+        assert_eq!(
+            page.iter()
+                .map(|m| m["recipient"].clone())
+                .collect::<Vec<_>>(),
+            [json!("c@example.com"), json!("b@example.com")],
+            "newest first"
+        );
+        let message = &page[0];
+        for key in [
+            "id",
+            "status",
+            "type",
+            "channel",
+            "recipient",
+            "subject",
+            "body",
+            "template_type",
+            "send_count",
+            "created_at",
+            "updated_at",
+        ] {
+            assert!(message.get(key).is_some(), "{key} in {message}");
+        }
+        assert_eq!(message["status"], "queued");
+        assert_eq!(message["type"], "email");
+        assert_eq!(message["channel"], "email");
+        assert_eq!(message["template_type"], "recovery_code_valid");
+        assert!(message.get("dispatches").is_none(), "{message}");
+        let links = first.header_values("link");
+        assert_eq!(links.len(), 2, "{links:?}");
+        let next = links[1]
+            .split_once('>')
+            .unwrap()
+            .0
+            .trim_start_matches('<')
+            .to_owned();
+        let next_path = next
+            .split_once("/admin")
+            .map(|(_, p)| format!("/admin{p}"))
+            .unwrap();
+        let second = server.admin_get(&next_path);
+        assert_eq!(second.body.as_array().unwrap().len(), 1);
+        assert_eq!(second.body[0]["recipient"], "a@example.com");
+        assert_eq!(second.body[0]["send_count"], 1);
+
+        let failed_id = second.body[0]["id"].as_str().unwrap().to_owned();
+        let one = server.admin_get(&format!("/admin/courier/messages/{failed_id}"));
+        assert_eq!(one.status, 200, "{}", one.body);
+        let dispatch = &one.body["dispatches"][0];
+        assert_eq!(dispatch["status"], "failed");
+        assert_eq!(dispatch["message_id"], failed_id.as_str());
+        assert_eq!(dispatch["error"]["message"], "connection refused");
+
+        let queued_b =
+            server.admin_get("/admin/courier/messages?status=queued&recipient=b@example.com");
+        assert_eq!(
+            queued_b.body.as_array().unwrap().len(),
+            1,
+            "{}",
+            queued_b.body
+        );
+        server
+    })
+    .await
+    .unwrap();
+    drop(server);
+}
+
 /// A clock the test moves.
 struct TestClock(Mutex<DateTime<Utc>>);
 
