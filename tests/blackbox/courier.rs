@@ -144,11 +144,33 @@ async fn admin_api_shows_messages_as_kratos_with_pages_and_dispatches() {
             "{}",
             queued_b.body
         );
+        assert!(
+            message["subject"].as_str().unwrap().contains("909090"),
+            "shown in development mode: {message}"
+        );
         server
     })
     .await
     .unwrap();
     drop(server);
+
+    // Outside development mode, as Kratos, the codes and links stay in the database.
+    let server = Server::start_with(
+        &work,
+        Options {
+            no_dev: true,
+            ..Default::default()
+        },
+    );
+    let listed = server.admin_get("/admin/courier/messages");
+    let first = &listed.body[0];
+    assert_eq!(first["subject"], "<redacted-unless-dev-mode>", "{first}");
+    assert_eq!(first["body"], "<redacted-unless-dev-mode>", "{first}");
+    let one = server.admin_get(&format!(
+        "/admin/courier/messages/{}",
+        first["id"].as_str().unwrap()
+    ));
+    assert_eq!(one.body["body"], "<redacted-unless-dev-mode>");
 }
 
 /// A clock the test moves.
