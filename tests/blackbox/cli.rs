@@ -35,12 +35,12 @@ fn unknown_config_keys_are_warned_about_once() {
     let work = Workdir::new();
     let cfg = work.write(
         "kratos.yml",
-        "courier:\n  smtp:\n    connection_uri: smtps://user:pw@mail.example.com\n",
+        "courier:\n  sms:\n    request_config:\n      url: https://user:pw@sms.example.com\n",
     );
     let server = Server::with_config(&work, &cfg);
     let log = server.log();
     assert_eq!(
-        log.matches("courier.smtp.connection_uri").count(),
+        log.matches("courier.sms.request_config.url").count(),
         1,
         "{log}"
     );

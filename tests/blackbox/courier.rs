@@ -48,6 +48,131 @@ fn admin_api_lists_nothing_and_answers_errors_as_kratos() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_api_shows_messages_as_kratos_with_pages_and_dispatches() {
+    let work = Workdir::new();
+    let server = Server::start(&work);
+    // The server's own database file, written beside it as a second process would.
+    let dsn = format!("sqlite://{}/latchkey.db?mode=rw", work.path().display());
+    let store = latchkey::store::open(&dsn).unwrap();
+    let config = latchkey::config::load(&[], &|_| None).unwrap().config;
+    let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let courier = Courier::new(&config.courier, clock.clone()).unwrap();
+    for to in ["a@example.com", "b@example.com", "c@example.com"] {
+        courier
+            .enqueue(store.as_ref(), vec![recovery_code(to, "909090")], None)
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(1));
+    }
+    let claimed = store
+        .claim_due_messages(clock.now(), 1, chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    store
+        .record_dispatch_failure(
+            claimed[0].id,
+            &json!({ "message": "connection refused" }),
+            clock.now(),
+            Some(clock.now()),
+        )
+        .await
+        .unwrap();
+
+    let server = tokio::task::spawn_blocking(move || {
+        let first = server.admin_send("GET", "/admin/courier/messages?page_size=2", None, None);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let page: Vec<_> = first.body.as_array().unwrap().clone();
+        assert_eq!(
+            page.iter()
+                .map(|m| m["recipient"].clone())
+                .collect::<Vec<_>>(),
+            [json!("c@example.com"), json!("b@example.com")],
+            "newest first"
+        );
+        let message = &page[0];
+        for key in [
+            "id",
+            "status",
+            "type",
+            "channel",
+            "recipient",
+            "subject",
+            "body",
+            "template_type",
+            "send_count",
+            "created_at",
+            "updated_at",
+        ] {
+            assert!(message.get(key).is_some(), "{key} in {message}");
+        }
+        assert_eq!(message["status"], "queued");
+        assert_eq!(message["type"], "email");
+        assert_eq!(message["channel"], "email");
+        assert_eq!(message["template_type"], "recovery_code_valid");
+        assert!(message.get("dispatches").is_none(), "{message}");
+        let links = first.header_values("link");
+        assert_eq!(links.len(), 2, "{links:?}");
+        let next = links[1]
+            .split_once('>')
+            .unwrap()
+            .0
+            .trim_start_matches('<')
+            .to_owned();
+        let next_path = next
+            .split_once("/admin")
+            .map(|(_, p)| format!("/admin{p}"))
+            .unwrap();
+        let second = server.admin_get(&next_path);
+        assert_eq!(second.body.as_array().unwrap().len(), 1);
+        assert_eq!(second.body[0]["recipient"], "a@example.com");
+        assert_eq!(second.body[0]["send_count"], 1);
+
+        let failed_id = second.body[0]["id"].as_str().unwrap().to_owned();
+        let one = server.admin_get(&format!("/admin/courier/messages/{failed_id}"));
+        assert_eq!(one.status, 200, "{}", one.body);
+        let dispatch = &one.body["dispatches"][0];
+        assert_eq!(dispatch["status"], "failed");
+        assert_eq!(dispatch["message_id"], failed_id.as_str());
+        assert_eq!(dispatch["error"]["message"], "connection refused");
+
+        let queued_b =
+            server.admin_get("/admin/courier/messages?status=queued&recipient=b@example.com");
+        assert_eq!(
+            queued_b.body.as_array().unwrap().len(),
+            1,
+            "{}",
+            queued_b.body
+        );
+        assert!(
+            message["subject"].as_str().unwrap().contains("909090"),
+            "shown in development mode: {message}"
+        );
+        server
+    })
+    .await
+    .unwrap();
+    drop(server);
+
+    // Outside development mode, as Kratos, the codes and links stay in the database.
+    let server = Server::start_with(
+        &work,
+        Options {
+            no_dev: true,
+            ..Default::default()
+        },
+    );
+    let listed = server.admin_get("/admin/courier/messages");
+    let first = &listed.body[0];
+    assert_eq!(first["subject"], "<redacted-unless-dev-mode>", "{first}");
+    assert_eq!(first["body"], "<redacted-unless-dev-mode>", "{first}");
+    let one = server.admin_get(&format!(
+        "/admin/courier/messages/{}",
+        first["id"].as_str().unwrap()
+    ));
+    assert_eq!(one.body["body"], "<redacted-unless-dev-mode>");
+}
+
 /// A clock the test moves.
 struct TestClock(Mutex<DateTime<Utc>>);
 
@@ -324,4 +449,120 @@ async fn tls_peers_are_reached_with_smtps_and_starttls() {
         assert_eq!(mails.len(), 1, "{tls}");
         assert!(mails[0].tls && mails[0].authenticated, "{tls}: {mails:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sender_delivers_until_stopped() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let uri = format!("smtp://127.0.0.1:{}/?disable_starttls=true", peer.port);
+    let s = setup(&smtp_config(&uri, "  worker:\n    pull_wait: 50ms\n")).await;
+    let handle = s.worker.spawn();
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("ada@example.com", "333333")],
+            None,
+        )
+        .await
+        .unwrap();
+    let mails = tokio::task::spawn_blocking(move || {
+        let mails = peer.wait_for_mails(1, Duration::from_secs(10));
+        (mails, peer)
+    })
+    .await
+    .unwrap()
+    .0;
+    assert_eq!(mails.len(), 1);
+    handle.stop().await;
+    assert_eq!(statuses(s.store.as_ref()).await, [(MessageStatus::Sent, 0)]);
+}
+
+/// One HTTP request as a plain listener saw it: the request line, headers and body.
+fn accept_one(listener: std::net::TcpListener, status: u16) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        String::from_utf8_lossy(&request).into_owned()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_delivery_posts_kratos_default_payload_with_its_auth() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = format!(
+        "courier:\n  delivery_strategy: http\n  http:\n    request_config:\n      url: http://127.0.0.1:{port}/mail\n      headers: {{ X-Tenant: example }}\n      auth:\n        type: api_key\n        config: {{ name: X-API-Key, value: k3y, in: header }}\n"
+    );
+    let s = setup(&config).await;
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("ada@example.com", "444444")],
+            None,
+        )
+        .await
+        .unwrap();
+    let seen = accept_one(listener, 204);
+    assert_eq!(s.worker.run_once().await.unwrap().sent, 1);
+    let request = seen.join().unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("POST /mail "), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-api-key: k3y"), "{head}");
+    assert!(head.contains("x-tenant: example"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let payload: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["recipient"], "ada@example.com");
+    assert_eq!(payload["template_type"], "recovery_code_valid");
+    assert_eq!(payload["template_data"]["RecoveryCode"], "444444");
+    assert_eq!(
+        payload["subject"],
+        "Use code 444444 to recover access to your account"
+    );
+    assert!(payload["body"].as_str().unwrap().contains("444444"));
+
+    // An answer other than 2xx is a failed attempt.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    s.courier
+        .enqueue(
+            s.store.as_ref(),
+            vec![recovery_code("bob@example.com", "555555")],
+            None,
+        )
+        .await
+        .unwrap();
+    let seen = accept_one(listener, 503);
+    assert_eq!(s.worker.run_once().await.unwrap().failed, 1);
+    seen.join().unwrap();
 }

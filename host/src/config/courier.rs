@@ -102,6 +102,7 @@ pub(super) struct RawCourier {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct RawSmtp {
+    #[serde(deserialize_with = "optional_credential")]
     connection_uri: Option<Secret>,
     client_cert_path: String,
     client_key_path: String,
@@ -193,14 +194,26 @@ fn post() -> String {
 enum RawAuth {
     BasicAuth {
         user: String,
+        #[serde(deserialize_with = "credential")]
         password: Secret,
     },
     ApiKey {
         name: String,
+        #[serde(deserialize_with = "credential")]
         value: Secret,
         #[serde(rename = "in")]
         location: String,
     },
+}
+
+/// Passwords and API keys of other services are as long as those services make them: unlike
+/// `secrets.*`, no minimum length applies.
+fn credential<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+fn optional_credential<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(Secret::new))
 }
 
 fn optional_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

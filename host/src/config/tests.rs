@@ -1191,3 +1191,106 @@ fn the_password_method_is_granted_the_range_api_it_names() {
     let off = entry(json!({ "haveibeenpwned_enabled": false }));
     assert!(config.factor_grant(&off, "password").allow.is_empty());
 }
+
+#[test]
+fn courier_keys_load_with_kratos_defaults_and_relative_paths() {
+    let dir = Dir::new();
+    dir.write("templates/recovery.subject", "Recover {{ .To }}");
+    let file = dir.write(
+        "kratos.yml",
+        r#"
+courier:
+  smtp:
+    connection_uri: smtp://user:pass@mail:587/
+    from_name: Example
+    headers: { X-Tag: courier }
+  message_retries: 9
+  worker: { pull_count: 3, pull_wait: 250ms }
+  template_override_path: overrides
+  templates:
+    recovery_code:
+      valid:
+        email:
+          subject: file://templates/recovery.subject
+          body:
+            plaintext: base64://Q29kZToge3sgLlJlY292ZXJ5Q29kZSB9fQ==
+  channels:
+    - id: sms
+      type: http
+      request_config:
+        url: https://sms.example.org/send
+        auth: { type: api_key, config: { name: X-Key, value: k, in: header } }
+"#,
+    );
+    let Loaded { config, warnings } = load(&[file], &no_env).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let courier = &config.courier;
+    assert_eq!(courier.smtp.from_address, "no-reply@ory.kratos.sh");
+    assert_eq!(courier.smtp.from_name.as_deref(), Some("Example"));
+    assert_eq!(courier.smtp.local_name, "localhost");
+    assert_eq!(courier.smtp.headers["X-Tag"], "courier");
+    assert_eq!(courier.message_retries, 9);
+    assert_eq!(
+        (courier.worker.pull_count, courier.worker.pull_wait),
+        (3, Duration::from_millis(250))
+    );
+    assert_eq!(
+        courier.template_override_path.as_deref(),
+        Some(dir.path().join("overrides").as_path())
+    );
+    let texts = &courier.templates["recovery_code.valid"];
+    assert_eq!(texts.email_subject.as_deref(), Some("Recover {{ .To }}"));
+    assert_eq!(
+        texts.email_body_plaintext.as_deref(),
+        Some("Code: {{ .RecoveryCode }}")
+    );
+    assert!(matches!(courier.delivery, crate::config::Delivery::Smtp));
+    assert_eq!(
+        courier.channels["sms"].url.as_str(),
+        "https://sms.example.org/send"
+    );
+    assert!(
+        !format!("{config:?}").contains("user:pass"),
+        "the URI is redacted"
+    );
+}
+
+#[test]
+fn courier_settings_without_an_implementation_are_refused() {
+    let cases = [
+        (
+            "courier:\n  delivery_strategy: http\n  http:\n    request_config:\n      url: https://mail.example.org\n      body: base64://ZnVuY3Rpb24oY3R4KSB7fQ==\n",
+            "courier.http.request_config.body",
+        ),
+        (
+            "courier:\n  smtp:\n    client_cert_path: /etc/cert.pem\n",
+            "courier.smtp.client_cert_path",
+        ),
+        (
+            "courier:\n  delivery_strategy: http\n",
+            "courier.http.request_config",
+        ),
+        (
+            "courier:\n  delivery_strategy: carrier-pigeon\n",
+            "courier.delivery_strategy",
+        ),
+        (
+            "courier:\n  templates:\n    recovery_code:\n      valid:\n        email:\n          subject: https://example.org/subject\n",
+            "courier.templates.recovery_code.valid.email.subject",
+        ),
+        (
+            "courier:\n  templates:\n    recovery_code:\n      valid:\n        email:\n          titel: base64://eA==\n",
+            "courier.templates",
+        ),
+        (
+            "courier:\n  smtp:\n    connection_uri: http://mail\n",
+            "courier.smtp.connection_uri",
+        ),
+    ];
+    for (yaml, key) in cases {
+        let dir = Dir::new();
+        let file = dir.write("kratos.yml", yaml);
+        let err = load(&[file], &no_env).unwrap_err().to_string();
+        assert!(err.contains(key), "{yaml}: {err}");
+    }
+}

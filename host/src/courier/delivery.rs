@@ -233,10 +233,7 @@ impl HttpSender {
             Some(HttpAuth::ApiKey { name, value, .. }) => call.set(name, value.expose()),
         };
         // ureq blocks: the call runs on the blocking pool.
-        let outcome = tokio::task::spawn_blocking(move || call.send_string(&payload))
-            .await
-            .map_err(|_| DeliveryError("the HTTP delivery was cancelled".into()))?;
-        match outcome {
+        tokio::task::spawn_blocking(move || match call.send_string(&payload) {
             Ok(_) => Ok(()),
             Err(ureq::Error::Status(status, _)) => Err(DeliveryError(format!(
                 "the HTTP delivery endpoint answered {status}"
@@ -245,6 +242,8 @@ impl HttpSender {
                 "the HTTP delivery failed: {}",
                 err.kind()
             ))),
-        }
+        })
+        .await
+        .map_err(|_| DeliveryError("the HTTP delivery was cancelled".into()))?
     }
 }

@@ -3,7 +3,7 @@
 use crate::admin::pagination::{self, PageRequest};
 use crate::admin::sessions::Expand;
 use crate::admin::{auth, courier, credentials, identities, recovery, sessions};
-use crate::app::{SharedApp, Storage};
+use crate::app::SharedApp;
 use crate::error::ApiError;
 use crate::http::query::QueryParams;
 use axum::body::Bytes;
@@ -118,7 +118,8 @@ async fn list_courier_messages(
     let query = QueryParams::parse(raw.as_deref());
     let page = PageRequest::from_query(&query)?;
     let filter = courier::filter(&query)?;
-    let (items, next) = courier::list(app.store.as_ref(), &filter, page).await?;
+    let contents = courier_contents(&app);
+    let (items, next) = courier::list(app.store.as_ref(), &filter, page, contents).await?;
     Ok(paged(
         &app,
         "/admin/courier/messages",
@@ -131,12 +132,22 @@ async fn list_courier_messages(
 
 /// Kratos parses the id with `uuid.FromString`: a malformed one is a 400.
 async fn get_courier_message(
-    State(Storage(store)): State<Storage>,
+    State(app): State<SharedApp>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::bad_request(format!("`{id}` is not a valid UUID")))?;
-    Ok(Json(courier::get(store.as_ref(), id).await?))
+    let contents = courier_contents(&app);
+    Ok(Json(courier::get(app.store.as_ref(), id, contents).await?))
+}
+
+/// As Kratos, subjects and bodies (codes, links) are shown in development mode only.
+fn courier_contents(app: &SharedApp) -> courier::Contents {
+    if app.config.dev {
+        courier::Contents::Shown
+    } else {
+        courier::Contents::Redacted
+    }
 }
 
 async fn create_identity(State(app): State<SharedApp>, bytes: Bytes) -> Result<Response, ApiError> {

@@ -316,6 +316,14 @@ pub const CASES: &[Case] = &[
         let id = w.api_user().session_id.clone();
         Baseline::new(admin("PATCH", "/admin/sessions/{id}/extend"), 200).path("id", id)
     }),
+    // ---- Admin: courier ---------------------------------------------------------------------
+    case("listCourierMessages", "", |_| {
+        Baseline::new(admin("GET", "/admin/courier/messages"), 200)
+    }),
+    case("getCourierMessage", "", |w| {
+        let id = w.courier_message();
+        Baseline::new(admin("GET", "/admin/courier/messages/{id}"), 200).path("id", id)
+    }),
 ];
 
 /// Operations of the spec Latchkey does not serve. Each must answer a Kratos-format 404 (or
@@ -323,8 +331,6 @@ pub const CASES: &[Case] = &[
 /// move it into [`CASES`] with a baseline.
 pub const NOT_SERVED: &[&str] = &[
     "getWebAuthnJavaScript",
-    "listCourierMessages",
-    "getCourierMessage",
     "batchPatchIdentities",
     "getIdentityByExternalID",
     "createRecoveryCodeForIdentity",

@@ -443,6 +443,29 @@ pub const TABLE: &[Row] = &[
     // identity/handler.go update: an empty `schema_id` or `state` keeps the identity's.
     row(&["updateIdentity"], F("schema_id"), Absent, SAME),
     row(&["updateIdentity"], F("state"), Absent, SAME),
+    // ---- Admin: courier ----------------------------------------------------------------------
+    // courier/handler.go parseMessagesFilter: a `status` that `ToMessageStatus` does not know,
+    // and a page size or token `keysetpagination.ParseQueryParams` refuses, are a 400.
+    row(
+        &["listCourierMessages"],
+        Q("status"),
+        WrongType,
+        without_id(400),
+    ),
+    row(
+        &["listCourierMessages"],
+        Q("page_size"),
+        WrongType,
+        without_id(400),
+    ),
+    row(
+        &["listCourierMessages"],
+        Q("page_token"),
+        WrongType,
+        without_id(400),
+    ),
+    // courier/handler.go getCourierMessage: `uuid.FromString` fails: 400.
+    row(&["getCourierMessage"], P("id"), WrongType, without_id(400)),
 ];
 
 /// The row for a probe, if the table has one. `Empty` falls back to `Absent`'s row (Go reads

@@ -51,6 +51,45 @@ impl BrowserFlow {
 }
 
 impl World {
+    /// The id of a message queued in the server's database, as a flow would queue it: no flow
+    /// sends mail yet, so it is written beside the server, as a second process would.
+    pub fn courier_message(&self) -> String {
+        let dsn = format!(
+            "sqlite://{}/latchkey.db?mode=rw",
+            self._work.path().display()
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = latchkey::store::open(&dsn).unwrap();
+            let config = latchkey::config::load(&[], &|_| None).unwrap().config;
+            let clock: std::sync::Arc<dyn latchkey::clock::Clock> =
+                std::sync::Arc::new(latchkey::clock::SystemClock);
+            let courier = latchkey::courier::Courier::new(&config.courier, clock).unwrap();
+            courier
+                .enqueue(
+                    store.as_ref(),
+                    vec![latchkey::courier::Outgoing {
+                        channel: "email".into(),
+                        recipient: self.email(),
+                        template: latchkey::courier::TemplateType::VerificationCodeValid,
+                        data: serde_json::json!({ "VerificationCode": "123456" }),
+                        identity_id: None,
+                    }],
+                    None,
+                )
+                .await
+                .unwrap();
+            let listed = store
+                .list_messages(&Default::default(), 1, None)
+                .await
+                .unwrap();
+            listed[0].id.to_string()
+        })
+    }
+
     pub fn start() -> World {
         let work = Workdir::new();
         let server = Server::start_with(

@@ -421,7 +421,9 @@ mod tests {
     fn corrupt_message_is_reported() {
         let (dir, store) = temp_store();
         let message = courier_message("a@example.com", at(0));
-        store.enqueue_messages(&[message.clone()], None).unwrap();
+        store
+            .enqueue_messages(std::slice::from_ref(&message), None)
+            .unwrap();
         raw_connection(&dir)
             .execute("UPDATE courier_messages SET status = 'lost'", [])
             .unwrap();
@@ -433,7 +435,9 @@ mod tests {
     fn a_crashed_senders_lease_runs_out() {
         let (_dir, store) = temp_store();
         let message = courier_message("a@example.com", at(0));
-        store.enqueue_messages(&[message.clone()], None).unwrap();
+        store
+            .enqueue_messages(std::slice::from_ref(&message), None)
+            .unwrap();
         let lease = Duration::minutes(1);
         assert_eq!(store.claim_due_messages(at(1), 10, lease).unwrap().len(), 1);
         assert!(
