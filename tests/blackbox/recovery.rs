@@ -47,14 +47,15 @@ fn code_in(mail: &Mail) -> String {
         .to_string()
 }
 
-/// Waits for the `n`-th mail (1-based) to `to`.
-fn nth_mail_to(peer: &SmtpPeer, to: &str, n: usize) -> Mail {
+/// Waits for the `n`-th mail (1-based) to `to` whose subject says `about` ("recover",
+/// "verify": signing up mails a verification code too).
+fn nth_mail_to(peer: &SmtpPeer, to: &str, about: &str, n: usize) -> Mail {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let mails: Vec<Mail> = peer
             .mails()
             .into_iter()
-            .filter(|m| m.to.contains(to))
+            .filter(|m| m.to.contains(to) && m.subject.contains(about))
             .collect();
         if mails.len() >= n {
             return mails[n - 1].clone();
@@ -114,7 +115,7 @@ fn api_recovery_by_code_signs_in_and_the_new_password_replaces_the_old() {
     assert_eq!(sent.body["state"], "sent_email");
     assert_eq!(sent.body["active"], "code");
     assert_eq!(message_ids(&sent.body), [1060003]);
-    let mail = nth_mail_to(&peer, "ada@example.com", 1);
+    let mail = nth_mail_to(&peer, "ada@example.com", "recover", 1);
     assert!(mail.subject.contains("recover"), "{mail:?}");
     assert!(mail.from.contains("accounts@example.org"), "{mail:?}");
     let code = code_in(&mail);
@@ -184,8 +185,8 @@ fn a_code_works_once_in_its_own_flow_and_wrong_codes_spend_the_flow() {
         &second,
         json!({"method": "code", "email": "bo@example.com"}),
     );
-    let code_of_first = code_in(&nth_mail_to(&peer, "bo@example.com", 1));
-    let code_of_second = code_in(&nth_mail_to(&peer, "bo@example.com", 2));
+    let code_of_first = code_in(&nth_mail_to(&peer, "bo@example.com", "recover", 1));
+    let code_of_second = code_in(&nth_mail_to(&peer, "bo@example.com", "recover", 2));
     assert_ne!(code_of_first, code_of_second);
 
     // A code from another flow does not pass.
@@ -263,7 +264,7 @@ fn an_expired_code_is_refused() {
         &flow,
         json!({"method": "code", "email": "cy@example.com"}),
     );
-    let code = code_in(&nth_mail_to(&peer, "cy@example.com", 1));
+    let code = code_in(&nth_mail_to(&peer, "cy@example.com", "recover", 1));
     std::thread::sleep(Duration::from_millis(2100));
     let late = submit(&server, &flow, json!({"method": "code", "code": code}));
     assert_eq!(late.status, 400, "{}", late.body);
@@ -291,7 +292,7 @@ fn an_unknown_address_gets_the_same_answer_and_no_code() {
     let unknown = answer("nobody@example.com");
     assert_eq!(known.0, 200);
     assert_eq!(known, unknown);
-    nth_mail_to(&peer, "known@example.com", 1);
+    nth_mail_to(&peer, "known@example.com", "recover", 1);
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         peer.mails().iter().all(|m| !m.to.contains("nobody@")),
@@ -312,7 +313,7 @@ fn unknown_recipients_are_told_when_the_flow_says_so() {
         json!({"method": "code", "email": "stranger@example.com"}),
     );
     assert_eq!(resp.status, 200, "{}", resp.body);
-    let mail = nth_mail_to(&peer, "stranger@example.com", 1);
+    let mail = nth_mail_to(&peer, "stranger@example.com", "Account access", 1);
     assert_eq!(mail.subject, "Account access attempted");
     assert!(code_free(&mail), "{mail:?}");
 }
@@ -344,7 +345,7 @@ fn browser_recovery_ends_on_the_settings_flow_with_a_session_cookie() {
         ],
     );
     assert_eq!(sent.status, 303, "{}", sent.body);
-    let code = code_in(&nth_mail_to(&peer, "di@example.com", 1));
+    let code = code_in(&nth_mail_to(&peer, "di@example.com", "recover", 1));
     let shown = browser.fetch(sent.location.as_deref().unwrap());
     assert_eq!(shown.body["state"], "sent_email");
 
@@ -394,7 +395,7 @@ fn verification_by_code_marks_the_address_verified() {
     let sent = server.post_json(&path, &json!({"method": "code", "email": "ed@example.com"}));
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert_eq!(message_ids(&sent.body), [1080003]);
-    let mail = nth_mail_to(&peer, "ed@example.com", 1);
+    let mail = nth_mail_to(&peer, "ed@example.com", "verify", 2);
     let code = code_in(&mail);
     // The mail's link carries the flow and the code.
     assert!(
@@ -457,11 +458,12 @@ fn an_administrator_hands_out_a_recovery_code() {
             .unwrap()
             .contains("/self-service/settings/flows?id=")
     );
-    assert!(
-        peer.mails().is_empty(),
-        "nothing is mailed: {:?}",
-        peer.mails()
-    );
+    let recovery_mails = peer
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject.contains("recover"))
+        .count();
+    assert_eq!(recovery_mails, 0, "nothing is mailed: {:?}", peer.mails());
 }
 
 #[test]
@@ -501,4 +503,56 @@ fn a_method_without_a_courier_grant_cannot_send() {
         "{}",
         refused.body
     );
+}
+
+#[test]
+fn sign_up_mails_a_verification_code_and_a_verified_address_unlocks_login() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let server = server_with(
+        &work,
+        &peer,
+        "    login:\n      after:\n        hooks:\n          - hook: require_verified_address\n",
+    );
+    let signed_up = server.register("hal@example.com", PASSWORD);
+    assert_eq!(signed_up.status, 200, "{}", signed_up.body);
+    let continue_with = signed_up.body["continue_with"].as_array().unwrap();
+    let verify = continue_with
+        .iter()
+        .find(|c| c["action"] == "show_verification_ui")
+        .unwrap_or_else(|| panic!("{}", signed_up.body));
+    assert_eq!(verify["flow"]["verifiable_address"], "hal@example.com");
+    let flow_id = verify["flow"]["id"].as_str().unwrap();
+
+    // Not verified yet: the login is refused with Kratos' message.
+    let refused = server.login("hal@example.com", PASSWORD);
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(message_ids(&refused.body), [4000010]);
+
+    let code = code_in(&nth_mail_to(&peer, "hal@example.com", "verify", 1));
+    let path = format!("/self-service/verification?flow={flow_id}");
+    let done = server.post_json(&path, &json!({"method": "code", "code": code}));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body["state"], "passed_challenge");
+    assert_eq!(server.login("hal@example.com", PASSWORD).status, 200);
+}
+
+#[test]
+fn the_show_verification_ui_hook_sends_a_browser_to_verify_after_sign_up() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let server = server_with(
+        &work,
+        &peer,
+        "    registration:\n      after:\n        password:\n          hooks:\n            - hook: session\n            - hook: show_verification_ui\n",
+    );
+    let browser = Browser::new(&server);
+    let signed_up = register_in_browser(&browser, "ivy@example.com", PASSWORD);
+    assert_eq!(signed_up.status, 303, "{}", signed_up.body);
+    let to = signed_up.location.unwrap();
+    assert!(to.contains("/self-service/verification/flows?id="), "{to}");
+    let flow = browser.fetch(&to);
+    assert_eq!(flow.status, 200, "{}", flow.body);
+    assert_eq!(flow.body["state"], "sent_email");
+    nth_mail_to(&peer, "ivy@example.com", "verify", 1);
 }
