@@ -87,6 +87,18 @@ impl Api {
             .context("registration answered without a session token")
     }
 
+    pub fn start_recovery(&self) -> anyhow::Result<String> {
+        self.flow_id("/self-service/recovery/api")
+    }
+
+    /// Asks for a recovery code for `email` in flow `flow`.
+    pub fn submit_recovery_email(&self, flow: &str, email: &str) -> anyhow::Result<Reply> {
+        self.post(
+            &format!("/self-service/recovery?flow={flow}"),
+            json!({ "method": "code", "email": email }),
+        )
+    }
+
     pub fn start_login(&self) -> anyhow::Result<String> {
         self.flow_id("/self-service/login/api")
     }

@@ -14,6 +14,7 @@ mod paths;
 mod plugin_host;
 mod policy_decision;
 mod policy_overhead;
+mod recovery_timing;
 mod report;
 mod scale;
 mod server_proc;
@@ -64,7 +65,7 @@ fn main() -> ExitCode {
     println!("load:      {}", generator.name());
     println!();
 
-    // `latchkey-bench [plugins] [server] [sweep] [scale]` runs only those groups of rows.
+    // `latchkey-bench [plugins] [server] [recovery] [sweep] [scale]` runs only those groups of rows.
     let only: Vec<&str> = args[1..].iter().map(String::as_str).collect();
     let wanted = |group: &str| only.is_empty() || only.contains(&group);
     let mut rows = Vec::new();
@@ -73,6 +74,10 @@ fn main() -> ExitCode {
     }
     if wanted("server") {
         rows.extend(server_rows(&paths, &generator));
+    }
+    if wanted("recovery") && paths.missing().is_none() {
+        progress("recovery timing equalisation");
+        rows.push(recovery_timing::row(&paths));
     }
     if wanted("sweep") && paths.missing().is_none() {
         progress("latency during a sweep of expired flows");

@@ -5,6 +5,7 @@ use crate::browser::cookies::CookieSigner;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::identity::schema::Schemas;
+use crate::model::FlowKind;
 use crate::plugin::{load_factors, load_policies, plugin_runtime};
 use crate::store::Store;
 use anyhow::Context;
@@ -26,12 +27,41 @@ pub async fn build_app(config: Config) -> anyhow::Result<App> {
     tokio::task::block_in_place(|| assemble(config, store))
 }
 
+/// An enabled recovery or verification flow needs its `use` method loaded, enabled and taking
+/// part in that flow; otherwise every request would fail, so start-up does.
+fn check_challenge_methods(
+    config: &Config,
+    factors: &crate::plugin::Factors,
+) -> anyhow::Result<()> {
+    for kind in [FlowKind::Recovery, FlowKind::Verification] {
+        let Some(flow) = config.selfservice.flows.challenge(kind) else {
+            continue;
+        };
+        if !flow.enabled {
+            continue;
+        }
+        let method = flow.method.as_str();
+        let usable = factors
+            .all
+            .iter()
+            .any(|f| f.id() == method && f.joins(kind));
+        anyhow::ensure!(
+            usable,
+            "selfservice.flows.{}.use: `{method}` is not a loaded and enabled method that takes part in {} flows (enable it with selfservice.methods.{method}.enabled, or load its plugin under plugins.factors)",
+            kind.as_str(),
+            kind.as_str()
+        );
+    }
+    Ok(())
+}
+
 fn assemble(config: Config, store: Arc<dyn Store>) -> anyhow::Result<App> {
     let hot = Arc::new(HotReads::default());
     store.subscribe(hot.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = Arc::new(plugin_runtime(&config, clock.clone())?);
     let factors = load_factors(&config, &runtime)?;
+    check_challenge_methods(&config, &factors)?;
     let policies = load_policies(&config, &runtime)?;
     let schemas = Schemas::from_config(&config)?;
     let public_base = config.public_base_url();

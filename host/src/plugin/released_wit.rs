@@ -9,10 +9,18 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Package, and the digest of its `.wit` files (see [`digest`]).
-const RELEASED: [(&str, &str); 4] = [
+const RELEASED: [(&str, &str); 6] = [
     (
         "latchkey:host@0.1.0",
         "d55e7d375370cf5b90618ab3ccfea7fc44a0e95958e9a540b8d1fc9021ef3fa6",
+    ),
+    (
+        "latchkey:host@0.1.1",
+        "416d1f5d77846ca0a11d44713d45fabead18c5d16090bc6e5c7e40843b8c303a",
+    ),
+    (
+        "latchkey:factor@0.3.0",
+        "fec7da4957ca6f88d9ce28067affedce66e948472d47bff01afc360435839edc",
     ),
     (
         "latchkey:factor@0.1.0",

@@ -112,6 +112,8 @@ fn ctx(kind: FlowKind, credential: Option<Credential>) -> FlowContext {
         FlowKind::Login => "login",
         FlowKind::Registration => "registration",
         FlowKind::Settings => "settings",
+        FlowKind::Recovery => "recovery",
+        FlowKind::Verification => "verification",
     };
     FlowContext {
         flow_id: "f1".into(),
