@@ -70,7 +70,7 @@ fn plugin_check_describes_a_good_plugin() {
     assert!(ok, "{out}");
     assert!(out.contains("method:       password"), "{out}");
     assert!(
-        out.contains("latchkey:factor@0.2.0 (this host supports 0.2.x: yes)"),
+        out.contains("latchkey:factor@0.3.0 (this host supports 0.3.x: yes)"),
         "{out}"
     );
     assert!(out.contains("first factor, grants aal1"), "{out}");
@@ -104,12 +104,12 @@ fn plugin_check_lists_only_the_capabilities_a_plugin_uses() {
         ("oidc", &oidc, false, true),
     ] {
         assert_eq!(
-            line.contains("latchkey:host/password-hashing@0.1.0"),
+            line.contains("latchkey:host/password-hashing@0.1.1"),
             hashing,
             "{plugin}: {line}"
         );
         assert_eq!(
-            line.contains("latchkey:host/outbound-http@0.1.0"),
+            line.contains("latchkey:host/outbound-http@0.1.1"),
             http,
             "{plugin}: {line}"
         );
@@ -201,7 +201,7 @@ fn plugin_check_names_a_component_of_another_world_and_how_to_check_it() {
         &out,
         &[
             "this is a factor plugin",
-            "latchkey:factor/factor@0.2.0",
+            "latchkey:factor/factor@0.3.0",
             "plugins.factors",
             "without `--policy`",
         ],
@@ -242,7 +242,7 @@ fn plugin_check_names_a_missing_export() {
     contains_all(
         &out,
         &[
-            "`latchkey:factor/factor@0.2.0` export lacks `callback`",
+            "`latchkey:factor/factor@0.3.0` export lacks `callback`",
             "it has `describe`, `render`, `submit`",
             "implement them all",
         ],
@@ -253,7 +253,7 @@ fn plugin_check_names_a_missing_export() {
 fn plugin_check_refuses_an_unsupported_version() {
     let work = Workdir::new();
     let future = components::factor_package(|wit| {
-        wit.replace("latchkey:factor@0.2.0", "latchkey:factor@0.3.0")
+        wit.replace("latchkey:factor@0.3.0", "latchkey:factor@0.4.0")
     });
     let path = write_component(
         &work,
@@ -263,7 +263,10 @@ fn plugin_check_refuses_an_unsupported_version() {
     let out = check_fails(&work, &[path.to_str().unwrap()]);
     contains_all(
         &out,
-        &["latchkey:factor@0.3.0", "this host supports 0.2.x, 0.1.x"],
+        &[
+            "latchkey:factor@0.4.0",
+            "this host supports 0.3.x, 0.2.x, 0.1.x",
+        ],
     );
 }
 
@@ -272,7 +275,7 @@ fn plugin_check_names_an_import_the_host_does_not_provide() {
     let work = Workdir::new();
     let extra = "package example:files@1.0.0;\n\
         interface files {\n  read: func(path: string) -> string;\n}\n\
-        world plugin-with-files {\n  include latchkey:factor/plugin@0.2.0;\n  import files;\n}\n";
+        world plugin-with-files {\n  include latchkey:factor/plugin@0.3.0;\n  import files;\n}\n";
     let component = components::build(
         &[components::factor_package(|wit| wit)],
         extra,
@@ -284,9 +287,10 @@ fn plugin_check_names_an_import_the_host_does_not_provide() {
         &out,
         &[
             "imports `example:files/files@1.0.0`, which this host does not provide to a factor",
-            "`latchkey:host/random@0.1.0`",
-            "`latchkey:host/outbound-http@0.1.0`",
-            "`latchkey:host/password-hashing@0.1.0`",
+            "`latchkey:host/random@0.1.1`",
+            "`latchkey:host/outbound-http@0.1.1`",
+            "`latchkey:host/password-hashing@0.1.1`",
+            "`latchkey:host/courier@0.1.1`",
             "WASI 0.2",
             "Remove what uses",
         ],

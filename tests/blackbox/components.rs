@@ -18,8 +18,8 @@ fn read(path: &str) -> String {
 /// The current factor package as one WIT file, after `edit` (remove a function, change the
 /// version…).
 pub fn factor_package(edit: impl Fn(String) -> String) -> String {
-    let types = read("factor@0.2.0/types.wit");
-    let plugin = read("factor@0.2.0/plugin.wit");
+    let types = read("factor@0.3.0/types.wit");
+    let plugin = read("factor@0.3.0/plugin.wit");
     let (_, plugin_body) = plugin.split_once('\n').unwrap();
     edit(format!("{types}\n{plugin_body}"))
 }
@@ -28,9 +28,14 @@ pub fn factor_package(edit: impl Fn(String) -> String) -> String {
 /// (`latchkey:host`) and the packages in `deps`.
 pub fn build(deps: &[String], main: &str, world: &str) -> Vec<u8> {
     let mut resolve = Resolve::default();
-    resolve
-        .push_str("host.wit", &read("host@0.1.0/capabilities.wit"))
-        .unwrap();
+    // Both versions of the capabilities: the current factor package imports 0.1.1, the
+    // policy package 0.1.0.
+    for (name, path) in [
+        ("host-0.1.0.wit", "host@0.1.0/capabilities.wit"),
+        ("host-0.1.1.wit", "host@0.1.1/capabilities.wit"),
+    ] {
+        resolve.push_str(name, &read(path)).unwrap();
+    }
     for (i, dep) in deps.iter().enumerate() {
         resolve.push_str(format!("dep{i}.wit"), dep).unwrap();
     }

@@ -20,6 +20,16 @@ fn server_with_env(
     extra: &str,
     env: Vec<(&str, String)>,
 ) -> Server {
+    server_with_options(work, peer, extra, env, false)
+}
+
+fn server_with_options(
+    work: &Workdir,
+    peer: &SmtpPeer,
+    extra: &str,
+    env: Vec<(&str, String)>,
+    builtin_ui: bool,
+) -> Server {
     let config = work.write(
         "kratos.yml",
         &format!(
@@ -33,6 +43,7 @@ selfservice:\n  methods:\n    password:\n      config:\n        haveibeenpwned_e
         Options {
             config: Some(&config),
             env,
+            builtin_ui,
             ..Default::default()
         },
     )
@@ -555,4 +566,45 @@ fn the_show_verification_ui_hook_sends_a_browser_to_verify_after_sign_up() {
     assert_eq!(flow.status, 200, "{}", flow.body);
     assert_eq!(flow.body["state"], "sent_email");
     nth_mail_to(&peer, "ivy@example.com", "verify", 1);
+}
+
+#[test]
+fn the_session_page_asks_to_verify_until_the_address_is_verified() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let server = server_with_options(&work, &peer, "", vec![], true);
+    let browser = Browser::new(&server);
+    // The built-in page shows the flow; its JSON is at the flow's API address.
+    let started = browser.visit("/self-service/registration/browser");
+    let page = started.location.unwrap();
+    let id = page.split("flow=").nth(1).unwrap();
+    let flow = browser
+        .fetch(&format!("/self-service/registration/flows?id={id}"))
+        .body;
+    let signed_up = browser.post_form(
+        &action_of(&flow),
+        &[
+            ("csrf_token", &csrf_of(&flow)),
+            ("method", "password"),
+            ("traits.email", "jo@example.com"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(signed_up.status, 303, "{}", signed_up.body);
+    let home = browser.visit_page("/");
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains("verify-notice"), "{}", home.text());
+    assert!(home.text().contains("jo@example.com"));
+
+    let mail = nth_mail_to(&peer, "jo@example.com", "verify", 1);
+    let link = mail
+        .text
+        .split_whitespace()
+        .find(|w| w.contains("/self-service/verification?flow="))
+        .unwrap()
+        .to_string();
+    let followed = browser.visit(&link);
+    assert_eq!(followed.status, 303, "{}", followed.body);
+    let home = browser.visit_page("/");
+    assert!(!home.text().contains("verify-notice"), "{}", home.text());
 }

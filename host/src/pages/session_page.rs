@@ -1,7 +1,8 @@
 //! `/`: the session a browser has — who, at which assurance level, by which methods, since
 //! when — or, without one, the way to sign in. When whoami would refuse the session (a second
 //! factor is due, or a policy wants a fresh sign-in) the page says so and links to the login
-//! that resolves it.
+//! that resolves it. With verification on, an unverified address gets a notice and a link to
+//! verify it.
 
 use super::html::{render, to_value};
 use super::{PageState, link};
@@ -189,13 +190,27 @@ pub async fn show(
         Ok(step_up) => step_up,
         Err(err) => return super::error_page::render_error(&state, &err),
     };
+    // An unverified address is worth a word when the user can do something about it.
+    let unverified: Vec<String> = if app.config.selfservice.flows.verification.enabled {
+        active
+            .identity
+            .verifiable_addresses
+            .iter()
+            .filter(|a| !a.verified)
+            .map(|a| a.value.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let context = minijinja::context! {
         page => "session",
         title => "You are signed in",
         session => to_value(summary(&active)),
         step_up => step_up.map(to_value),
+        unverified => unverified,
         links => minijinja::context! {
             settings => link(app, "/self-service/settings/browser"),
+            verification => link(app, "/self-service/verification/browser"),
             logout => logout::url(app, active.session.id, None),
         },
     };
