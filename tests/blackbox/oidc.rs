@@ -87,6 +87,19 @@ fn setup_with(flows: &str) -> Setup {
 }
 
 fn setup_serving(flows: &str, builtin_ui: bool) -> Setup {
+    setup_mailing(flows, builtin_ui, None)
+}
+
+/// With `smtp_port`, the `code` method and a courier mailing to that port too.
+fn setup_mailing(flows: &str, builtin_ui: bool, smtp_port: Option<u16>) -> Setup {
+    let mailing = smtp_port
+        .map(|smtp| {
+            format!(
+                "    - path: {}\n      courier: true\ncourier:\n  smtp:\n    connection_uri: \"smtp://127.0.0.1:{smtp}/?disable_starttls=true\"\n  worker:\n    pull_wait: 100ms\n",
+                plugin("code").display()
+            )
+        })
+        .unwrap_or_default();
     let port = free_port();
     let callback = format!("http://127.0.0.1:{port}/self-service/methods/oidc/callback/{PROVIDER}");
     let provider = OpenIdProvider::start(&callback);
@@ -119,7 +132,7 @@ plugins:
       outbound_http:
         allow: ["{issuer}"]
         allow_private: true
-"#,
+{mailing}"#,
             issuer = provider.issuer,
             password = plugin("password").display(),
             totp = plugin("totp").display(),
@@ -282,6 +295,24 @@ fn flow_at(browser: &Browser, location: &str) -> Value {
     let flow = browser.fetch(&format!("/self-service/{kind}/flows?id={id}"));
     assert_eq!(flow.status, 200, "{}", flow.body);
     flow.body
+}
+
+#[test]
+fn a_sign_up_through_the_provider_gets_a_verification_mail() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let setup = setup_mailing(
+        "    registration: { enabled: true }\n    verification: { enabled: true }",
+        false,
+        Some(peer.port),
+    );
+    let browser = Browser::new(&setup.server);
+    let done = sign_in_with_provider(&setup, &browser, "registration", "vera@example.org");
+    assert_eq!(done.status, 303, "{}", done.body);
+    let mails = peer.wait_for_mails(1, std::time::Duration::from_secs(15));
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].to.contains("vera@example.org"), "{mails:?}");
+    assert!(mails[0].subject.contains("verify"), "{mails:?}");
 }
 
 #[test]

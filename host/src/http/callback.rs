@@ -8,8 +8,11 @@ use crate::app::SharedApp;
 use crate::browser::client::{Mode, with_cookies};
 use crate::browser::{continuity, csrf, error_flow};
 use crate::error::ApiError;
+use crate::flows::challenge::verify_after_sign_up;
 use crate::flows::external::{self, Callback};
+use crate::flows::outcome::Submitted;
 use crate::http::request_facts;
+use crate::model::{FlowKind, FlowVariant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -92,6 +95,20 @@ async fn callback(
     .await;
     let resp = match done {
         Ok(completed) => {
+            // A sign-up through a provider gets its verification mail as any other.
+            if let (FlowKind::Registration, Submitted::SessionStarted { identity, .. }) =
+                (completed.kind, &completed.submitted)
+                && let Err(err) = verify_after_sign_up(
+                    &app,
+                    identity,
+                    FlowVariant::Browser,
+                    csrf::from_cookie(&headers, &app.cookies),
+                    &client,
+                )
+                .await
+            {
+                tracing::warn!(error = %ApiError::from(err), "no verification after a sign-up through a provider");
+            }
             let facts = request_facts::policy_facts(&app, "GET", uri.path(), peer, &headers);
             let return_to = completed.return_to.as_deref();
             match step_up_url(
