@@ -608,3 +608,36 @@ fn the_session_page_asks_to_verify_until_the_address_is_verified() {
     let home = browser.visit_page("/");
     assert!(!home.text().contains("verify-notice"), "{}", home.text());
 }
+
+#[test]
+fn a_single_page_app_recovers_with_a_cookie_and_is_sent_to_settings() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let server = server_with(&work, &peer, "");
+    registered(&server, "kai@example.com");
+    let spa = Browser::new(&server);
+    let flow = spa.fetch("/self-service/recovery/browser");
+    assert_eq!(flow.status, 200, "{}", flow.body);
+    let csrf = csrf_of(&flow.body);
+    let sent = spa.post_json(
+        &action_of(&flow.body),
+        &json!({"csrf_token": csrf, "method": "code", "email": "kai@example.com"}),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.body["state"], "sent_email");
+    let code = code_in(&nth_mail_to(&peer, "kai@example.com", "recover", 1));
+    let passed = spa.post_json(
+        &action_of(&flow.body),
+        &json!({"csrf_token": csrf, "method": "code", "code": code}),
+    );
+    // Without use_continue_with_transitions an SPA is told to send the browser on, as Kratos
+    // tells it; the session cookie is set already.
+    assert_eq!(passed.status, 422, "{}", passed.body);
+    assert_eq!(
+        passed.body["error"]["id"],
+        "browser_location_change_required"
+    );
+    assert!(spa.cookie("ory_kratos_session").is_some());
+    let whoami = spa.fetch("/sessions/whoami");
+    assert_eq!(whoami.status, 200, "{}", whoami.body);
+}
