@@ -209,6 +209,13 @@ fn a_code_works_once_in_its_own_flow_and_wrong_codes_spend_the_flow() {
     assert_eq!(foreign.status, 400, "{}", foreign.body);
     assert_eq!(message_ids(&foreign.body), [4060006]);
 
+    // A recovery code is no link: following one in a URL signs nobody in.
+    let as_link = server.get(&format!(
+        "/self-service/recovery?flow={}&code={code_of_second}",
+        second["id"].as_str().unwrap()
+    ));
+    assert_kratos_error(&as_link, 400);
+
     // Without the feature flag a JSON client is sent to the settings UI, as Kratos does.
     let passed = submit(
         &server,

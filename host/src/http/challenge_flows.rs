@@ -177,10 +177,18 @@ async fn follow_link(
     kind: FlowKind,
 ) -> Response {
     let mode = client::browser_mode(&headers);
+    // A recovery code is typed into the flow's own form, never followed as a link: a link
+    // that signs in without the form's CSRF token would let a stranger's code sign a victim's
+    // browser into the stranger's account. Verification mails link the code; recovery
+    // links carry the link method's token.
+    let link_fields: &[&str] = match kind {
+        FlowKind::Verification => &["code", "token"],
+        _ => &["token"],
+    };
     let mut input = Map::new();
-    for field in ["code", "token"] {
+    for field in link_fields {
         if let Some(value) = q.get_owned(field) {
-            input.insert(field.into(), Value::String(value));
+            input.insert(field.to_string(), Value::String(value));
         }
     }
     if input.is_empty() {
