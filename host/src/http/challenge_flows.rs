@@ -271,7 +271,10 @@ async fn run(
         FlowVariant::Browser => request_mode,
     };
     let fail = |e: DomainError| (ApiError::from(e), mode);
-    if !input.contains_key("method") {
+    // Without `email`, a submission carries a code or token, which only the flow's own method
+    // can check: Kratos takes it as that method's (code/strategy_verification.go getMethod,
+    // strategy_recovery.go Recover). A request for a new code must name its method.
+    if !input.contains_key("method") && !input.contains_key("email") {
         let method = challenge::method(app, kind).map_err(|e| fail(e.into()))?;
         input.insert("method".into(), Value::String(method.id().to_string()));
     }
