@@ -605,12 +605,14 @@ async fn recovered(
 }
 
 /// A recovery challenge an administrator hands to `identity` (`POST /admin/recovery/code`
-/// with `method` `code`, `/link` with `link`): a browser flow bound to the identity, in
-/// `sent_email`, expiring at `expires_at`, and the secret to pass on. Nothing is sent.
+/// with `method` `code`, `/link` with `link`): a flow (of `variant`, Kratos' `flow_type`) bound
+/// to the identity, in `sent_email`, expiring at `expires_at`, and the secret to pass on.
+/// Nothing is sent.
 pub async fn issue_for_identity(
     app: &App,
     identity: &Identity,
     method: &str,
+    variant: crate::model::FlowVariant,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Flow, String), DomainError> {
     let factor = app
@@ -626,11 +628,14 @@ pub async fn issue_for_identity(
     let mut flow = Flow {
         id: Uuid::new_v4(),
         kind: FlowKind::Recovery,
-        variant: crate::model::FlowVariant::Browser,
+        variant,
         state: FlowState::SentEmail,
         issued_at: now,
         expires_at,
-        request_url: app.public_url("/self-service/recovery/browser"),
+        request_url: app.public_url(match variant {
+            crate::model::FlowVariant::Api => "/self-service/recovery/api",
+            crate::model::FlowVariant::Browser => "/self-service/recovery/browser",
+        }),
         return_to: None,
         requested_aal: Aal::Aal1,
         refresh: false,
