@@ -106,6 +106,9 @@ impl World {
                         "SELFSERVICE_FLOWS_ERROR_UI_URL",
                         "http://127.0.0.1:4455/error".to_string(),
                     ),
+                    // No courier is listening: the messages these flows send stay queued.
+                    ("SELFSERVICE_FLOWS_RECOVERY_ENABLED", "true".to_string()),
+                    ("SELFSERVICE_FLOWS_VERIFICATION_ENABLED", "true".to_string()),
                 ],
                 ..Default::default()
             },
