@@ -677,6 +677,12 @@ impl SmtpPeer {
         self.spawn(Some(self.port));
     }
 
+    /// The file the peer writes each mail it receives to, one JSON object a line, for a
+    /// client in another process to read.
+    pub fn mail_file(&self) -> &std::path::Path {
+        &self.mails
+    }
+
     /// Every mail received so far, oldest first.
     pub fn mails(&self) -> Vec<Mail> {
         std::fs::read_to_string(&self.mails)

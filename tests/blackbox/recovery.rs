@@ -438,8 +438,12 @@ fn an_administrator_hands_out_a_recovery_code() {
     let server = server_with(&work, &peer, "");
     let id = registered(&server, "fay@example.com");
 
+    // Kratos decodes this body without its schema: no `identity_id` is the nil UUID, which
+    // names no identity.
     let missing = server.admin_post("/admin/recovery/code", &json!({}));
-    assert_kratos_error(&missing, 400);
+    assert_kratos_error(&missing, 404);
+    let malformed = server.admin_post("/admin/recovery/code", &json!({"identity_id": "nope"}));
+    assert_kratos_error(&malformed, 400);
     let unknown = server.admin_post(
         "/admin/recovery/code",
         &json!({"identity_id": uuid::Uuid::new_v4()}),

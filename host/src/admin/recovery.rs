@@ -7,9 +7,26 @@ use super::identity_not_found;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::flows::challenge;
-use crate::model::IdentityState;
+use crate::model::{FlowKind, FlowVariant, IdentityState};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+/// Kratos' `strategy.EndpointDisabledMessage`.
+const ENDPOINT_DISABLED: &str = "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.";
+
+/// Kratos' answer for the endpoint of a recovery method that is off (strategy/handler.go
+/// IsDisabled), given before the request is read.
+pub fn ensure_method(app: &App, method: &str) -> Result<(), ApiError> {
+    let enabled = app
+        .factors
+        .get(method)
+        .is_some_and(|f| f.joins(FlowKind::Recovery));
+    if enabled {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(ENDPOINT_DISABLED))
+    }
+}
 
 /// Kratos' default for `expires_in`: `selfservice.methods.code.config.lifespan`, else 1h.
 fn default_lifespan(app: &App, method: &str) -> chrono::Duration {
@@ -27,15 +44,34 @@ fn default_lifespan(app: &App, method: &str) -> chrono::Duration {
 struct Request {
     identity_id: Uuid,
     expires_in: Option<chrono::Duration>,
+    variant: FlowVariant,
 }
 
 fn parse(body: &Value) -> Result<Request, ApiError> {
-    let identity_id = body
-        .get("identity_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("`identity_id` is required"))?;
-    let identity_id = Uuid::parse_str(identity_id)
-        .map_err(|_| ApiError::bad_request(format!("`{identity_id}` is not a valid UUID")))?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object.",
+        ));
+    }
+    // Kratos decodes the body without its schema: a missing `identity_id` is the nil UUID,
+    // which names no identity.
+    let identity_id = match body.get("identity_id") {
+        None | Some(Value::Null) => Uuid::nil(),
+        Some(Value::String(id)) => Uuid::parse_str(id)
+            .map_err(|_| ApiError::bad_request(format!("`{id}` is not a valid UUID")))?,
+        Some(_) => return Err(ApiError::bad_request("`identity_id` must be a string")),
+    };
+    // strategy_recovery_admin.go: `flow_type` defaults to browser.
+    let variant = match body.get("flow_type") {
+        None | Some(Value::Null) => FlowVariant::Browser,
+        Some(Value::String(t)) if t == "browser" => FlowVariant::Browser,
+        Some(Value::String(t)) if t == "api" => FlowVariant::Api,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "Value from \"flow_type\" is not valid: {other}"
+            )));
+        }
+    };
     let expires_in = match body.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) if text.is_empty() => None,
@@ -56,6 +92,7 @@ fn parse(body: &Value) -> Result<Request, ApiError> {
     Ok(Request {
         identity_id,
         expires_in,
+        variant,
     })
 }
 
@@ -65,7 +102,7 @@ async fn issue(
     body: &Value,
     method: &str,
 ) -> Result<(crate::model::Flow, String), ApiError> {
-    challenge::ensure_enabled(app, crate::model::FlowKind::Recovery)?;
+    challenge::ensure_enabled(app, FlowKind::Recovery)?;
     let request = parse(body)?;
     let identity = app
         .store
@@ -81,7 +118,7 @@ async fn issue(
         + request
             .expires_in
             .unwrap_or_else(|| default_lifespan(app, method));
-    Ok(challenge::issue_for_identity(app, &identity, method, expires_at).await?)
+    Ok(challenge::issue_for_identity(app, &identity, method, request.variant, expires_at).await?)
 }
 
 /// `POST /admin/recovery/code`: 201 with `recovery_code`, `recovery_link` (the flow, where the

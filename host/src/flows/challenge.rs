@@ -118,14 +118,15 @@ pub async fn submit(
     client: &ClientInfo,
 ) -> Result<Challenged, DomainError> {
     let factor = method(app, flow.kind)?;
-    let submitted = input.get("method").and_then(Value::as_str);
-    if submitted != Some(factor.id()) {
-        return Err(ApiError::bad_request(format!(
-            "Could not find a strategy to handle method `{}` in a {} flow",
-            submitted.unwrap_or_default(),
-            flow.kind.as_str()
-        ))
-        .into());
+    let mistyped = mistyped_fields(flow.kind, &input);
+    if !mistyped.is_empty() {
+        let flow = reject(app, flow, &input, vec![], mistyped).await?;
+        return Ok(Challenged::Rejected(flow));
+    }
+    if input.get("method").and_then(Value::as_str) != Some(factor.id()) {
+        let message = no_strategy(flow.kind);
+        let flow = reject(app, flow, &input, vec![message], vec![]).await?;
+        return Ok(Challenged::Rejected(flow));
     }
     let sends = input
         .get("email")
@@ -163,6 +164,67 @@ pub async fn submit(
             flow.kind.as_str()
         ))
         .into()),
+    }
+}
+
+/// The fields Kratos' recovery and verification body schemas declare
+/// (selfservice/strategy/code/.schema/{recovery,verification}.schema.json): Kratos validates a
+/// submission against them before any method looks at it, so a value of another type is a 400
+/// with the flow, whatever else the body says.
+fn mistyped_fields(kind: FlowKind, input: &Map<String, Value>) -> Vec<(String, Value)> {
+    const BOTH: &[&str] = &["method", "code", "email", "flow", "csrf_token"];
+    const RECOVERY: &[&str] = &[
+        "recovery_address",
+        "recovery_select_address",
+        "recovery_confirm_address",
+        "screen",
+    ];
+    let strings = BOTH
+        .iter()
+        .chain(if kind == FlowKind::Recovery {
+            RECOVERY
+        } else {
+            &[]
+        })
+        .map(|name| (*name, "string"));
+    let expected = strings.chain([("transient_payload", "object")]);
+    expected
+        .filter_map(|(name, wanted)| {
+            let got = match input.get(name)? {
+                Value::Null => "null",
+                Value::Bool(_) => "boolean",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Array(_) => "array",
+                Value::Object(_) => "object",
+            };
+            (got != wanted).then(|| {
+                let text = format!("expected {wanted}, but got {got}");
+                (
+                    name.to_string(),
+                    ui::message(4000001, &text, "error", Some(json!({ "reason": text }))),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Kratos' answer to a submission no method of the flow takes (schema/errors.go
+/// NewNoRecoveryStrategyResponsible, NewNoVerificationStrategyResponsible).
+fn no_strategy(kind: FlowKind) -> Value {
+    match kind {
+        FlowKind::Recovery => ui::message(
+            4010005,
+            "Could not find a strategy to recover your account with. Did you fill out the form correctly?",
+            "error",
+            None,
+        ),
+        _ => ui::message(
+            4010006,
+            "Could not find a strategy to verify your account with. Did you fill out the form correctly?",
+            "error",
+            None,
+        ),
     }
 }
 
@@ -543,12 +605,14 @@ async fn recovered(
 }
 
 /// A recovery challenge an administrator hands to `identity` (`POST /admin/recovery/code`
-/// with `method` `code`, `/link` with `link`): a browser flow bound to the identity, in
-/// `sent_email`, expiring at `expires_at`, and the secret to pass on. Nothing is sent.
+/// with `method` `code`, `/link` with `link`): a flow (of `variant`, Kratos' `flow_type`) bound
+/// to the identity, in `sent_email`, expiring at `expires_at`, and the secret to pass on.
+/// Nothing is sent.
 pub async fn issue_for_identity(
     app: &App,
     identity: &Identity,
     method: &str,
+    variant: crate::model::FlowVariant,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Flow, String), DomainError> {
     let factor = app
@@ -564,11 +628,14 @@ pub async fn issue_for_identity(
     let mut flow = Flow {
         id: Uuid::new_v4(),
         kind: FlowKind::Recovery,
-        variant: crate::model::FlowVariant::Browser,
+        variant,
         state: FlowState::SentEmail,
         issued_at: now,
         expires_at,
-        request_url: app.public_url("/self-service/recovery/browser"),
+        request_url: app.public_url(match variant {
+            crate::model::FlowVariant::Api => "/self-service/recovery/api",
+            crate::model::FlowVariant::Browser => "/self-service/recovery/browser",
+        }),
         return_to: None,
         requested_aal: Aal::Aal1,
         refresh: false,

@@ -239,6 +239,7 @@ async fn recovery_code(
     State(app): State<SharedApp>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    recovery::ensure_method(&app, "code")?;
     let body = recovery::code(&app, &json_body(&bytes)?).await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -247,6 +248,7 @@ async fn recovery_link(
     State(app): State<SharedApp>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    recovery::ensure_method(&app, "link")?;
     Ok(Json(recovery::link(&app, &json_body(&bytes)?).await?))
 }
 

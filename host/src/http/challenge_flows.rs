@@ -279,13 +279,23 @@ async fn run(
         FlowVariant::Browser => request_mode,
     };
     let fail = |e: DomainError| (ApiError::from(e), mode);
-    if !input.contains_key("method") {
+    // Without `email`, a submission carries a code or token, which only the flow's own method
+    // can check: Kratos takes it as that method's (code/strategy_verification.go getMethod,
+    // strategy_recovery.go Recover). A request for a new code must name its method.
+    if !input.contains_key("method") && !input.contains_key("email") {
         let method = challenge::method(app, kind).map_err(|e| fail(e.into()))?;
         input.insert("method".into(), Value::String(method.id().to_string()));
     }
     let flow = flows::ensure_submittable(app, flow).await.map_err(fail)?;
-    if check_csrf {
-        check_submitter(app, headers, &flow, &input).map_err(|e| fail(e.into()))?;
+    if check_csrf && let Err(err) = check_submitter(app, headers, &flow, &input) {
+        // A refusal the flow can show (a 400: an API flow submitted by a browser); a CSRF
+        // violation is no such error, and Kratos answers it as it is.
+        if kind == FlowKind::Recovery && err.status == StatusCode::BAD_REQUEST {
+            return retry_recovery(app, headers, &flow, &err)
+                .await
+                .map_err(fail);
+        }
+        return Err(fail(err.into()));
     }
     if kind == FlowKind::Recovery
         && let Some(resp) = signed_in_already(app, headers, mode, flow.return_to.as_deref())
@@ -302,6 +312,56 @@ async fn run(
     respond(app, outcome, mode, json_request, &ui)
         .await
         .map_err(fail)
+}
+
+/// strategy/code/strategy_recovery.go retryRecoveryFlow: a recovery submission that fails
+/// Kratos' CSRF checks abandons its flow for a new browser flow that shows why. A page load
+/// goes to its UI; a JSON client is redirected to fetch it, or, with
+/// `feature_flags.use_continue_with_transitions`, told the error with `continue_with`
+/// `show_recovery_ui`.
+async fn retry_recovery(
+    app: &App,
+    headers: &HeaderMap,
+    old: &crate::model::Flow,
+    err: &ApiError,
+) -> Result<Response, DomainError> {
+    let (csrf_token, cookies) = new_flow_csrf(app, headers, FlowVariant::Browser);
+    let mut fresh = flows::create(
+        app,
+        FlowStart {
+            kind: FlowKind::Recovery,
+            variant: FlowVariant::Browser,
+            request_url: old.request_url.clone(),
+            return_to: old.return_to.clone(),
+            requested_aal: Aal::Aal1,
+            refresh: false,
+            identity: None,
+            session_id: None,
+            csrf_token,
+            schema_id: None,
+        },
+    )
+    .await?;
+    let reason = json!({ "reason": err.reason });
+    let message = crate::ui::message(4000001, err.reason.clone(), "error", Some(reason));
+    crate::ui::set_messages(&mut fresh.ui, vec![message], vec![]);
+    app.store.update_flow(&fresh).await?;
+    let ui = flows::ui_url(app, &fresh);
+    let json_request = client::browser_mode(headers) != Mode::Browser || sends_json(headers);
+    let resp = if !json_request {
+        see_other(&ui)
+    } else if app.config.feature_flags.use_continue_with_transitions {
+        let continue_with = json!([{
+            "action": "show_recovery_ui",
+            "flow": { "id": fresh.id, "url": ui },
+        }]);
+        let mut details = err.details.clone().unwrap_or_else(|| json!({}));
+        details["continue_with"] = continue_with;
+        err.clone().with_details(details).into_response()
+    } else {
+        see_other(&app.public_url(&format!("/self-service/recovery/flows?id={}", fresh.id)))
+    };
+    Ok(with_cookies(resp, &cookies))
 }
 
 async fn respond(

@@ -249,6 +249,80 @@ pub const CASES: &[Case] = &[
         let req = public("DELETE", "/sessions/{id}");
         Baseline::new(with_token(req, &user.token), 204).path("id", other.session_id)
     }),
+    // ---- Recovery and verification ------------------------------------------------------
+    case("createNativeRecoveryFlow", "", |_| {
+        Baseline::new(public("GET", "/self-service/recovery/api"), 200)
+    }),
+    case("createBrowserRecoveryFlow", "", |_| {
+        Baseline::new(public("GET", "/self-service/recovery/browser"), 200)
+    }),
+    case("getRecoveryFlow", "api", |w| {
+        let flow = w.api_flow("recovery", None);
+        let req =
+            public("GET", "/self-service/recovery/flows").query("id", flow["id"].as_str().unwrap());
+        Baseline::new(req, 200)
+    }),
+    case("getRecoveryFlow", "browser", |w| {
+        let flow = w.browser_flow("recovery", None);
+        let req = public("GET", "/self-service/recovery/flows")
+            .query("id", flow.id())
+            .header("Cookie", flow.cookie);
+        Baseline::new(req, 200)
+    }),
+    // Sending the code: the message is queued for the courier.
+    case("updateRecoveryFlow", "api", |w| {
+        let user = w.api_user();
+        let flow = w.api_flow("recovery", None);
+        let req = public("POST", "/self-service/recovery")
+            .query("flow", flow["id"].as_str().unwrap())
+            .json(json!({ "method": "code", "email": user.email }));
+        Baseline::new(req, 200)
+    }),
+    case("updateRecoveryFlow", "browser", |w| {
+        let user = w.api_user();
+        let flow = w.browser_flow("recovery", None);
+        let req = public("POST", "/self-service/recovery")
+            .query("flow", flow.id())
+            .header("Cookie", &flow.cookie)
+            .json(json!({ "method": "code", "email": user.email, "csrf_token": flow.csrf() }));
+        Baseline::new(req, 200)
+    }),
+    case("createNativeVerificationFlow", "", |_| {
+        Baseline::new(public("GET", "/self-service/verification/api"), 200)
+    }),
+    case("createBrowserVerificationFlow", "", |_| {
+        Baseline::new(public("GET", "/self-service/verification/browser"), 200)
+    }),
+    case("getVerificationFlow", "api", |w| {
+        let flow = w.api_flow("verification", None);
+        let req = public("GET", "/self-service/verification/flows")
+            .query("id", flow["id"].as_str().unwrap());
+        Baseline::new(req, 200)
+    }),
+    case("getVerificationFlow", "browser", |w| {
+        let flow = w.browser_flow("verification", None);
+        let req = public("GET", "/self-service/verification/flows")
+            .query("id", flow.id())
+            .header("Cookie", flow.cookie);
+        Baseline::new(req, 200)
+    }),
+    case("updateVerificationFlow", "api", |w| {
+        let user = w.api_user();
+        let flow = w.api_flow("verification", None);
+        let req = public("POST", "/self-service/verification")
+            .query("flow", flow["id"].as_str().unwrap())
+            .json(json!({ "method": "code", "email": user.email }));
+        Baseline::new(req, 200)
+    }),
+    case("updateVerificationFlow", "browser", |w| {
+        let user = w.api_user();
+        let flow = w.browser_flow("verification", None);
+        let req = public("POST", "/self-service/verification")
+            .query("flow", flow.id())
+            .header("Cookie", &flow.cookie)
+            .json(json!({ "method": "code", "email": user.email, "csrf_token": flow.csrf() }));
+        Baseline::new(req, 200)
+    }),
     // ---- Admin: identities ----------------------------------------------------------------
     case("listIdentities", "", |_| {
         Baseline::new(admin("GET", "/admin/identities"), 200)
@@ -316,6 +390,21 @@ pub const CASES: &[Case] = &[
         let id = w.api_user().session_id.clone();
         Baseline::new(admin("PATCH", "/admin/sessions/{id}/extend"), 200).path("id", id)
     }),
+    // ---- Admin: recovery ----------------------------------------------------------------------
+    case("createRecoveryCodeForIdentity", "", |w| {
+        let (id, _) = w.admin_identity(false);
+        let req = admin("POST", "/admin/recovery/code")
+            .json(json!({ "identity_id": id, "expires_in": "15m" }));
+        Baseline::new(req, 201)
+    }),
+    // The `link` method is off (no link plugin is built), so the endpoint answers Kratos' 404
+    // for a disabled method.
+    case("createRecoveryLinkForIdentity", "", |w| {
+        let (id, _) = w.admin_identity(false);
+        let req = admin("POST", "/admin/recovery/link")
+            .json(json!({ "identity_id": id, "expires_in": "15m" }));
+        Baseline::new(req, 404)
+    }),
     // ---- Admin: courier ---------------------------------------------------------------------
     case("listCourierMessages", "", |_| {
         Baseline::new(admin("GET", "/admin/courier/messages"), 200)
@@ -333,17 +422,7 @@ pub const NOT_SERVED: &[&str] = &[
     "getWebAuthnJavaScript",
     "batchPatchIdentities",
     "getIdentityByExternalID",
-    "createRecoveryCodeForIdentity",
-    "createRecoveryLinkForIdentity",
     "createFedcmFlow",
     "updateFedcmFlow",
-    "updateRecoveryFlow",
-    "createNativeRecoveryFlow",
-    "createBrowserRecoveryFlow",
-    "getRecoveryFlow",
-    "updateVerificationFlow",
-    "createNativeVerificationFlow",
-    "createBrowserVerificationFlow",
-    "getVerificationFlow",
     "exchangeSessionToken",
 ];

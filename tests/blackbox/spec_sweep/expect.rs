@@ -93,19 +93,35 @@ const SUBMITS: &[&str] = &[
     "updateLoginFlow",
     "updateRegistrationFlow",
     "updateSettingsFlow",
+    "updateRecoveryFlow",
+    "updateVerificationFlow",
 ];
-const FETCHES: &[&str] = &["getLoginFlow", "getRegistrationFlow", "getSettingsFlow"];
+const FETCHES: &[&str] = &[
+    "getLoginFlow",
+    "getRegistrationFlow",
+    "getSettingsFlow",
+    "getRecoveryFlow",
+    "getVerificationFlow",
+];
 const API_SUBMITS: &[&str] = &[
     "updateLoginFlow[api]",
     "updateRegistrationFlow[api]",
     "updateSettingsFlow[api]",
+    "updateVerificationFlow[api]",
 ];
+/// Submissions of recovery and verification flows that ask for a code to be sent.
+const CHALLENGE_SENDS: &[&str] = &["updateRecoveryFlow", "updateVerificationFlow"];
+/// Admin endpoints of a method that is off (`selfservice.methods.<id>.enabled: false`).
+pub const DISABLED: &[&str] = &["createRecoveryLinkForIdentity"];
 const RETURN_TO_CHECKED: &[&str] = &[
     "createNativeLoginFlow",
     "createBrowserLoginFlow",
     "createNativeRegistrationFlow",
     "createBrowserRegistrationFlow",
     "createBrowserSettingsFlow",
+    "createBrowserRecoveryFlow",
+    "createNativeVerificationFlow",
+    "createBrowserVerificationFlow",
     "createBrowserLogoutFlow",
     "updateLogoutFlow",
 ];
@@ -125,7 +141,8 @@ pub const TABLE: &[Row] = &[
     row(SUBMITS, Q("flow"), WrongType, without_id(400)),
     row(SUBMITS, Q("flow"), Unknown, status(404)),
     // login/handler.go getLoginFlow, registration/handler.go getRegistrationFlow,
-    // settings/handler.go getSettingsFlow: `x.ParseUUID(Query().Get("id"))`, so a missing or
+    // settings/handler.go getSettingsFlow, recovery/handler.go getRecoveryFlow,
+    // verification/handler.go getVerificationFlow: `x.ParseUUID(Query().Get("id"))`, so a missing or
     // malformed id is `uuid.Nil`, which the persister does not find: 404.
     row(FETCHES, Q("id"), Absent, status(404)),
     row(FETCHES, Q("id"), WrongType, status(404)),
@@ -134,17 +151,27 @@ pub const TABLE: &[Row] = &[
     // login/handler.go getLoginFlow (and registration's): a browser flow read without its
     // CSRF cookie is `nosurfx.CSRFErrorReason`, 403 security_csrf_violation.
     row(
-        &["getLoginFlow[browser]", "getRegistrationFlow[browser]"],
+        &[
+            "getLoginFlow[browser]",
+            "getRegistrationFlow[browser]",
+            "getRecoveryFlow[browser]",
+            "getVerificationFlow[browser]",
+        ],
         H("Cookie"),
         Absent,
         error(403, "security_csrf_violation"),
     ),
     // The strategies' `flow.EnsureCSRF` on submit (e.g. strategy/password/login.go): same,
-    // without the cookie or without the form's `csrf_token`.
+    // without the cookie or without the form's `csrf_token`. In recovery and verification
+    // (strategy/code/strategy_recovery.go Recover, strategy_verification.go
+    // verificationHandleFormSubmission) the 403 is no validation error the flow can show
+    // (`UI.ParseError` takes only 400s), so the error handler answers it as it is.
     row(
         &[
             "updateLoginFlow[browser]",
             "updateRegistrationFlow[browser]",
+            "updateRecoveryFlow[browser]",
+            "updateVerificationFlow[browser]",
         ],
         H("Cookie"),
         Absent,
@@ -155,6 +182,8 @@ pub const TABLE: &[Row] = &[
             "updateLoginFlow[browser]",
             "updateRegistrationFlow[browser]",
             "updateSettingsFlow[browser]",
+            "updateRecoveryFlow[browser]",
+            "updateVerificationFlow[browser]",
         ],
         F("csrf_token"),
         Absent,
@@ -163,6 +192,30 @@ pub const TABLE: &[Row] = &[
     // flow/flow.go `EnsureCSRF`: an API flow submitted with a `Cookie` header looks like a
     // browser riding an API flow past CSRF protection: 400.
     row(API_SUBMITS, H("Cookie"), Unknown, without_id(400)),
+    // strategy/code/strategy_recovery.go Recover: a recovery flow that fails `EnsureCSRF` is
+    // retried (`retryRecoveryFlow`) as a new browser flow carrying the error, and a JSON
+    // client without `use_continue_with_transitions` is redirected to fetch it.
+    row(
+        &["updateRecoveryFlow[api]"],
+        H("Cookie"),
+        Unknown,
+        status(303),
+    ),
+    // ---- Recovery and verification -------------------------------------------------------
+    // strategy/code/strategy_recovery.go recoveryHandleFormSubmission and
+    // strategy_verification.go verificationHandleFormSubmission: without `email` (and without
+    // `code`, in a flow that sent none), `schema.NewRequiredError("#/email", "email")`: the
+    // flow with the message, 400.
+    row(CHALLENGE_SENDS, F("email"), Absent, status(400)),
+    // strategy/code/strategy_recovery_admin.go createRecoveryCodeForIdentity: the body is
+    // decoded without a schema, so a missing `identity_id` is `uuid.Nil`, and `GetIdentity`
+    // finds nothing: 404 "could not find identity".
+    row(
+        &["createRecoveryCodeForIdentity"],
+        F("identity_id"),
+        Absent,
+        status(404),
+    ),
     // ---- Sessions ------------------------------------------------------------------------
     // settings/handler.go RegisterPublicRoutes: fetching and submitting a settings flow go
     // through `IsAuthenticated(…, OnUnauthenticated)`, which answers a JSON request with a 401
@@ -497,6 +550,11 @@ pub fn expect(
     in_baseline: bool,
     required: bool,
 ) -> Option<Expect> {
+    // strategy/handler.go IsDisabled wraps the handler of a method's admin endpoint: while the
+    // method is off, every request is the same 404, whatever it carries.
+    if DISABLED.contains(&case) {
+        return Some(SAME);
+    }
     if let Some(e) = lookup(case, variant, target, kind) {
         return Some(e);
     }
