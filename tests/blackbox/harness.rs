@@ -677,6 +677,12 @@ impl SmtpPeer {
         self.spawn(Some(self.port));
     }
 
+    /// The file the peer keeps received mails in, one JSON object per line, for scenarios
+    /// that read them from another process.
+    pub fn mail_file(&self) -> &Path {
+        &self.mails
+    }
+
     /// Every mail received so far, oldest first.
     pub fn mails(&self) -> Vec<Mail> {
         std::fs::read_to_string(&self.mails)

@@ -509,3 +509,19 @@ fn without_the_link_method_no_link_is_issued() {
     let code = server.admin_post("/admin/recovery/code", &json!({"identity_id": id}));
     assert_eq!(code.status, 201, "{}", code.body);
 }
+
+#[test]
+fn in_chromium_the_mailed_link_lands_on_the_settings_page() {
+    let work = Workdir::new();
+    let peer = SmtpPeer::start(&work, "plain", None);
+    let server = server_with(&work, &peer, LINK_ON, "", true);
+    registered(&server, "ivy@example.com");
+    crate::browser_ui::run_scenario(
+        &server,
+        "recovery_link",
+        &[
+            ("LATCHKEY_RECOVERY_EMAIL", "ivy@example.com".to_string()),
+            ("LATCHKEY_MAIL_FILE", peer.mail_file().display().to_string()),
+        ],
+    );
+}
