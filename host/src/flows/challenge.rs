@@ -734,6 +734,15 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_guess_names_the_secret_of_the_method() {
+        let id = |method, kind| invalid_secret(method, kind)["id"].clone();
+        assert_eq!(id("link", FlowKind::Recovery), 4060004);
+        assert_eq!(id("link", FlowKind::Verification), 4070001);
+        assert_eq!(id("code", FlowKind::Recovery), 4060006);
+        assert_eq!(id("code", FlowKind::Verification), 4070006);
+    }
+
+    #[test]
     fn the_notice_names_what_was_sent() {
         assert_eq!(
             sent_notice(FlowKind::Recovery, "recovery_code")["id"],
