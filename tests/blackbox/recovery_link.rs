@@ -266,6 +266,25 @@ fn a_wrong_token_or_one_from_another_flow_is_refused() {
     );
     assert_kratos_error(&twice, 400);
     assert_eq!(twice.body["error"]["id"], "self_service_flow_completed");
+
+    // Hammering a flow spends it as for codes (max_submissions, 5): then even its own link is
+    // refused, and the client is pointed to a new flow.
+    for _ in 0..5 {
+        let wrong = submit(
+            &server,
+            "recovery",
+            &first,
+            json!({"method": "link", "token": "0".repeat(64)}),
+        );
+        assert_eq!(wrong.status, 400, "{}", wrong.body);
+    }
+    let spent = submit(
+        &server,
+        "recovery",
+        &first,
+        json!({"method": "link", "token": token_of_first}),
+    );
+    assert_kratos_error(&spent, 410);
 }
 
 #[test]
