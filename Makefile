@@ -27,6 +27,7 @@ plugins:
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-oidc
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-password
 	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-code
+	$(CARGO) build --release --target wasm32-wasip2 -p latchkey-link
 	mkdir -p $(PLUGIN_DIR)
 	cp $(WASM_OUT)/latchkey_password.wasm $(PLUGIN_DIR)/password.wasm
 	cp $(WASM_OUT)/latchkey_hostile_fixture.wasm $(PLUGIN_DIR)/hostile.wasm
@@ -38,6 +39,7 @@ plugins:
 	cp $(WASM_OUT)/latchkey_pin_example.wasm $(PLUGIN_DIR)/pin.wasm
 	cp $(WASM_OUT)/latchkey_oidc.wasm $(PLUGIN_DIR)/oidc.wasm
 	cp $(WASM_OUT)/latchkey_code.wasm $(PLUGIN_DIR)/code.wasm
+	cp $(WASM_OUT)/latchkey_link.wasm $(PLUGIN_DIR)/link.wasm
 
 build: plugins
 	$(CARGO) build -p latchkey

@@ -29,6 +29,7 @@ mod pin_factor;
 mod plugin_state;
 mod policies;
 mod recovery;
+mod recovery_link;
 mod scripted_policies;
 mod second_factors;
 mod session_rotation;

@@ -135,7 +135,15 @@ pub async fn code(app: &App, body: &Value) -> Result<Value, ApiError> {
 /// `POST /admin/recovery/link`: 200 with `recovery_link` (the flow and its token) and
 /// `expires_at`.
 pub async fn link(app: &App, body: &Value) -> Result<Value, ApiError> {
-    let (flow, link) = issue(app, body, "link").await?;
+    // Kratos' link strategy answers an unknown identity with a 400, not the code strategy's
+    // 404 (strategy/link/strategy_recovery.go createRecoveryLinkForIdentity).
+    let (flow, link) = issue(app, body, "link").await.map_err(|err| {
+        if err.status == axum::http::StatusCode::NOT_FOUND {
+            ApiError::bad_request("The requested identity id does not exist.")
+        } else {
+            err
+        }
+    })?;
     Ok(json!({
         "recovery_link": link,
         "expires_at": flow.expires_at,

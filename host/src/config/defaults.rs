@@ -18,11 +18,12 @@ const DEFAULT_FACTORS: &[&str] = &[
     "totp.wasm",
     "lookup_secret.wasm",
     "code.wasm",
+    "link.wasm",
 ];
 
-/// The default factors that send messages: the `code` method mails recovery and verification
-/// codes.
-const DEFAULT_COURIER_GRANTS: &[&str] = &["code.wasm"];
+/// The default factors that send messages: the `code` and `link` methods mail recovery and
+/// verification codes and links.
+const DEFAULT_COURIER_GRANTS: &[&str] = &["code.wasm", "link.wasm"];
 
 /// Every default that does not depend on the machine. Paths that do (plugin and cache
 /// directories) come from [`plugin_dir`] and [`cache_dir`] once the files are merged, because
@@ -51,6 +52,8 @@ pub(super) fn layer() -> Value {
                 "totp": { "enabled": true },
                 "lookup_secret": { "enabled": true },
                 "code": { "enabled": true },
+                // As in Kratos: loaded, but off until `enabled: true` (and `use: link`).
+                "link": { "enabled": false },
             },
             "flows": {
                 "login": {

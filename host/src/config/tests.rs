@@ -270,7 +270,8 @@ fn embedded_default_loads_without_warnings() {
             "password.wasm",
             "totp.wasm",
             "lookup_secret.wasm",
-            "code.wasm"
+            "code.wasm",
+            "link.wasm"
         ]
         .map(|f| bundled.join(f))
     );
@@ -281,6 +282,32 @@ fn embedded_default_loads_without_warnings() {
     );
     assert_eq!(plugins.memory_limit, ByteSize::from_bytes(64 << 20));
     assert_eq!(plugins.call_timeout, Duration::from_secs(1));
+}
+
+#[test]
+fn the_link_method_is_loaded_with_a_courier_grant_but_off_as_in_kratos() {
+    let config = load(&[], &no_env).unwrap().config;
+    let granted: Vec<_> = config
+        .plugins
+        .factors
+        .iter()
+        .filter(|f| f.courier)
+        .map(|f| f.path.file_name().unwrap().to_owned())
+        .collect();
+    assert_eq!(granted, ["code.wasm", "link.wasm"]);
+    assert!(!config.selfservice.methods["link"].enabled);
+    assert_eq!(config.selfservice.flows.recovery.method, "code");
+
+    let dir = Dir::new();
+    let on = dir.write(
+        "kratos.yml",
+        "selfservice:\n  methods:\n    link:\n      enabled: true\n      config:\n        lifespan: 15m\n  flows:\n    recovery:\n      use: link\n",
+    );
+    let config = load(&[on], &no_env).unwrap().config;
+    let link = &config.selfservice.methods["link"];
+    assert!(link.enabled);
+    assert_eq!(link.config["lifespan"], "15m");
+    assert_eq!(config.selfservice.flows.recovery.method, "link");
 }
 
 #[test]
@@ -779,15 +806,16 @@ fn extra_factors_add_to_the_defaults_or_to_the_list() {
             "totp.wasm",
             "lookup_secret.wasm",
             "code.wasm",
+            "link.wasm",
             "pin.wasm"
         ]
         .map(|f| bundled.join(f))
     );
-    assert_eq!(plugins.factors[4].config, json!({"min_digits": 6}));
+    assert_eq!(plugins.factors[5].config, json!({"min_digits": 6}));
     assert_eq!(
-        (plugins.factor_key(3), plugins.factor_key(4)),
+        (plugins.factor_key(4), plugins.factor_key(5)),
         (
-            "plugins.factors[3]".into(),
+            "plugins.factors[4]".into(),
             "plugins.extra_factors[0]".into()
         )
     );
@@ -810,8 +838,8 @@ fn extra_factors_add_to_the_defaults_or_to_the_list() {
         ("PLUGINS_EXTRA_FACTORS", r#"[{"path": "/srv/ldap.wasm"}]"#),
     ]);
     let plugins = load(&[], &env).unwrap().config.plugins;
-    assert_eq!(plugins.factors.len(), 5);
-    assert_eq!(plugins.factors[4].path, Path::new("/srv/ldap.wasm"));
+    assert_eq!(plugins.factors.len(), 6);
+    assert_eq!(plugins.factors[5].path, Path::new("/srv/ldap.wasm"));
 
     let bad = dir.write(
         "bad.yml",

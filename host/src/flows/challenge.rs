@@ -110,12 +110,16 @@ fn via_of(channel: &str) -> &'static str {
     }
 }
 
-/// Handles one submission of a recovery or verification flow.
+/// Handles one submission of a recovery or verification flow. `browser_csrf` is the CSRF token
+/// of the browser that followed a mailed link, which may not be the one that started the flow
+/// (or, for an administrator's link, none did): a recovery that passes gives that browser its
+/// settings flow.
 pub async fn submit(
     app: &App,
     mut flow: Flow,
     input: Map<String, Value>,
     client: &ClientInfo,
+    browser_csrf: Option<String>,
 ) -> Result<Challenged, DomainError> {
     let factor = method(app, flow.kind)?;
     let mistyped = mistyped_fields(flow.kind, &input);
@@ -157,7 +161,12 @@ pub async fn submit(
             }
             Ok(Challenged::Updated(Box::new(flow)))
         }
-        Ok(SubmitOutcome::ChallengePassed) => passed(app, &factor, flow, &input, client).await,
+        Ok(SubmitOutcome::ChallengePassed) => {
+            if let Some(token) = browser_csrf {
+                flow.csrf_token = Some(token);
+            }
+            passed(app, &factor, flow, &input, client).await
+        }
         Ok(_) => Err(ApiError::internal(format!(
             "plugin `{}` answered a {} submission with an outcome that belongs to another flow",
             factor.name(),
@@ -436,8 +445,8 @@ async fn passed(
         Target::Identity(id) => app.store.get_identity(*id).await?,
     };
     let Some(identity) = owner.filter(|i| i.state == IdentityState::Active) else {
-        // Only a guessed code gets here: nobody was sent one.
-        let message = invalid_code(flow.kind);
+        // Only a guessed secret gets here: nobody was sent one.
+        let message = invalid_secret(factor.id(), flow.kind);
         let flow = reject(app, flow, input, vec![message], vec![]).await?;
         return Ok(Challenged::Rejected(flow));
     };
@@ -447,19 +456,32 @@ async fn passed(
     };
     match flow.kind {
         FlowKind::Recovery => recovered(app, factor, flow, identity, client).await,
-        _ => verified(app, flow).await,
+        _ => verified(app, factor, flow).await,
     }
 }
 
-fn invalid_code(kind: FlowKind) -> Value {
-    match kind {
-        FlowKind::Recovery => ui::message(
+/// Kratos' refusal of a wrong secret: the link method's names a token, the others a code.
+fn invalid_secret(method: &str, kind: FlowKind) -> Value {
+    match (method, kind) {
+        ("link", FlowKind::Recovery) => ui::message(
+            4060004,
+            "The recovery token is invalid or has already been used. Please retry the flow.",
+            "error",
+            None,
+        ),
+        ("link", _) => ui::message(
+            4070001,
+            "The verification token is invalid or has already been used. Please retry the flow.",
+            "error",
+            None,
+        ),
+        (_, FlowKind::Recovery) => ui::message(
             4060006,
             "The recovery code is invalid or has already been used. Please try again.",
             "error",
             None,
         ),
-        _ => ui::message(
+        (_, _) => ui::message(
             4070006,
             "The verification code is invalid or has already been used. Please try again.",
             "error",
@@ -499,7 +521,7 @@ fn spend(flow: &mut Flow) {
     flow.plugin_state.clear();
 }
 
-async fn verified(app: &App, mut flow: Flow) -> Result<Challenged, DomainError> {
+async fn verified(app: &App, factor: &Factor, mut flow: Flow) -> Result<Challenged, DomainError> {
     spend(&mut flow);
     let continue_to = flow
         .return_to
@@ -526,7 +548,7 @@ async fn verified(app: &App, mut flow: Flow) -> Result<Challenged, DomainError> 
         "method": "GET",
         "nodes": [{
             "type": "a",
-            "group": "code",
+            "group": factor.info.node_group,
             "attributes": {
                 "id": "continue", "href": continue_to, "title": label, "node_type": "a",
             },
@@ -744,7 +766,7 @@ pub async fn verify_after_sign_up(
         let mut input = Map::new();
         input.insert("method".into(), json!(factor.id()));
         input.insert("email".into(), json!(address.value));
-        match submit(app, flow, input, client).await {
+        match submit(app, flow, input, client, None).await {
             Ok(Challenged::Updated(flow)) => continue_with.push(json!({
                 "action": "show_verification_ui",
                 "flow": {
@@ -776,6 +798,15 @@ mod tests {
         .unwrap();
         let scope = scope_of(&input, None);
         assert_eq!(scope.recipients, ["a@example.com"]);
+    }
+
+    #[test]
+    fn a_refused_guess_names_the_secret_of_the_method() {
+        let id = |method, kind| invalid_secret(method, kind)["id"].clone();
+        assert_eq!(id("link", FlowKind::Recovery), 4060004);
+        assert_eq!(id("link", FlowKind::Verification), 4070001);
+        assert_eq!(id("code", FlowKind::Recovery), 4060006);
+        assert_eq!(id("code", FlowKind::Verification), 4070006);
     }
 
     #[test]

@@ -305,13 +305,21 @@ async fn run(
         return Ok(resp);
     }
     let ui = flows::ui_url(app, &flow);
-    let outcome = challenge::submit(app, flow, input, client_info)
+    // A followed link needs no CSRF token, and the browser following it may not be the one
+    // that started the flow: a recovery it passes binds the settings flow to this browser.
+    let (browser_csrf, csrf_cookies) = if !check_csrf && flow.variant == FlowVariant::Browser {
+        new_flow_csrf(app, headers, FlowVariant::Browser)
+    } else {
+        (None, Vec::new())
+    };
+    let outcome = challenge::submit(app, flow, input, client_info, browser_csrf)
         .await
         .map_err(fail)?;
     let json_request = mode != Mode::Browser || sends_json(headers);
-    respond(app, outcome, mode, json_request, &ui)
+    let resp = respond(app, outcome, mode, json_request, &ui)
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    Ok(with_cookies(resp, &csrf_cookies))
 }
 
 /// strategy/code/strategy_recovery.go retryRecoveryFlow: a recovery submission that fails

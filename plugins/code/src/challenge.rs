@@ -2,15 +2,15 @@
 
 use crate::nodes::{CODE_LENGTH, ask_for_code};
 use crate::settings::Settings;
-use crate::state::Pending;
 use crate::{METHOD, texts};
+use latchkey_plugin_sdk::challenge::{Pending, courier_refusal, random_digits};
 use latchkey_plugin_sdk::config::to_json;
 use latchkey_plugin_sdk::form::Input;
 use latchkey_plugin_sdk::messages::{generic, missing};
 use latchkey_plugin_sdk::types::{
     FlowContext, FlowKind, IssuedChallenge, Rejection, Rendering, SubmitOutcome,
 };
-use latchkey_plugin_sdk::{Env, Level, Message, MessageError};
+use latchkey_plugin_sdk::{Env, Level, Message};
 use serde_json::json;
 
 /// A submission: an `email` (re)sends a code to it; otherwise the `code` is checked.
@@ -54,14 +54,14 @@ fn send(
         data_json: data.to_string(),
     };
     if let Err(err) = env.send_message(message) {
+        let reason = courier_refusal(METHOD, &err);
         env.log(
             Level::Warn,
             "the courier refused a code",
-            &[("reason", &describe(&err))],
+            &[("reason", &reason)],
         );
         return Err(Rejection::flow(generic(&format!(
-            "The code could not be sent: {}.",
-            describe(&err)
+            "The code could not be sent: {reason}."
         ))));
     }
     let pending = Pending::new(&ctx.flow_id, &code, env.now() + settings.lifespan);
@@ -102,30 +102,8 @@ fn is_resend(node: &latchkey_plugin_sdk::types::UiNode) -> bool {
     matches!(&node.attributes, latchkey_plugin_sdk::types::NodeAttributes::Input(a) if a.name == "email")
 }
 
-/// Six decimal digits, uniformly: 32-bit draws above the largest multiple of a million are
-/// drawn again, so that no code is likelier than another.
 fn new_code(env: &dyn Env) -> String {
-    const RANGE: u32 = 10u32.pow(CODE_LENGTH);
-    let limit = u32::MAX - u32::MAX % RANGE;
-    loop {
-        let bytes = env.random(4);
-        let n = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        if n < limit {
-            return format!("{:0width$}", n % RANGE, width = CODE_LENGTH as usize);
-        }
-    }
-}
-
-fn describe(err: &MessageError) -> String {
-    match err {
-        MessageError::NotAllowed => {
-            format!("the {METHOD} plugin has no courier grant (`courier: true`)")
-        }
-        MessageError::RecipientNotAllowed => "the address may not be written to".into(),
-        MessageError::UnknownTemplate(t) => format!("unknown template {t}"),
-        MessageError::UnknownChannel(c) => format!("unknown channel {c}"),
-        MessageError::Invalid(reason) => reason.clone(),
-    }
+    random_digits(env, CODE_LENGTH)
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@
 mod challenge;
 mod nodes;
 mod settings;
-mod state;
 mod texts;
 
 use latchkey_plugin_sdk::config::load_settings;

@@ -4,6 +4,7 @@
 //! does not join.
 
 use latchkey_plugin_sdk::config::parse_settings;
+use latchkey_plugin_sdk::time::duration_seconds;
 use serde::Deserialize;
 
 /// Kratos' default code lifespan: 15 minutes.
@@ -25,7 +26,7 @@ impl Settings {
         let raw: Raw = parse_settings(json, super::METHOD)?;
         let lifespan = match raw.lifespan {
             None => DEFAULT_LIFESPAN_SECONDS,
-            Some(text) => seconds(&text).ok_or_else(|| {
+            Some(text) => duration_seconds(&text).ok_or_else(|| {
                 format!("lifespan {text:?} is no duration such as \"15m\" or \"1h30m\"")
             })?,
         };
@@ -36,48 +37,9 @@ impl Settings {
     }
 }
 
-/// A Go duration (`15m`, `1h30m`, `90s`) in whole seconds.
-fn seconds(text: &str) -> Option<i64> {
-    let mut total = 0i64;
-    let mut number = String::new();
-    let mut chars = text.trim().chars().peekable();
-    chars.peek()?;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let value: i64 = number.parse().ok()?;
-        number.clear();
-        let unit = match (c, chars.peek()) {
-            ('m', Some('s')) => {
-                chars.next();
-                0
-            }
-            ('h', _) => 3600,
-            ('m', _) => 60,
-            ('s', _) => 1,
-            _ => return None,
-        };
-        total = total.checked_add(value.checked_mul(unit)?)?;
-    }
-    number.is_empty().then_some(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_as_kratos_writes_them() {
-        assert_eq!(seconds("15m"), Some(900));
-        assert_eq!(seconds("1h30m"), Some(5400));
-        assert_eq!(seconds("90s"), Some(90));
-        assert_eq!(seconds("1h0m500ms"), Some(3600));
-        for bad in ["", "15", "m", "15x", "-5m"] {
-            assert_eq!(seconds(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn the_lifespan_comes_from_kratos_method_config() {

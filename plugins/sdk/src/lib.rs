@@ -15,6 +15,7 @@
 //! ```
 
 pub mod attempts;
+pub mod challenge;
 pub mod compare;
 pub mod config;
 pub mod env;

@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps (`2021-08-17T11:32:39Z`) from the host's clock (`used_at`, `locked_until`…).
+//! RFC 3339 timestamps (`2021-08-17T11:32:39Z`) from the host's clock (`used_at`, `locked_until`…),
+//! and Go durations (`15m`) as Kratos' configuration writes them.
 
 /// Seconds since the Unix epoch, UTC, as RFC 3339 with a `Z` offset.
 pub fn rfc3339(unix_seconds: i64) -> String {
@@ -27,9 +28,39 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A Go duration (`15m`, `1h30m`, `90s`) in whole seconds, as Kratos writes lifespans;
+/// `None` for anything else (a bare number, a negative or unknown unit). Fractions of a second
+/// (`500ms`) count as nothing.
+pub fn duration_seconds(text: &str) -> Option<i64> {
+    let mut total = 0i64;
+    let mut number = String::new();
+    let mut chars = text.trim().chars().peekable();
+    chars.peek()?;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let value: i64 = number.parse().ok()?;
+        number.clear();
+        let unit = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                0
+            }
+            ('h', _) => 3600,
+            ('m', _) => 60,
+            ('s', _) => 1,
+            _ => return None,
+        };
+        total = total.checked_add(value.checked_mul(unit)?)?;
+    }
+    number.is_empty().then_some(total)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{duration_seconds, rfc3339};
 
     #[test]
     fn known_instants() {
@@ -39,5 +70,16 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn durations_read_as_kratos_writes_them() {
+        assert_eq!(duration_seconds("15m"), Some(900));
+        assert_eq!(duration_seconds("1h30m"), Some(5400));
+        assert_eq!(duration_seconds("90s"), Some(90));
+        assert_eq!(duration_seconds("1h0m500ms"), Some(3600));
+        for bad in ["", "15", "m", "15x", "-5m"] {
+            assert_eq!(duration_seconds(bad), None, "{bad}");
+        }
     }
 }

@@ -1,0 +1,50 @@
+//! The operator's settings: Kratos' `selfservice.methods.link.config`, of which only
+//! `lifespan` concerns the plugin (Kratos' `base_url` is the host's public URL here).
+
+use latchkey_plugin_sdk::config::parse_settings;
+use latchkey_plugin_sdk::time::duration_seconds;
+use serde::Deserialize;
+
+/// Kratos' default link lifespan: one hour.
+const DEFAULT_LIFESPAN_SECONDS: i64 = 60 * 60;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// How long a link works after it was sent, in seconds.
+    pub lifespan: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct Raw {
+    lifespan: Option<String>,
+}
+
+impl Settings {
+    pub fn parse(json: &str) -> Result<Settings, String> {
+        let raw: Raw = parse_settings(json, super::METHOD)?;
+        let lifespan = match raw.lifespan {
+            None => DEFAULT_LIFESPAN_SECONDS,
+            Some(text) => duration_seconds(&text).ok_or_else(|| {
+                format!("lifespan {text:?} is no duration such as \"15m\" or \"1h30m\"")
+            })?,
+        };
+        if lifespan <= 0 {
+            return Err("lifespan must be longer than 0".into());
+        }
+        Ok(Settings { lifespan })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifespan_comes_from_kratos_method_config() {
+        assert_eq!(Settings::parse("{}").unwrap().lifespan, 3600);
+        let kratos = r#"{"selfservice":{"methods":{"link":{"config":{"lifespan":"15m","base_url":"https://x"}}}}}"#;
+        assert_eq!(Settings::parse(kratos).unwrap().lifespan, 900);
+        assert!(Settings::parse(r#"{"lifespan":"soon"}"#).is_err());
+        assert!(Settings::parse(r#"{"lifespan":"0s"}"#).is_err());
+    }
+}
