@@ -527,7 +527,10 @@ fn without_the_link_method_no_link_is_issued() {
     let refused = server.admin_post("/admin/recovery/link", &json!({"identity_id": id}));
     assert_kratos_error(&refused, 404);
     let reason = refused.body["error"].to_string();
-    assert!(reason.contains("disabled by system administrator"), "{reason}");
+    assert!(
+        reason.contains("disabled by system administrator"),
+        "{reason}"
+    );
     let code = server.admin_post("/admin/recovery/code", &json!({"identity_id": id}));
     assert_eq!(code.status, 201, "{}", code.body);
 }
