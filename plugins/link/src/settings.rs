@@ -1,9 +1,7 @@
 //! The operator's settings: Kratos' `selfservice.methods.link.config`, of which only
 //! `lifespan` concerns the plugin (Kratos' `base_url` is the host's public URL here).
 
-use latchkey_plugin_sdk::config::parse_settings;
-use latchkey_plugin_sdk::time::duration_seconds;
-use serde::Deserialize;
+use latchkey_plugin_sdk::challenge::lifespan_setting;
 
 /// Kratos' default link lifespan: one hour.
 const DEFAULT_LIFESPAN_SECONDS: i64 = 60 * 60;
@@ -14,23 +12,9 @@ pub struct Settings {
     pub lifespan: i64,
 }
 
-#[derive(Deserialize, Default)]
-struct Raw {
-    lifespan: Option<String>,
-}
-
 impl Settings {
     pub fn parse(json: &str) -> Result<Settings, String> {
-        let raw: Raw = parse_settings(json, super::METHOD)?;
-        let lifespan = match raw.lifespan {
-            None => DEFAULT_LIFESPAN_SECONDS,
-            Some(text) => duration_seconds(&text).ok_or_else(|| {
-                format!("lifespan {text:?} is no duration such as \"15m\" or \"1h30m\"")
-            })?,
-        };
-        if lifespan <= 0 {
-            return Err("lifespan must be longer than 0".into());
-        }
+        let lifespan = lifespan_setting(json, super::METHOD, DEFAULT_LIFESPAN_SECONDS)?;
         Ok(Settings { lifespan })
     }
 }

@@ -90,6 +90,26 @@ pub fn random_digits(env: &dyn Env, len: u32) -> String {
     }
 }
 
+/// The `lifespan` of `selfservice.methods.<method>.config` (a Go duration such as `15m`) in
+/// seconds, `default_seconds` when it is not set: how long a secret the method sends works.
+pub fn lifespan_setting(json: &str, method: &str, default_seconds: i64) -> Result<i64, String> {
+    #[derive(Deserialize, Default)]
+    struct Raw {
+        lifespan: Option<String>,
+    }
+    let raw: Raw = crate::config::parse_settings(json, method)?;
+    let lifespan = match raw.lifespan {
+        None => default_seconds,
+        Some(text) => crate::time::duration_seconds(&text).ok_or_else(|| {
+            format!("lifespan {text:?} is no duration such as \"15m\" or \"1h30m\"")
+        })?,
+    };
+    if lifespan <= 0 {
+        return Err("lifespan must be longer than 0".into());
+    }
+    Ok(lifespan)
+}
+
 /// Why the courier refused a message of method `method`, in words for the operator (and the
 /// form's message). It never includes the message's data, which holds the secret.
 pub fn courier_refusal(method: &str, err: &MessageError) -> String {
