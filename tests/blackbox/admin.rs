@@ -872,10 +872,7 @@ fn cli_import_creates_good_records_and_reports_bad_ones() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
         .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
-        .env(
-            "DSN",
-            format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display()),
-        )
+        .env("DSN", work.dsn())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
@@ -941,10 +938,7 @@ fn cli_import_reads_a_json_array_and_succeeds_when_every_record_does() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
         .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
-        .env(
-            "DSN",
-            format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display()),
-        )
+        .env("DSN", work.dsn())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();

@@ -75,7 +75,7 @@ fn the_server_deletes_expired_flows_and_sessions_by_itself() {
 #[test]
 fn cleanup_sql_deletes_a_batch_per_table_or_everything_with_all() {
     let work = Workdir::new();
-    let dsn = format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display());
+    let dsn = work.dsn().to_string();
     let server = Server::start_with(
         &work,
         Options {

@@ -53,7 +53,7 @@ fn unknown_config_keys_are_warned_about_once() {
 #[test]
 fn migrate_sql_applies_then_reports_up_to_date() {
     let work = Workdir::new();
-    let dsn = format!("sqlite://{}/m.db?mode=rwc", work.path().display());
+    let dsn = work.dsn().to_string();
     let (ok, out) = latchkey(&work, &["migrate", "sql", &dsn, "--yes"]);
     assert!(ok, "{out}");
     assert!(out.contains("Applied migration 1"), "{out}");

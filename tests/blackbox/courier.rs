@@ -52,9 +52,8 @@ fn admin_api_lists_nothing_and_answers_errors_as_kratos() {
 async fn admin_api_shows_messages_as_kratos_with_pages_and_dispatches() {
     let work = Workdir::new();
     let server = Server::start(&work);
-    // The server's own database file, written beside it as a second process would.
-    let dsn = format!("sqlite://{}/latchkey.db?mode=rw", work.path().display());
-    let store = latchkey::store::open(&dsn).unwrap();
+    // The server's own database, written beside it as a second process would.
+    let store = latchkey::store::open(work.dsn()).unwrap();
     let config = latchkey::config::load(&[], &|_| None).unwrap().config;
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     let courier = Courier::new(&config.courier, clock.clone()).unwrap();
@@ -204,11 +203,7 @@ async fn setup(courier_yaml: &str) -> Setup {
     let config = latchkey::config::load(&[config_file], &|_| None)
         .expect("the config loads")
         .config;
-    let dsn = format!(
-        "sqlite://{}?mode=rwc",
-        work.path().join("db.sqlite").display()
-    );
-    let store = latchkey::store::open(&dsn).unwrap();
+    let store = latchkey::store::open(work.dsn()).unwrap();
     store.migrate().await.unwrap();
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     let courier = Courier::new(&config.courier, clock.clone()).unwrap();

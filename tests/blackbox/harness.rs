@@ -36,25 +36,55 @@ pub fn python() -> std::process::Command {
     std::process::Command::new(python)
 }
 
+/// A loopback port no other server of this test run has been given.
+///
+/// Asking the kernel for port 0 and closing the socket races: the kernel hands the same
+/// ephemeral port to the next socket that asks, an outgoing connection or a peer binding port
+/// 0, before the server that was meant to have it binds it. Ports below the kernel's ephemeral
+/// range are only ever taken by an explicit bind, so each one handed out here is picked from
+/// that range in turn (from a start that differs per process, for test binaries running side
+/// by side), and skipped when something already listens on it.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 10_000;
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let span = ephemeral_start.saturating_sub(FIRST).max(1_000);
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A server's working directory: its database, compile cache and config live here, so a
 /// test can stop the server and start another on the same data.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
+    dsn: String,
 }
 
 impl Workdir {
     pub fn new() -> Workdir {
-        Workdir {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let dsn = crate::database::fresh(dir.path());
+        Workdir { dir, dsn }
+    }
+
+    /// The DSN of this directory's database: its SQLite file, or its own database on the run's
+    /// PostgreSQL (see `database`).
+    pub fn dsn(&self) -> &str {
+        &self.dsn
     }
 
     pub fn path(&self) -> &Path {
@@ -120,10 +150,7 @@ impl Server {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
             .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
-            .env(
-                "DSN",
-                format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display()),
-            )
+            .env("DSN", work.dsn())
             .env("SERVE_PUBLIC_PORT", public_port.to_string())
             .env("SERVE_ADMIN_PORT", admin_port.to_string())
             .env("LOG_LEVEL", "info")

@@ -1,6 +1,8 @@
 //! Black-box tests: each starts the real `latchkey` binary on free loopback ports with a
-//! temporary SQLite file and talks to it over HTTP.
+//! temporary SQLite file (or, with `LATCHKEY_TEST_DATABASE=postgres`, a database of its own on
+//! a throwaway PostgreSQL) and talks to it over HTTP.
 
+mod database;
 mod harness;
 
 mod addresses;

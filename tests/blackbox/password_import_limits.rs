@@ -96,10 +96,7 @@ fn imports_above_the_cost_limits_are_refused_naming_the_limit() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("LATCHKEY_PLUGIN_DIR", plugin_dir())
         .env("LATCHKEY_CACHE_DIR", work.path().join("cache"))
-        .env(
-            "DSN",
-            format!("sqlite://{}/latchkey.db?mode=rwc", work.path().display()),
-        )
+        .env("DSN", work.dsn())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();

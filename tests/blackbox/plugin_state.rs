@@ -61,15 +61,23 @@ fn given(resp: &Resp) -> String {
 
 /// The plugin-state the host stored for `flow`, read from the database.
 fn stored(work: &Workdir, flow: &Value) -> Option<String> {
-    let db = rusqlite::Connection::open(work.path().join("latchkey.db")).unwrap();
-    let text: String = db
-        .query_row(
-            "SELECT plugin_state FROM flows WHERE id = ?1",
-            [flow["id"].as_str().unwrap()],
-            |row| row.get(0),
-        )
-        .unwrap();
-    let map: Value = serde_json::from_str(&text).unwrap();
+    let id = flow["id"].as_str().unwrap();
+    let map: Value = if crate::database::on_postgres() {
+        let name = work.dsn().rsplit_once('/').unwrap().1.split('?').next().unwrap();
+        let rows = crate::database::run_sql(
+            name,
+            &format!("SELECT plugin_state::text FROM flows WHERE id = '{id}'"),
+        );
+        serde_json::from_str(&rows[0]).unwrap()
+    } else {
+        let db = rusqlite::Connection::open(work.path().join("latchkey.db")).unwrap();
+        let text: String = db
+            .query_row("SELECT plugin_state FROM flows WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
     map.get(METHOD).and_then(Value::as_str).map(String::from)
 }
 

@@ -470,7 +470,7 @@ pub(super) async fn a_credential_lock_has_one_holder_at_a_time(store: &dyn Store
 }
 
 pub(super) async fn failures_are_counted_forgotten_and_swept(store: &dyn Store) {
-    let t0 = chrono::Utc::now();
+    let t0 = crate::clock::Clock::now(&crate::clock::SystemClock);
     let at = |secs: i64| t0 + Duration::seconds(secs);
     assert_eq!(store.failure_count("id:a").await.unwrap(), None);
     for (n, secs) in [(1, 0), (2, 10), (3, 20)] {

@@ -1,5 +1,5 @@
-//! Sample model values for the store's tests, with nanosecond timestamps, so round trips
-//! prove full precision.
+//! Sample model values for the store's tests, with microsecond timestamps, so round trips
+//! prove the precision every backend keeps (PostgreSQL's).
 
 use crate::model::{
     Aal, AuthMethod, Credential, Device, Flow, FlowKind, FlowVariant, Identity, IdentityState,
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 123_456_789)
+    Utc.timestamp_opt(1_700_000_000 + seconds, 123_456_000)
         .single()
         .expect("valid timestamp")
 }

@@ -5,7 +5,8 @@
 //! gathers them with what every backend provides besides (a health check, migrations, cache
 //! invalidation), the records they exchange that the model does not define, and
 //! [`StoreError`]. `store/sqlite/` implements the port; nothing outside it names SQL,
-//! rusqlite, a connection or a thread pool.
+//! rusqlite, a connection or a thread pool. `store/postgres/` implements it on PostgreSQL,
+//! for several processes serving one database.
 //!
 //! # Calls are transactions
 //!
@@ -17,6 +18,9 @@
 //! ([`CredentialRepository::delete_credential_keeping`]), a session read with its identity.
 //! Lookups answer `Ok(None)` for an absent row; [`StoreError::NotFound`] is for a write aimed
 //! at a row that is gone.
+//!
+//! Timestamps are kept to the microsecond (PostgreSQL's precision); the system clock
+//! (`crate::clock::SystemClock`) gives no finer ones, so a time reads back as it was written.
 //!
 //! Credential writes are versioned ([`CredentialRepository::put_credential`]): each stores
 //! version old + 1, and a write that names the version it read fails with
@@ -94,6 +98,7 @@ pub(crate) mod fixtures;
 mod flows;
 mod identities;
 pub mod invalidation;
+pub mod postgres;
 mod sessions;
 pub mod sqlite;
 mod throttle;
@@ -149,8 +154,12 @@ pub struct AppliedMigration {
     pub applied_at: DateTime<Utc>,
 }
 
-/// Opens the database a Kratos-style DSN names (`sqlite://PATH?mode=rwc`, `memory`…). Does not
-/// migrate; call [`Store::migrate`].
+/// Opens the database a Kratos-style DSN names (`sqlite://PATH?mode=rwc`, `memory`,
+/// `postgres://user:password@host:5432/db?sslmode=disable`…). Does not migrate; call
+/// [`Store::migrate`].
 pub fn open(dsn: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if postgres::is_postgres(dsn) {
+        return Ok(Arc::new(postgres::PgStore::open(dsn)?));
+    }
     Ok(Arc::new(sqlite::SqliteStore::open(dsn)?))
 }

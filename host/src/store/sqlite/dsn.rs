@@ -23,8 +23,8 @@ pub(super) fn parse(dsn: &str) -> Result<Location, StoreError> {
     };
     if !is_sqlite_scheme(scheme) {
         return Err(StoreError::InvalidDsn(format!(
-            "only sqlite DSNs are supported, got \"{}://…\"",
-            displayable_scheme(scheme)
+            "unsupported database {:?}: use sqlite://… (or memory) or postgres://…",
+            format!("{}://…", displayable_scheme(scheme))
         )));
     }
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -165,15 +165,18 @@ mod tests {
 
     #[test]
     fn non_sqlite_dsn_is_rejected_without_the_password() {
-        let msg = message("postgres://kratos:s3cret@db:5432/kratos?sslmode=disable");
-        assert_eq!(msg, "only sqlite DSNs are supported, got \"postgres://…\"");
+        let msg = message("cockroach://kratos:s3cret@db:26257/kratos?sslmode=disable");
+        assert_eq!(
+            msg,
+            "unsupported database \"cockroach://…\": use sqlite://… (or memory) or postgres://…"
+        );
         assert!(!msg.contains("s3cret"));
     }
 
     #[test]
     fn odd_scheme_is_not_echoed() {
         let msg = message("user:s3cret@mysql://host/db");
-        assert!(msg.contains("only sqlite DSNs are supported"), "{msg}");
+        assert!(msg.contains("unsupported database \"…://…\""), "{msg}");
         assert!(!msg.contains("s3cret"), "{msg}");
     }
 

@@ -276,10 +276,10 @@ mod tests {
 
     #[test]
     fn open_rejects_other_databases_without_leaking_the_password() {
-        let err = crate::store::open("postgres://kratos:hunter2@db/kratos").unwrap_err();
+        let err = crate::store::open("mysql://kratos:hunter2@db/kratos").unwrap_err();
         let msg = err.to_string();
         assert!(
-            msg.contains("only sqlite DSNs are supported, got \"postgres://…\""),
+            msg.contains("unsupported database \"mysql://…\""),
             "{msg}"
         );
         assert!(!msg.contains("hunter2"), "{msg}");
