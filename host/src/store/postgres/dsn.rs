@@ -37,7 +37,7 @@ impl Default for PoolSettings {
     }
 }
 
-pub(super) fn is_postgres(dsn: &str) -> bool {
+pub(crate) fn is_postgres(dsn: &str) -> bool {
     let scheme = dsn.trim().split_once("://").map_or("", |(s, _)| s);
     scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
 }
@@ -102,17 +102,25 @@ fn count(key: &str, value: &str) -> Result<usize, StoreError> {
 
 /// Go durations as Kratos writes them: `30s`, `5m`, `1h`, `1h30m`, `500ms`.
 fn duration(key: &str, value: &str) -> Result<Duration, StoreError> {
-    let invalid = || StoreError::InvalidDsn(format!("{key} must be a duration like 30s or 5m, got {value:?}"));
+    let invalid = || {
+        StoreError::InvalidDsn(format!(
+            "{key} must be a duration like 30s or 5m, got {value:?}"
+        ))
+    };
     let mut total = Duration::ZERO;
     let mut rest = value;
     if rest.is_empty() {
         return Err(invalid());
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(invalid)?;
         let amount: u64 = rest[..digits].parse().map_err(|_| invalid())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(amount),
             "s" => Duration::from_secs(amount),
@@ -165,17 +173,31 @@ mod tests {
         let target = parse("postgresql://postgres@localhost/app?host=/var/run/postgresql").unwrap();
         assert_eq!(
             target.config.get_hosts(),
-            &[tokio_postgres::config::Host::Unix("/var/run/postgresql".into())]
+            &[tokio_postgres::config::Host::Unix(
+                "/var/run/postgresql".into()
+            )]
         );
     }
 
     #[test]
     fn refusals_name_the_problem_and_not_the_password() {
         for (dsn, expected) in [
-            ("postgres://u:hunter2@h/db?sslmode=require", "sslmode=require asks for TLS"),
-            ("postgres://u:hunter2@h/db?max_conns=many", "max_conns must be a whole number"),
-            ("postgres://u:hunter2@h/db?max_conn_lifetime=soon", "max_conn_lifetime must be a duration"),
-            ("postgres://u:hunter2@h/db?no_such_option=1", "the PostgreSQL DSN is invalid"),
+            (
+                "postgres://u:hunter2@h/db?sslmode=require",
+                "sslmode=require asks for TLS",
+            ),
+            (
+                "postgres://u:hunter2@h/db?max_conns=many",
+                "max_conns must be a whole number",
+            ),
+            (
+                "postgres://u:hunter2@h/db?max_conn_lifetime=soon",
+                "max_conn_lifetime must be a duration",
+            ),
+            (
+                "postgres://u:hunter2@h/db?no_such_option=1",
+                "the PostgreSQL DSN is invalid",
+            ),
             ("postgres://u:hunter2@h", "names no database"),
         ] {
             let msg = message(dsn);

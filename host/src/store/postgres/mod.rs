@@ -213,7 +213,11 @@ impl Drop for PgStore {
     fn drop(&mut self) {
         // The last clone stops the listener; its connection closes with it.
         if Arc::strong_count(&self.listener) == 1
-            && let Some(task) = self.listener.lock().unwrap_or_else(|e| e.into_inner()).take()
+            && let Some(task) = self
+                .listener
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
         {
             task.abort();
         }
