@@ -61,8 +61,15 @@ pub(super) fn parse(dsn: &str) -> Result<Target, StoreError> {
             _ => passed.push(pair),
         }
     }
-    let url = if passed.is_empty() {
+    // As in libpq, a `host` parameter replaces the host of the address (`localhost` in
+    // `postgres://user@localhost/db?host=/run/postgresql`) rather than adding a second one.
+    let base = if passed.iter().any(|p| p.starts_with("host=")) {
+        without_host(base)
+    } else {
         base.to_string()
+    };
+    let url = if passed.is_empty() {
+        base
     } else {
         format!("{base}?{}", passed.join("&"))
     };
@@ -77,6 +84,24 @@ pub(super) fn parse(dsn: &str) -> Result<Target, StoreError> {
         ));
     }
     Ok(Target { config, pool })
+}
+
+/// `scheme://user:password@host:port/db` without `host`, keeping the port (which names the
+/// socket file in a socket directory).
+fn without_host(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (format!("{userinfo}@"), hostport),
+        None => (String::new(), authority),
+    };
+    let port = hostport
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(String::new(), |(_, port)| format!(":{port}"));
+    format!("{scheme}://{userinfo}{port}{path}")
 }
 
 /// Connections go unencrypted: `disable`, and `prefer` or `allow` against a server without
