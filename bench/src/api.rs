@@ -114,4 +114,13 @@ impl Api {
             json!({ "method": "password", "identifier": identifier, "password": password }),
         )
     }
+
+    /// Revokes the session of `token` (`DELETE /self-service/logout/api`).
+    pub fn logout(&self, token: &str) -> anyhow::Result<Reply> {
+        self.send(
+            self.agent
+                .delete(&format!("{}/self-service/logout/api", self.base)),
+            Some(json!({ "session_token": token })),
+        )
+    }
 }

@@ -14,6 +14,7 @@ mod paths;
 mod plugin_host;
 mod policy_decision;
 mod policy_overhead;
+mod postgres;
 mod recovery_timing;
 mod report;
 mod scale;
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
     println!("load:      {}", generator.name());
     println!();
 
-    // `latchkey-bench [plugins] [server] [recovery] [sweep] [scale]` runs only those groups of rows.
+    // `latchkey-bench [plugins] [server] [recovery] [sweep] [scale] [postgres]` runs only those groups of rows.
     let only: Vec<&str> = args[1..].iter().map(String::as_str).collect();
     let wanted = |group: &str| only.is_empty() || only.contains(&group);
     let mut rows = Vec::new();
@@ -85,6 +86,9 @@ fn main() -> ExitCode {
     }
     if wanted("scale") && paths.missing().is_none() {
         rows.extend(scale::rows(&paths, &generator));
+    }
+    if wanted("postgres") && paths.missing().is_none() {
+        rows.extend(postgres::rows(&paths, &generator));
     }
     // By number, then suffix: row 10 after row 9.
     rows.sort_by_key(|r| {

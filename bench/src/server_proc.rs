@@ -37,6 +37,17 @@ impl ServerProc {
         data: &Path,
         config: Option<&Path>,
     ) -> anyhow::Result<ServerProc> {
+        let sqlite = format!("sqlite://{}/latchkey.db?mode=rwc", data.display());
+        Self::spawn_on(paths, data, config, &sqlite)
+    }
+
+    /// Like [`ServerProc::spawn_with`], on the database `dsn` names.
+    pub fn spawn_on(
+        paths: &Paths,
+        data: &Path,
+        config: Option<&Path>,
+        dsn: &str,
+    ) -> anyhow::Result<ServerProc> {
         let (public_port, admin_port) = (free_port()?, free_port()?);
         let log = data.join("server.log");
         let log_file = std::fs::OpenOptions::new()
@@ -55,10 +66,7 @@ impl ServerProc {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LATCHKEY_PLUGIN_DIR", &paths.plugin_dir)
             .env("LATCHKEY_CACHE_DIR", data.join("cache"))
-            .env(
-                "DSN",
-                format!("sqlite://{}/latchkey.db?mode=rwc", data.display()),
-            )
+            .env("DSN", dsn)
             .env("SERVE_PUBLIC_PORT", public_port.to_string())
             .env("SERVE_ADMIN_PORT", admin_port.to_string())
             // The throttle runs (its cost is measured) but never makes a row wait: the

@@ -24,9 +24,15 @@ else
     as_owner=
 fi
 $as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1
-# Durability is not under test here and fsync makes each test's database creation slow.
-$as_owner "$bin/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+# Tests do not test durability, and fsync makes creating each test's database slow; the
+# benchmark sets LATCHKEY_POSTGRES_DURABLE=1 to measure a server that syncs as in production.
+if [ "${LATCHKEY_POSTGRES_DURABLE:-}" = 1 ]; then
+    durability=
+else
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+# shellcheck disable=SC2086
+$as_owner "$bin/postgres" -D "$dir/data" -k "$dir" -c listen_addresses= $durability \
     -c max_connections=400 -c shared_buffers=64MB >"$dir/postgres.log" 2>&1 &
 pid=$!
 stop() {
