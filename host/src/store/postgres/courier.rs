@@ -315,3 +315,49 @@ impl CourierRepository for PgStore {
         Ok(Some(message))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::two_stores;
+    use super::*;
+    use crate::store::fixtures::{at, courier_message};
+    use std::collections::HashSet;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn senders_on_two_nodes_never_take_the_same_message() {
+        let (first, second) = two_stores().await;
+        let messages: Vec<NewCourierMessage> = (0..60)
+            .map(|i| courier_message(&format!("{i}@example.com"), at(i)))
+            .collect();
+        first.enqueue_messages(&messages, None).await.unwrap();
+
+        let drain = |store: PgStore| async move {
+            let mut taken = Vec::new();
+            loop {
+                let claimed = store
+                    .claim_due_messages(at(100), 3, Duration::minutes(5))
+                    .await
+                    .unwrap();
+                if claimed.is_empty() {
+                    return taken;
+                }
+                taken.extend(claimed.into_iter().map(|m| m.id));
+            }
+        };
+        let senders: Vec<_> = [first.clone(), first, second.clone(), second]
+            .into_iter()
+            .map(|store| tokio::spawn(drain(store)))
+            .collect();
+        let mut taken = Vec::new();
+        for sender in senders {
+            taken.extend(sender.await.unwrap());
+        }
+        let distinct: HashSet<Uuid> = taken.iter().copied().collect();
+        assert_eq!(distinct.len(), taken.len(), "a message was taken twice");
+        assert_eq!(
+            distinct,
+            messages.iter().map(|m| m.id).collect(),
+            "every message was taken"
+        );
+    }
+}

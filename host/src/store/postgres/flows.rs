@@ -166,3 +166,38 @@ impl FlowRepository for PgStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::two_stores;
+    use super::*;
+    use crate::store::fixtures::{at, flow};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn submissions_counted_on_two_nodes_at_once_are_all_counted() {
+        let (first, second) = two_stores().await;
+        let mut flow = flow(at(600));
+        first.insert_flow(&flow).await.unwrap();
+
+        let count = |store: PgStore| async move {
+            let mut counts = Vec::new();
+            for _ in 0..10 {
+                counts.push(store.count_submission(flow.id).await.unwrap());
+            }
+            counts
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(count(first.clone())),
+            tokio::spawn(count(second.clone()))
+        );
+        // A node writing back the flow it read before those submissions keeps the count.
+        flow.plugin_state.insert("totp".into(), "{}".into());
+        second.update_flow(&flow).await.unwrap();
+
+        let mut counts = [a.unwrap(), b.unwrap()].concat();
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=20).collect::<Vec<u32>>());
+        assert_eq!(first.count_submission(flow.id).await.unwrap(), 21);
+        assert_eq!(first.get_flow(flow.id).await.unwrap(), Some(flow));
+    }
+}

@@ -379,3 +379,64 @@ impl SessionRepository for PgStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::two_stores;
+    use super::*;
+    use crate::store::fixtures::{at, credential, flow, identity, session};
+    use crate::store::{CredentialRepository, FlowRepository, IdentityRepository};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_nodes_ending_logins_with_one_credential_version_store_one() {
+        let (first, second) = two_stores().await;
+        let identity = identity("a@example.com");
+        let password = credential(identity.id, "password", &["a@example.com"]);
+        first
+            .create_identity(&identity, std::slice::from_ref(&password))
+            .await
+            .unwrap();
+        let mut rehashed = password.clone();
+        rehashed.config = r#"{"hashed_password":"rehashed"}"#.into();
+        let login = |store: PgStore| {
+            let (rehashed, session, flow) = (rehashed.clone(), session(identity.id), flow(at(600)));
+            async move {
+                store.insert_flow(&flow).await.unwrap();
+                let result = store
+                    .commit_authentication(Some((&rehashed, 1)), &session, true, Some(&flow))
+                    .await;
+                (result, session.id)
+            }
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(login(first.clone())),
+            tokio::spawn(login(second.clone()))
+        );
+        let outcomes = [a.unwrap(), b.unwrap()];
+        let won: Vec<Uuid> = outcomes
+            .iter()
+            .filter_map(|(result, id)| result.is_ok().then_some(*id))
+            .collect();
+        assert_eq!(won.len(), 1, "one login stores its update");
+        assert!(
+            outcomes
+                .iter()
+                .any(|(result, _)| matches!(result, Err(StoreError::Conflict))),
+            "the other finds the credential changed"
+        );
+        let sessions: Vec<Uuid> = second
+            .sessions_of(identity.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(sessions, won);
+        let stored = second
+            .credential(identity.id, "password")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.version, 2);
+    }
+}

@@ -83,3 +83,28 @@ impl ThrottleRepository for PgStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::two_stores;
+    use super::*;
+    use crate::store::fixtures::at;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failures_recorded_on_two_nodes_at_once_are_all_counted() {
+        let (first, second) = two_stores().await;
+        let record = |store: PgStore| async move {
+            for i in 0..10 {
+                store.record_failure("key", at(i), at(-60)).await.unwrap();
+            }
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(record(first.clone())),
+            tokio::spawn(record(second))
+        );
+        a.unwrap();
+        b.unwrap();
+        let count = first.failure_count("key").await.unwrap().unwrap();
+        assert_eq!(count.failures, 20);
+    }
+}
