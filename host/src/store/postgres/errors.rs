@@ -21,9 +21,12 @@ fn decode(row: &Row) -> Result<StoredError, StoreError> {
 impl ErrorRepository for PgStore {
     async fn insert_error(&self, stored: &StoredError) -> Result<(), StoreError> {
         self.write(async |tx| {
+            // Rows another insert is already dropping are left to it: inserts on several
+            // nodes at once then never wait for, or deadlock on, each other's old rows.
             execute(
                 tx,
-                "DELETE FROM selfservice_errors WHERE expires_at < $1",
+                "DELETE FROM selfservice_errors WHERE id IN (SELECT id FROM selfservice_errors \
+                 WHERE expires_at < $1 FOR UPDATE SKIP LOCKED)",
                 &[&stored.created_at],
             )
             .await?;
