@@ -178,6 +178,9 @@ impl CourierRepository for PgStore {
                 message.updated_at = now;
                 claimed.push(message);
             }
+            if claimed.is_empty() {
+                return Ok(claimed);
+            }
             let ids: Vec<Uuid> = claimed.iter().map(|m| m.id).collect();
             execute(
                 tx,
