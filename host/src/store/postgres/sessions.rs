@@ -382,7 +382,7 @@ impl SessionRepository for PgStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::two_stores;
+    use super::super::testing::{fresh_store, two_stores};
     use super::*;
     use crate::store::fixtures::{at, credential, flow, identity, session};
     use crate::store::{CredentialRepository, FlowRepository, IdentityRepository};
@@ -438,5 +438,23 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(stored.version, 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_token_hash_of_the_wrong_length_is_corrupt() {
+        let store = fresh_store().await;
+        let identity = identity("a@example.com");
+        store.create_identity(&identity, &[]).await.unwrap();
+        let session = session(identity.id);
+        store.create_session(&session).await.unwrap();
+        store
+            .client()
+            .await
+            .unwrap()
+            .execute("UPDATE sessions SET token_hash = '\\x0102'", &[])
+            .await
+            .unwrap();
+        let result = store.get_session(session.id).await;
+        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
     }
 }
