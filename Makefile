@@ -11,7 +11,7 @@ TEST_VENV  := $(abspath $(TARGET_DIR)/test-venv)
 export LATCHKEY_TEST_PYTHON := $(TEST_VENV)/bin/python
 NPM_PEERS  := $(patsubst %/package-lock.json,%,$(wildcard tests/*/package-lock.json tests/peers/*/package-lock.json))
 
-.PHONY: all plugins build run test test-deps lint bench clean-cache chromium screenshots
+.PHONY: all plugins build run test test-deps lint bench clean-cache chromium postgresql screenshots
 
 all: build
 
@@ -47,12 +47,14 @@ build: plugins
 run: build
 	$(TARGET_DIR)/debug/latchkey serve --dev
 
+# The whole suite on SQLite, then the black-box suite again with every server on PostgreSQL.
 test: plugins test-deps
 	$(CARGO) test --workspace
+	LATCHKEY_TEST_DATABASE=postgres $(CARGO) test -p latchkey --test blackbox
 
 # Everything the suite drives besides the server, each prepared again only when its lock
 # file changes.
-test-deps: $(TEST_VENV)/.installed $(addsuffix /node_modules/.package-lock.json,$(NPM_PEERS)) chromium
+test-deps: $(TEST_VENV)/.installed $(addsuffix /node_modules/.package-lock.json,$(NPM_PEERS)) chromium postgresql
 
 $(TEST_VENV)/.installed: tests/requirements.txt
 	python3 -m venv $(TEST_VENV)
@@ -65,6 +67,10 @@ $(TEST_VENV)/.installed: tests/requirements.txt
 # The browser tests drive Debian's /usr/bin/chromium (playwright-core never downloads one).
 chromium:
 	@command -v chromium >/dev/null || tests/install-chromium
+
+# The storage tests and the PostgreSQL run of the suite start clusters of Debian's server.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || tests/install-postgresql
 
 # Regenerates the pictures in docs/ui/ from the browser tests.
 screenshots: plugins test-deps

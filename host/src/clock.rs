@@ -13,6 +13,7 @@ impl Clock for SystemClock {
     /// the nanosecond would come back from it different from what was written and shown.
     fn now(&self) -> DateTime<Utc> {
         let now = Utc::now();
-        now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+        now.duration_trunc(TimeDelta::microseconds(1))
+            .unwrap_or(now)
     }
 }

@@ -112,6 +112,16 @@ enum MigrateCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Copies identities, their credentials and sessions from one database to another (a
+    /// SQLite file onto PostgreSQL, say), migrating the destination first. Flows, stored
+    /// errors, sign-in failure counts and unsent messages are not copied; stop the servers on
+    /// the old database first. Running it again skips what is already there.
+    Copy {
+        /// The database to read, e.g. `sqlite:///var/lib/latchkey/db.sqlite?mode=rw`.
+        from: String,
+        /// The database to fill, e.g. `postgres://latchkey:…@db:5432/latchkey`.
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +228,28 @@ fn run(cli: Cli) -> Result<(), String> {
             for m in applied {
                 println!("Applied migration {} ({})", m.version, m.name);
             }
+            Ok(())
+        }
+        Command::Migrate {
+            what: MigrateCommand::Copy { from, to },
+        } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let copied = runtime
+                .block_on(async {
+                    let source = latchkey::store::open(&from)?;
+                    let destination = latchkey::store::open(&to)?;
+                    source.ping().await?;
+                    destination.migrate().await?;
+                    latchkey::store::copy::copy(source.as_ref(), destination.as_ref()).await
+                })
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Copied {} identities and {} sessions ({} already there).",
+                copied.identities, copied.sessions, copied.already_there
+            );
             Ok(())
         }
         Command::Cleanup {

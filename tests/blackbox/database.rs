@@ -37,8 +37,10 @@ pub fn cluster_socket_dir() -> &'static str {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     &CLUSTER
         .get_or_init(|| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/postgres/cluster.sh");
-            let dir = std::env::temp_dir().join(format!("latchkey-blackbox-pg-{}", std::process::id()));
+            let script =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/postgres/cluster.sh");
+            let dir =
+                std::env::temp_dir().join(format!("latchkey-blackbox-pg-{}", std::process::id()));
             let mut child = Command::new(script)
                 .arg(&dir)
                 .stdin(Stdio::piped())
@@ -63,7 +65,10 @@ pub fn cluster_socket_dir() -> &'static str {
 
 /// The DSN of database `name` on the run's cluster.
 pub fn postgres_dsn(name: &str) -> String {
-    format!("postgres://postgres@localhost/{name}?host={}", cluster_socket_dir())
+    format!(
+        "postgres://postgres@localhost/{name}?host={}",
+        cluster_socket_dir()
+    )
 }
 
 /// Creates a new database on the run's cluster and returns its DSN.

@@ -81,6 +81,14 @@ impl Workdir {
         Workdir { dir, dsn }
     }
 
+    /// A directory whose database is on the run's PostgreSQL whatever the run uses, for tests
+    /// of several servers sharing one database.
+    pub fn on_postgres() -> Workdir {
+        let dir = tempfile::tempdir().unwrap();
+        let dsn = crate::database::fresh_postgres();
+        Workdir { dir, dsn }
+    }
+
     /// The DSN of this directory's database: its SQLite file, or its own database on the run's
     /// PostgreSQL (see `database`).
     pub fn dsn(&self) -> &str {

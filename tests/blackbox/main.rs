@@ -23,6 +23,7 @@ mod kratos_sdk;
 mod kratos_ui;
 mod kratos_ui_requests;
 mod login_throttle;
+mod multi_node;
 mod oidc;
 mod outbound_http;
 mod password_import_limits;

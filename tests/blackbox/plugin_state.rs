@@ -63,7 +63,14 @@ fn given(resp: &Resp) -> String {
 fn stored(work: &Workdir, flow: &Value) -> Option<String> {
     let id = flow["id"].as_str().unwrap();
     let map: Value = if crate::database::on_postgres() {
-        let name = work.dsn().rsplit_once('/').unwrap().1.split('?').next().unwrap();
+        let name = work
+            .dsn()
+            .rsplit_once('/')
+            .unwrap()
+            .1
+            .split('?')
+            .next()
+            .unwrap();
         let rows = crate::database::run_sql(
             name,
             &format!("SELECT plugin_state::text FROM flows WHERE id = '{id}'"),
@@ -72,9 +79,11 @@ fn stored(work: &Workdir, flow: &Value) -> Option<String> {
     } else {
         let db = rusqlite::Connection::open(work.path().join("latchkey.db")).unwrap();
         let text: String = db
-            .query_row("SELECT plugin_state FROM flows WHERE id = ?1", [id], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT plugin_state FROM flows WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
             .unwrap();
         serde_json::from_str(&text).unwrap()
     };

@@ -89,6 +89,7 @@
 
 #[cfg(test)]
 mod contract;
+pub mod copy;
 pub mod courier;
 mod credentials;
 mod error;

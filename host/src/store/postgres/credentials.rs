@@ -29,7 +29,10 @@ fn decode_credential(row: &Row, first: usize) -> Result<Credential, StoreError> 
         identity_id: get(row, first, "credentials.identity_id")?,
         method: get(row, first + 1, "credentials.method")?,
         config: get(row, first + 2, "credentials.config")?,
-        version: version("credentials.version", get(row, first + 3, "credentials.version")?)?,
+        version: version(
+            "credentials.version",
+            get(row, first + 3, "credentials.version")?,
+        )?,
         created_at: get(row, first + 4, "credentials.created_at")?,
         updated_at: get(row, first + 5, "credentials.updated_at")?,
         identifiers: get(row, first + 6, "credential_identifiers.identifier")?,

@@ -37,7 +37,7 @@ impl Default for PoolSettings {
     }
 }
 
-pub(super) fn is_postgres(dsn: &str) -> bool {
+pub(crate) fn is_postgres(dsn: &str) -> bool {
     let scheme = dsn.trim().split_once("://").map_or("", |(s, _)| s);
     scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
 }
@@ -61,8 +61,15 @@ pub(super) fn parse(dsn: &str) -> Result<Target, StoreError> {
             _ => passed.push(pair),
         }
     }
-    let url = if passed.is_empty() {
+    // As in libpq, a `host` parameter replaces the host of the address (`localhost` in
+    // `postgres://user@localhost/db?host=/run/postgresql`) rather than adding a second one.
+    let base = if passed.iter().any(|p| p.starts_with("host=")) {
+        without_host(base)
+    } else {
         base.to_string()
+    };
+    let url = if passed.is_empty() {
+        base
     } else {
         format!("{base}?{}", passed.join("&"))
     };
@@ -77,6 +84,24 @@ pub(super) fn parse(dsn: &str) -> Result<Target, StoreError> {
         ));
     }
     Ok(Target { config, pool })
+}
+
+/// `scheme://user:password@host:port/db` without `host`, keeping the port (which names the
+/// socket file in a socket directory).
+fn without_host(base: &str) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((userinfo, hostport)) => (format!("{userinfo}@"), hostport),
+        None => (String::new(), authority),
+    };
+    let port = hostport
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(String::new(), |(_, port)| format!(":{port}"));
+    format!("{scheme}://{userinfo}{port}{path}")
 }
 
 /// Connections go unencrypted: `disable`, and `prefer` or `allow` against a server without
@@ -102,17 +127,25 @@ fn count(key: &str, value: &str) -> Result<usize, StoreError> {
 
 /// Go durations as Kratos writes them: `30s`, `5m`, `1h`, `1h30m`, `500ms`.
 fn duration(key: &str, value: &str) -> Result<Duration, StoreError> {
-    let invalid = || StoreError::InvalidDsn(format!("{key} must be a duration like 30s or 5m, got {value:?}"));
+    let invalid = || {
+        StoreError::InvalidDsn(format!(
+            "{key} must be a duration like 30s or 5m, got {value:?}"
+        ))
+    };
     let mut total = Duration::ZERO;
     let mut rest = value;
     if rest.is_empty() {
         return Err(invalid());
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(invalid)?;
         let amount: u64 = rest[..digits].parse().map_err(|_| invalid())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(amount),
             "s" => Duration::from_secs(amount),
@@ -165,17 +198,31 @@ mod tests {
         let target = parse("postgresql://postgres@localhost/app?host=/var/run/postgresql").unwrap();
         assert_eq!(
             target.config.get_hosts(),
-            &[tokio_postgres::config::Host::Unix("/var/run/postgresql".into())]
+            &[tokio_postgres::config::Host::Unix(
+                "/var/run/postgresql".into()
+            )]
         );
     }
 
     #[test]
     fn refusals_name_the_problem_and_not_the_password() {
         for (dsn, expected) in [
-            ("postgres://u:hunter2@h/db?sslmode=require", "sslmode=require asks for TLS"),
-            ("postgres://u:hunter2@h/db?max_conns=many", "max_conns must be a whole number"),
-            ("postgres://u:hunter2@h/db?max_conn_lifetime=soon", "max_conn_lifetime must be a duration"),
-            ("postgres://u:hunter2@h/db?no_such_option=1", "the PostgreSQL DSN is invalid"),
+            (
+                "postgres://u:hunter2@h/db?sslmode=require",
+                "sslmode=require asks for TLS",
+            ),
+            (
+                "postgres://u:hunter2@h/db?max_conns=many",
+                "max_conns must be a whole number",
+            ),
+            (
+                "postgres://u:hunter2@h/db?max_conn_lifetime=soon",
+                "max_conn_lifetime must be a duration",
+            ),
+            (
+                "postgres://u:hunter2@h/db?no_such_option=1",
+                "the PostgreSQL DSN is invalid",
+            ),
             ("postgres://u:hunter2@h", "names no database"),
         ] {
             let msg = message(dsn);

@@ -52,7 +52,11 @@ pub(super) async fn load_identity(
 ) -> Result<Option<Identity>, StoreError> {
     query_opt(
         client,
-        concat!("SELECT ", identity_columns!(), " FROM identities i WHERE i.id = $1"),
+        concat!(
+            "SELECT ",
+            identity_columns!(),
+            " FROM identities i WHERE i.id = $1"
+        ),
         &[&id],
     )
     .await?
@@ -76,7 +80,10 @@ pub(super) async fn lock_identity(
 }
 
 /// Replaces the identity's rows in `identity_addresses` with its current addresses.
-async fn index_addresses(client: &impl GenericClient, identity: &Identity) -> Result<(), StoreError> {
+async fn index_addresses(
+    client: &impl GenericClient,
+    identity: &Identity,
+) -> Result<(), StoreError> {
     execute(
         client,
         "DELETE FROM identity_addresses WHERE identity_id = $1",
@@ -103,7 +110,10 @@ async fn index_addresses(client: &impl GenericClient, identity: &Identity) -> Re
     Ok(())
 }
 
-async fn insert_identity(client: &impl GenericClient, identity: &Identity) -> Result<(), StoreError> {
+async fn insert_identity(
+    client: &impl GenericClient,
+    identity: &Identity,
+) -> Result<(), StoreError> {
     execute(
         client,
         "INSERT INTO identities (id, schema_id, state, traits, metadata_public, metadata_admin, \
@@ -116,8 +126,14 @@ async fn insert_identity(client: &impl GenericClient, identity: &Identity) -> Re
             &identity.traits,
             &identity.metadata_public,
             &identity.metadata_admin,
-            &to_json("identities.verifiable_addresses", &identity.verifiable_addresses)?,
-            &to_json("identities.recovery_addresses", &identity.recovery_addresses)?,
+            &to_json(
+                "identities.verifiable_addresses",
+                &identity.verifiable_addresses,
+            )?,
+            &to_json(
+                "identities.recovery_addresses",
+                &identity.recovery_addresses,
+            )?,
             &identity.created_at,
             &identity.updated_at,
         ],
@@ -142,8 +158,14 @@ async fn update_identity_row(
             &identity.traits,
             &identity.metadata_public,
             &identity.metadata_admin,
-            &to_json("identities.verifiable_addresses", &identity.verifiable_addresses)?,
-            &to_json("identities.recovery_addresses", &identity.recovery_addresses)?,
+            &to_json(
+                "identities.verifiable_addresses",
+                &identity.verifiable_addresses,
+            )?,
+            &to_json(
+                "identities.recovery_addresses",
+                &identity.recovery_addresses,
+            )?,
             &identity.updated_at,
         ],
     )
@@ -191,7 +213,11 @@ impl IdentityRepository for PgStore {
             None => {
                 query(
                     &client,
-                    concat!("SELECT ", identity_columns!(), " FROM identities i ORDER BY i.id LIMIT $1"),
+                    concat!(
+                        "SELECT ",
+                        identity_columns!(),
+                        " FROM identities i ORDER BY i.id LIMIT $1"
+                    ),
                     &[&limit],
                 )
                 .await?

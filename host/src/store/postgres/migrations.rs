@@ -157,6 +157,12 @@ CREATE TABLE courier_message_dispatches (
 CREATE INDEX courier_message_dispatches_message ON courier_message_dispatches (message_id, created_at);
 "#;
 
+/// How many migrations this build knows.
+#[cfg(test)]
+pub(super) fn count() -> usize {
+    MIGRATIONS.len()
+}
+
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

@@ -213,7 +213,11 @@ impl Drop for PgStore {
     fn drop(&mut self) {
         // The last clone stops the listener; its connection closes with it.
         if Arc::strong_count(&self.listener) == 1
-            && let Some(task) = self.listener.lock().unwrap_or_else(|e| e.into_inner()).take()
+            && let Some(task) = self
+                .listener
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
         {
             task.abort();
         }
@@ -222,6 +226,130 @@ impl Drop for PgStore {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::fresh_dsn;
+    use super::*;
+    use crate::store::fixtures::identity;
+    use crate::store::{CredentialRepository, IdentityRepository};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn a_database_migrated_by_a_newer_build_is_refused() {
+        let dsn = fresh_dsn().await;
+        let store = PgStore::open(&dsn).unwrap();
+        assert!(!store.migrate().await.unwrap().is_empty());
+        assert!(
+            store.migrate().await.unwrap().is_empty(),
+            "migrating twice changes nothing"
+        );
+        store
+            .client()
+            .await
+            .unwrap()
+            .execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', now())",
+                &[],
+            )
+            .await
+            .unwrap();
+        match PgStore::open(&dsn).unwrap().migrate().await {
+            Err(StoreError::SchemaTooNew(999)) => {}
+            other => panic!("expected SchemaTooNew(999), got {other:?}"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nodes_migrating_at_once_apply_each_migration_once() {
+        let dsn = fresh_dsn().await;
+        let nodes: Vec<_> = (0..4)
+            .map(|_| {
+                let node = PgStore::open(&dsn).unwrap();
+                tokio::spawn(async move { node.migrate().await.unwrap().len() })
+            })
+            .collect();
+        let mut total = 0;
+        for node in nodes {
+            total += node.await.unwrap();
+        }
+        assert_eq!(total, super::migrations::count());
+    }
+
+    #[derive(Default)]
+    struct Notices(AtomicUsize);
+
+    impl Invalidate for Notices {
+        fn invalidate(&self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Waits until `notices` moves past `seen`, for at most the bound docs/deployment.md gives.
+    async fn told_within_a_second(notices: &Notices, seen: usize) -> Duration {
+        let start = Instant::now();
+        while notices.0.load(Ordering::SeqCst) <= seen {
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "another node's write was not relayed"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        start.elapsed()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_nodes_writes_reach_this_nodes_caches_and_its_own_are_not_relayed_twice() {
+        let dsn = fresh_dsn().await;
+        let (here, there) = (PgStore::open(&dsn).unwrap(), PgStore::open(&dsn).unwrap());
+        here.migrate().await.unwrap();
+        let notices = Arc::new(Notices::default());
+        here.subscribe(notices.clone());
+        // The listener tells once when it starts listening.
+        told_within_a_second(&notices, 0).await;
+
+        let seen = notices.0.load(Ordering::SeqCst);
+        there
+            .create_identity(&identity("far@example.com"), &[])
+            .await
+            .unwrap();
+        told_within_a_second(&notices, seen).await;
+
+        let seen = notices.0.load(Ordering::SeqCst);
+        here.create_identity(&identity("near@example.com"), &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            notices.0.load(Ordering::SeqCst),
+            seen + 1,
+            "told once, at once"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            notices.0.load(Ordering::SeqCst),
+            seen + 1,
+            "its own notification is skipped"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_credential_turn_excludes_another_node_until_it_ends() {
+        let dsn = fresh_dsn().await;
+        let (store, other) = (PgStore::open(&dsn).unwrap(), PgStore::open(&dsn).unwrap());
+        let id = uuid::Uuid::new_v4();
+        let held = store.lock_credential(id, "pin").await.unwrap();
+        let waiting = tokio::spawn(async move {
+            let _turn = other.lock_credential(id, "pin").await.unwrap();
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !waiting.is_finished(),
+            "the other node got the turn while it was held"
+        );
+        drop(held);
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the turn passes on when it ends")
+            .unwrap();
+    }
     /// One test per contract function, each on a new database of the test cluster.
     macro_rules! contract_tests {
         ($($name:ident),* $(,)?) => {

@@ -53,7 +53,8 @@ async fn relay(
     invalidations: &Invalidations,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
-    let listen = client.batch_execute(&format!("LISTEN {CHANNEL}"));
+    let statement = format!("LISTEN {CHANNEL}");
+    let listen = client.batch_execute(&statement);
     tokio::pin!(listen);
     let mut listening = false;
     loop {

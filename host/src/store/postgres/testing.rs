@@ -17,7 +17,10 @@ struct Cluster {
 fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/postgres/cluster.sh");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/peers/postgres/cluster.sh"
+        );
         let dir = std::env::temp_dir().join(format!("latchkey-pg-{}", std::process::id()));
         let mut child = Command::new(script)
             .arg(&dir)
@@ -45,7 +48,10 @@ fn cluster() -> &'static Cluster {
 pub(crate) async fn fresh_dsn() -> String {
     let cluster = cluster();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = format!("postgres://postgres@localhost/postgres?host={}", cluster.socket_dir);
+    let admin = format!(
+        "postgres://postgres@localhost/postgres?host={}",
+        cluster.socket_dir
+    );
     let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
         .await
         .expect("connecting to the test cluster");

@@ -39,12 +39,17 @@ impl PgStore {
         let turn = Turn {
             connection: Some(self.turns.get().await?),
         };
-        let connection = turn.connection.as_ref().expect("the connection was just stored");
+        let connection = turn
+            .connection
+            .as_ref()
+            .expect("the connection was just stored");
         connection.batch_execute("BEGIN").await?;
         let statement = connection
             .prepare_cached("SELECT pg_advisory_xact_lock($1)")
             .await?;
-        connection.execute(&statement, &[&key(identity, method)]).await?;
+        connection
+            .execute(&statement, &[&key(identity, method)])
+            .await?;
         Ok(CredentialLock::new(turn))
     }
 }

@@ -278,10 +278,7 @@ mod tests {
     fn open_rejects_other_databases_without_leaking_the_password() {
         let err = crate::store::open("mysql://kratos:hunter2@db/kratos").unwrap_err();
         let msg = err.to_string();
-        assert!(
-            msg.contains("unsupported database \"mysql://…\""),
-            "{msg}"
-        );
+        assert!(msg.contains("unsupported database \"mysql://…\""), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
     }
 
