@@ -76,3 +76,14 @@ pub(crate) async fn fresh_store() -> PgStore {
         .expect("migrating the test database");
     store
 }
+
+/// Two stores on one new, migrated database, as two nodes serving it hold.
+pub(crate) async fn two_stores() -> (PgStore, PgStore) {
+    let dsn = fresh_dsn().await;
+    let first = PgStore::open(&dsn).expect("opening the test database");
+    crate::store::Store::migrate(&first)
+        .await
+        .expect("migrating the test database");
+    let second = PgStore::open(&dsn).expect("opening the test database again");
+    (first, second)
+}
