@@ -78,15 +78,31 @@ pub fn fresh_postgres() -> String {
     postgres_dsn(&name)
 }
 
-/// Runs `sql` on database `name` and returns the first column of every row, as text.
+/// The database name in a DSN [`postgres_dsn`] made.
+pub fn name_of(dsn: &str) -> &str {
+    let path = dsn
+        .split_once("@localhost/")
+        .expect("a DSN of the test cluster")
+        .1;
+    path.split('?').next().unwrap()
+}
+
+/// Runs `sql` on database `name` and returns the first column of every row, as text. On a
+/// thread of its own, so that async tests may call it too.
 pub fn run_sql(name: &str, sql: &str) -> Vec<String> {
-    let dsn = postgres_dsn(name);
+    let (dsn, sql) = (postgres_dsn(name), sql.to_string());
+    std::thread::spawn(move || run_sql_here(&dsn, &sql))
+        .join()
+        .expect("running SQL on the test cluster")
+}
+
+fn run_sql_here(dsn: &str, sql: &str) -> Vec<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+        let (client, connection) = tokio_postgres::connect(dsn, tokio_postgres::NoTls)
             .await
             .expect("connecting to the test cluster");
         let connection = tokio::spawn(connection);

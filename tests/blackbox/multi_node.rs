@@ -44,17 +44,20 @@ fn token_of(resp: &Resp) -> String {
         .to_string()
 }
 
-/// Submits to `to` the API flow of `kind` that `from` started.
+/// Submits to `to` the API flow of `kind` that `from` started, with `query` (such as
+/// `?aal=aal2`) on the start URL.
 fn submit_elsewhere(
     from: &Server,
     to: &Server,
-    kind: &str,
+    kind_query: &str,
     token: Option<&str>,
     body: &Value,
 ) -> Resp {
+    let (kind, query) = kind_query.split_at(kind_query.find('?').unwrap_or(kind_query.len()));
+    let start = format!("/self-service/{kind}/api{query}");
     let flow = match token {
-        Some(token) => from.get_with_token(&format!("/self-service/{kind}/api"), token),
-        None => from.get(&format!("/self-service/{kind}/api")),
+        Some(token) => from.get_with_token(&start, token),
+        None => from.get(&start),
     };
     assert_eq!(flow.status, 200, "{}", flow.body);
     let url = to.url(&format!(
@@ -208,7 +211,7 @@ fn wrong_pins_guessed_in_parallel_on_both_nodes_lock_as_on_one() {
                     let resp = submit_elsewhere(
                         node,
                         other,
-                        "login",
+                        "login?aal=aal2",
                         Some(token),
                         &json!({ "method": "pin", "pin": format!("00{i:02}") }),
                     );

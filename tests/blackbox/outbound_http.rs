@@ -202,7 +202,7 @@ fn outbound_http_is_granted_per_plugin_and_checked() {
     assert!(log.contains("outbound request"), "{log}");
     assert!(
         !log.contains(GREETING),
-        "response bodies stay out of the log"
+        "response bodies stay out of the log: {log}"
     );
 }
 

@@ -63,16 +63,8 @@ fn given(resp: &Resp) -> String {
 fn stored(work: &Workdir, flow: &Value) -> Option<String> {
     let id = flow["id"].as_str().unwrap();
     let map: Value = if crate::database::on_postgres() {
-        let name = work
-            .dsn()
-            .rsplit_once('/')
-            .unwrap()
-            .1
-            .split('?')
-            .next()
-            .unwrap();
         let rows = crate::database::run_sql(
-            name,
+            crate::database::name_of(work.dsn()),
             &format!("SELECT plugin_state::text FROM flows WHERE id = '{id}'"),
         );
         serde_json::from_str(&rows[0]).unwrap()

@@ -54,10 +54,7 @@ impl World {
     /// The id of a message queued in the server's database, written beside the server as a
     /// second process would: one message of a known id, whatever the flows probed so far sent.
     pub fn courier_message(&self) -> String {
-        let dsn = format!(
-            "sqlite://{}/latchkey.db?mode=rw",
-            self._work.path().display()
-        );
+        let dsn = self._work.dsn().to_string();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
