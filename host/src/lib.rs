@@ -20,6 +20,7 @@ pub(crate) mod identity;
 pub mod logging;
 pub mod model;
 pub(crate) mod pages;
+pub mod peers;
 pub mod plugin;
 pub(crate) mod policy;
 pub(crate) mod read_cache;

@@ -98,6 +98,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Compiling plugins on a cold cache leaves tens of MiB of freed heap behind.
     crate::heap::return_freed_memory();
     crate::policy::reload::on_sighup(app.clone());
+    crate::peers::spawn_announcer(app.clone());
     crate::cleanup::spawn_sweeper(
         app.store.clone(),
         app.clock.clone(),

@@ -339,3 +339,37 @@ fn a_sqlite_deployment_moved_onto_postgres_keeps_its_accounts_and_sessions() {
         login.body
     );
 }
+
+#[test]
+fn a_node_with_other_plugins_than_the_others_says_so() {
+    let work = Workdir::on_postgres();
+    let with_pin = work.write(
+        "pin.yml",
+        "plugins:\n  extra_factors:\n    - path: pin.wasm\nselfservice:\n  methods:\n    pin:\n      enabled: true\n",
+    );
+    let a = Server::start_with(
+        &work,
+        Options {
+            config: Some(&with_pin),
+            ..Default::default()
+        },
+    );
+    let b = Server::start(&work);
+    let warning = "another node serving this database runs a different set of plugins";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !b.log().contains(warning) {
+        assert!(
+            Instant::now() < deadline,
+            "no warning in B's log: {}",
+            b.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = b.log();
+    let line = log.lines().find(|l| l.contains(warning)).unwrap();
+    assert!(
+        line.contains("pin@"),
+        "it names the other node's plugins: {line}"
+    );
+    assert!(!a.log().contains("ERROR"), "{}", a.log());
+}

@@ -766,3 +766,53 @@ pub(super) async fn courier_messages_are_listed_newest_first_and_filtered(store:
         [messages[3].id, messages[1].id]
     );
 }
+
+pub(super) async fn nodes_see_each_others_plugin_sets(store: &dyn Store) {
+    let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let since = at(0);
+    assert!(
+        store
+            .announce_node(a, "set-1", at(10), since)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .announce_node(b, "set-1", at(11), since)
+            .await
+            .unwrap(),
+        ["set-1"]
+    );
+    assert_eq!(
+        store
+            .announce_node(c, "set-2", at(12), since)
+            .await
+            .unwrap(),
+        ["set-1"]
+    );
+    assert_eq!(
+        store
+            .announce_node(a, "set-1", at(13), since)
+            .await
+            .unwrap(),
+        ["set-1", "set-2"],
+        "another node runs other plugins"
+    );
+    // `c` reloads to the common set, then `b` stops announcing and is forgotten.
+    assert_eq!(
+        store
+            .announce_node(c, "set-1", at(14), since)
+            .await
+            .unwrap(),
+        ["set-1"]
+    );
+    assert!(
+        store
+            .announce_node(a, "set-1", at(30), at(20))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nodes not heard from since are forgotten"
+    );
+}

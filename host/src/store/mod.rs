@@ -77,7 +77,9 @@
 //! contract. Courier messages took them too: `store/courier.rs` with a [`CourierRepository`]
 //! (queue with the flow that caused the messages, claim the due ones, record each attempt),
 //! migration 7, `store/sqlite/courier.rs`, and the `courier_*` contract tests; claiming is one
-//! method so that two senders never take the same message.
+//! method so that two senders never take the same message. The nodes serving a database took
+//! them as `store/nodes.rs` ([`NodeRepository`]), SQLite's migration 9, PostgreSQL's
+//! migration 2, and `nodes_see_each_others_plugin_sets`.
 //!
 //! # Adding a backend
 //!
@@ -99,6 +101,7 @@ pub(crate) mod fixtures;
 mod flows;
 mod identities;
 pub mod invalidation;
+mod nodes;
 pub mod postgres;
 mod sessions;
 pub mod sqlite;
@@ -111,6 +114,7 @@ pub use errors::{ErrorRepository, StoredError};
 pub use flows::FlowRepository;
 pub use identities::{AddressPurpose, IdentityRepository};
 pub use invalidation::{Invalidate, Invalidations};
+pub use nodes::NodeRepository;
 pub use sessions::{SessionFilter, SessionRepository};
 pub use throttle::{FailureCount, ThrottleRepository};
 
@@ -129,6 +133,7 @@ pub trait Store:
     + ErrorRepository
     + ThrottleRepository
     + CourierRepository
+    + NodeRepository
     + fmt::Debug
     + Send
     + Sync

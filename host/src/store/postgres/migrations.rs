@@ -16,11 +16,19 @@ struct Migration {
 }
 
 /// Append only: a released migration never changes, because databases already carry it.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: INITIAL_SCHEMA,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: INITIAL_SCHEMA,
+    },
+    Migration {
+        version: 2,
+        name: "the processes serving the database and their plugin sets",
+        sql: "CREATE TABLE nodes (id UUID PRIMARY KEY, plugins TEXT NOT NULL, \
+              seen_at TIMESTAMPTZ NOT NULL);",
+    },
+];
 
 /// Nodes starting side by side all migrate; this transaction-scoped advisory lock makes them
 /// take turns, so each migration runs once and the others find it recorded.

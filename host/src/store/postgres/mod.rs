@@ -24,6 +24,7 @@ mod errors;
 mod flows;
 mod identities;
 mod migrations;
+mod nodes;
 mod notify;
 mod sessions;
 #[cfg(test)]
@@ -383,5 +384,6 @@ mod tests {
         claimed_messages_are_taken_once,
         dispatches_are_recorded_and_retries_scheduled,
         courier_messages_are_listed_newest_first_and_filtered,
+        nodes_see_each_others_plugin_sets,
     );
 }

@@ -56,7 +56,20 @@ const MIGRATIONS: &[Migration] = &[
         name: "identities found by their verifiable and recovery addresses",
         sql: IDENTITY_ADDRESSES,
     },
+    Migration {
+        version: 9,
+        name: "the processes serving the database and their plugin sets",
+        sql: NODES,
+    },
 ];
+
+const NODES: &str = "
+CREATE TABLE nodes (
+    id      TEXT PRIMARY KEY NOT NULL,
+    plugins TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
+";
 
 const COURIER: &str = r#"
 CREATE TABLE courier_messages (
@@ -402,6 +415,7 @@ mod tests {
                 "identities",
                 "identity_addresses",
                 "login_failures",
+                "nodes",
                 "schema_migrations",
                 "selfservice_errors",
                 "sessions"

@@ -18,6 +18,7 @@ mod errors;
 mod flows;
 mod identities;
 mod migrations;
+mod nodes;
 mod sessions;
 #[cfg(test)]
 mod testing;
@@ -364,5 +365,6 @@ mod tests {
         claimed_messages_are_taken_once,
         dispatches_are_recorded_and_retries_scheduled,
         courier_messages_are_listed_newest_first_and_filtered,
+        nodes_see_each_others_plugin_sets,
     );
 }
