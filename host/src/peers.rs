@@ -4,7 +4,6 @@
 //! same set again.
 
 use crate::app::App;
-use crate::store::NodeRepository;
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
