@@ -196,7 +196,7 @@ fn server_rows(paths: &Paths, generator: &Generator) -> Vec<Row> {
     progress("whoami throughput");
     rows.push(whoami::row(&server, &token, generator));
     progress("password login throughput");
-    rows.extend(login::throughput_rows(&server));
+    rows.extend(login::throughput_rows(&server, paths));
     progress("login timing equalisation");
     rows.push(login::timing_row(&server));
     progress("policy overhead");

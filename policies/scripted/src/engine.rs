@@ -2,6 +2,7 @@
 //! `describe`, `evaluate` and the unit tests share this code path.
 
 use crate::error::LoadError;
+use crate::fast;
 use crate::input::{Input, Reads, VARIABLES};
 use crate::script::{self, Decision, Hook, Rule};
 use cel::common::ast::{EntryExpr, Expr};
@@ -39,6 +40,8 @@ pub struct Warning {
 struct CompiledRule {
     rule: Rule,
     program: Program,
+    /// The condition for the direct evaluator, when it can run it.
+    fast: Option<fast::Node>,
     /// The input variables its condition refers to.
     reads: Reads,
 }
@@ -92,9 +95,11 @@ impl Policy {
                     hooks.push(*hook);
                 }
             }
+            let fast = fast::compile(program.expression());
             compiled.push(CompiledRule {
                 rule,
                 program,
+                fast,
                 reads,
             });
         }
@@ -134,34 +139,42 @@ impl Policy {
         if rules().next().is_none() {
             return abstain;
         }
-        // Only the variables this hook's rules refer to are built for them.
-        let reads = rules().fold(Reads::default(), |reads, r| reads.union(r.reads));
-        let (variables, unparsable) = input.variables(reads);
-        for document in unparsable {
-            warn(Warning {
-                message: format!("{document} is not valid JSON; the script sees null"),
-                fields: vec![("policy".into(), self.name.clone())],
-            });
-        }
-        let mut context = context(&self.env, input.now);
-        for (name, value) in variables {
-            context.add_variable_from_value(name, to_cel(value));
-        }
-
-        for CompiledRule { rule, program, .. } in rules() {
-            let matched = match program.execute(&context) {
-                Ok(Value::Bool(b)) => b,
-                Ok(other) => {
-                    self.warn_rule(
-                        warn,
-                        rule,
-                        format!("`when` gave a {}, not a bool", other.type_of()),
-                    );
-                    false
-                }
-                Err(e) => {
-                    self.warn_rule(warn, rule, describe_error(&e));
-                    false
+        // The interpreter's context is built only when a rule needs it, and then with only
+        // the variables this hook's rules refer to.
+        let documents = fast::Documents::new(input);
+        let mut interpreter: Option<Context> = None;
+        for CompiledRule {
+            rule,
+            program,
+            fast,
+            ..
+        } in rules()
+        {
+            let direct = fast
+                .as_ref()
+                .and_then(|node| fast::evaluate(node, &documents).ok());
+            let matched = match direct {
+                Some(matched) => matched,
+                None => {
+                    let context = interpreter.get_or_insert_with(|| {
+                        let reads = rules().fold(Reads::default(), |reads, r| reads.union(r.reads));
+                        self.interpreter_context(input, reads, warn)
+                    });
+                    match program.execute(context) {
+                        Ok(Value::Bool(b)) => b,
+                        Ok(other) => {
+                            self.warn_rule(
+                                warn,
+                                rule,
+                                format!("`when` gave a {}, not a bool", other.type_of()),
+                            );
+                            false
+                        }
+                        Err(e) => {
+                            self.warn_rule(warn, rule, describe_error(&e));
+                            false
+                        }
+                    }
                 }
             };
             if matched && !already_met(&rule.then, input) {
@@ -173,6 +186,26 @@ impl Policy {
             }
         }
         abstain
+    }
+
+    fn interpreter_context(
+        &self,
+        input: &Input,
+        reads: Reads,
+        warn: &mut dyn FnMut(Warning),
+    ) -> Context<'static, 'static> {
+        let (variables, unparsable) = input.variables(reads);
+        for document in unparsable {
+            warn(Warning {
+                message: format!("{document} is not valid JSON; the script sees null"),
+                fields: vec![("policy".into(), self.name.clone())],
+            });
+        }
+        let mut context = context(&self.env, input.now);
+        for (name, value) in variables {
+            context.add_variable_from_value(name, to_cel(value));
+        }
+        context
     }
 
     fn warn_rule(&self, warn: &mut dyn FnMut(Warning), rule: &Rule, reason: String) {
@@ -421,5 +454,34 @@ fn to_cel(value: serde_json::Value) -> Value {
                 .collect();
             Value::from(map)
         }
+    }
+}
+
+#[cfg(test)]
+impl Policy {
+    /// Each rule's condition for `input` as the direct evaluator sees it (`None`: it leaves it
+    /// to the interpreter) and as the interpreter does (`None`: not a bool, or an error).
+    pub(crate) fn both_ways(&self, input: &Input) -> Vec<(String, Option<bool>, Option<bool>)> {
+        let documents = fast::Documents::new(input);
+        let context = self.interpreter_context(input, Reads::ALL, &mut |_| {});
+        self.rules
+            .iter()
+            .map(|r| {
+                let direct = r
+                    .fast
+                    .as_ref()
+                    .and_then(|node| fast::evaluate(node, &documents).ok());
+                let interpreted = match r.program.execute(&context) {
+                    Ok(Value::Bool(b)) => Some(b),
+                    _ => None,
+                };
+                (r.rule.when.source.clone(), direct, interpreted)
+            })
+            .collect()
+    }
+
+    /// Whether every rule's condition can run in the direct evaluator.
+    pub(crate) fn all_direct(&self) -> bool {
+        self.rules.iter().all(|r| r.fast.is_some())
     }
 }

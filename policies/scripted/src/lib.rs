@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod error;
+mod fast;
 pub mod input;
 pub mod script;
 

@@ -357,3 +357,129 @@ fn helpers_headers_and_times() {
     ];
     assert_eq!(decide(&policy, &whoami), Decision::Allow);
 }
+
+/// The direct evaluator (`fast`) answers only where it agrees with the `cel` interpreter: every
+/// condition below, on every input below, is either left to the interpreter or gives the
+/// interpreter's answer.
+#[test]
+fn the_direct_evaluator_agrees_with_the_interpreter() {
+    const CONDITIONS: &[&str] = &[
+        r#"request.path == "/billing" || request.path.startsWith("/billing/")"#,
+        r#"identity.metadata_public != null && has(identity.metadata_public.roles) && "admin" in identity.metadata_public.roles"#,
+        r#"has(identity.traits.role) && identity.traits.role == "admin""#,
+        r#"identity.traits.role == "admin""#,
+        r#"identity.traits.role == "admin" || true"#,
+        r#"false && identity.traits.role == "admin""#,
+        r#"session.methods.exists(m, m.aal == "aal2")"#,
+        r#"session.aal == "aal2" && !session.methods.exists(first, first.aal == "aal1" && session.methods.exists(second, second.aal == "aal2" && second.method != first.method))"#,
+        r#"session.devices.exists(d, d.ip == request.ip)"#,
+        r#"session.methods.all(m, m.completed_at > now - 45)"#,
+        r#"session.methods.exists_one(m, m.method == "password")"#,
+        r#"session.methods.filter(m, m.aal == "aal1").size() == 1"#,
+        r#"session.methods.map(m, m.method).size() == 2"#,
+        r#"age(session.authenticated_at) < seconds("10m")"#,
+        r#"now - session.authenticated_at <= 45"#,
+        r#"size(session.methods) >= 2"#,
+        r#"session.methods.size() == 1"#,
+        r#""totp" in identity.credential_types"#,
+        r#"request.method in ["POST", "PUT"]"#,
+        r#"request.headers["x-forwarded-for"] == "203.0.113.7""#,
+        r#""x-forwarded-for" in request.headers"#,
+        r#"has(request.headers.accept)"#,
+        r#"request.headers.accept == "text/html""#,
+        r#"hook == "route-check" ? request.path.endsWith("/invoices") : false"#,
+        r#"request.ip != null && request.ip.startsWith("192.0.2.")"#,
+        r#"request.user_agent == null"#,
+        r#"identity.traits.email.endsWith("@example.com")"#,
+        r#"identity.traits.email.contains("ada")"#,
+        r#"size(identity.traits.email) > 3"#,
+        r#"session.methods[0].method == "password""#,
+        r#"session.methods[5].method == "password""#,
+        r#"session.methods[-1].method == "password""#,
+        r#"session.expires_at > now && -session.issued_at < 0"#,
+        r#"request.path + "x" == "/billing/invoicesx""#,
+        r#"identity.available_aal == "aal2" && ((request.ip != null && !session.devices.exists(d, d.ip == request.ip)) || (request.user_agent != null && !session.devices.exists(d, d.user_agent == request.user_agent)))"#,
+        r#"size(identity.traits) == 1"#,
+        r#"identity.metadata_public.roles.exists(r, r == "admin")"#,
+        r#"identity.metadata_public.level > 2"#,
+        r#"identity.metadata_public.level == 3"#,
+        r#"identity.metadata_public.level == 3.0"#,
+        r#"identity.metadata_public.big == 18446744073709551615u"#,
+        r#"identity.metadata_public.ratio < 0.5"#,
+        r#"identity.metadata_public == null"#,
+        r#"identity.metadata_public.roles == ["admin"]"#,
+        r#"1 == 1.0"#,
+        r#"1 == "1""#,
+        r#"request.submitted_method == null"#,
+        r#"request.path.matches("^/billing")"#,
+        r#"session.id == "s1" && identity.id == "i1" && identity.schema_id == "default""#,
+        r#"session.methods[0].provider == null && has(session.methods[0].provider)"#,
+        r#"has(session.nothing)"#,
+        r#"session.nothing == 1"#,
+        r#"9223372036854775807 + session.issued_at > 0"#,
+        r#"seconds("soon") > 0"#,
+        r#"request.path"#,
+        r#"{"a": 1}.a == 1"#,
+        r#"[1, 2].exists(x, x == 2) && !(2 in [1, 3])"#,
+        r#"request.path < "/c" && "b" >= "a" && true > false"#,
+    ];
+    let script: String = CONDITIONS
+        .iter()
+        .enumerate()
+        .map(|(i, when)| format!("rule r{i}\n  hooks route-check\n  when {when}\n  then allow\n"))
+        .collect();
+    let policy = Policy::load(&settings("p.cel", &script)).unwrap();
+
+    let mut inputs = Vec::new();
+    let mut billing = input(Hook::RouteCheck);
+    billing.request.path = "/billing/invoices".into();
+    inputs.push(billing.clone());
+    let mut admin = aal2(billing.clone());
+    admin.identity.metadata_public_json =
+        json!({"roles": ["staff", "admin"], "level": 3, "ratio": 0.25, "big": u64::MAX})
+            .to_string();
+    admin.identity.traits_json = json!({"email": "ada@example.com", "role": "admin"}).to_string();
+    admin.request.headers = vec![
+        ("X-Forwarded-For".into(), "203.0.113.7".into()),
+        ("Accept".into(), "text/html".into()),
+        ("accept".into(), "application/json".into()),
+    ];
+    admin.request.method = "POST".into();
+    inputs.push(admin.clone());
+    let mut odd = admin.clone();
+    odd.identity.metadata_public_json = json!({"roles": [1, "admin"], "level": "x"}).to_string();
+    odd.identity.traits_json = "{not json".into();
+    odd.request.ip = None;
+    odd.request.user_agent = None;
+    odd.session.devices.clear();
+    odd.request.submitted_method = Some("password".into());
+    inputs.push(odd);
+    let mut staff = input(Hook::RouteCheck);
+    staff.identity.metadata_public_json = json!({"roles": "staff"}).to_string();
+    staff.request.ip = Some("198.51.100.1".into());
+    inputs.push(staff);
+
+    let mut direct = 0;
+    for (n, input) in inputs.iter().enumerate() {
+        for (when, fast, interpreted) in policy.both_ways(input) {
+            if let Some(fast) = fast {
+                direct += 1;
+                assert_eq!(Some(fast), interpreted, "input {n}: {when}");
+            }
+        }
+    }
+    // Most of them are decided directly.
+    assert!(direct > CONDITIONS.len() * inputs.len() / 2, "{direct}");
+}
+
+#[test]
+fn the_examples_run_in_the_direct_evaluator() {
+    for file in [
+        "admins.cel",
+        "billing.cel",
+        "new-device.cel",
+        "distinct-factors.cel",
+    ] {
+        assert!(example(file).all_direct(), "{file}");
+    }
+}
