@@ -15,6 +15,7 @@ pub(crate) mod domain_error;
 pub(crate) mod error;
 pub(crate) mod flows;
 pub(crate) mod heap;
+pub mod hooks;
 pub(crate) mod http;
 pub(crate) mod identity;
 pub mod logging;
