@@ -75,6 +75,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
         "selfservice.flows.login.after.default_browser_return_url",
         Text,
     ),
+    ("selfservice.flows.login.before.hooks", Document),
     ("selfservice.flows.login.after.hooks", Document),
     (
         "selfservice.flows.login.after.*.default_browser_return_url",
@@ -88,6 +89,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
         "selfservice.flows.registration.after.default_browser_return_url",
         Text,
     ),
+    ("selfservice.flows.registration.before.hooks", Document),
     ("selfservice.flows.registration.after.hooks", Document),
     (
         "selfservice.flows.registration.after.*.default_browser_return_url",
@@ -105,6 +107,7 @@ const SUPPORTED: &[(&str, Kind)] = &[
         "selfservice.flows.settings.after.default_browser_return_url",
         Text,
     ),
+    ("selfservice.flows.settings.before.hooks", Document),
     ("selfservice.flows.settings.after.hooks", Document),
     (
         "selfservice.flows.settings.after.*.default_browser_return_url",
@@ -398,7 +401,7 @@ mod tests {
             "identity": {"schemas": [{"id": "a", "url": "b", "extra": 1}]},
             "selfservice": {
                 "methods": {"pin": {"enabled": true, "config": {"anything": {"goes": 1}}}},
-                "flows": {"login": {"after": {"password": {"hooks": [{"hook": "x"}]}}, "before": {}}}
+                "flows": {"login": {"after": {"password": {"hooks": [{"hook": "x"}]}}, "before": {"x": 1}}}
             },
             "plugins": {"factors": [{"path": "a.wasm", "config": {"free": "form"}}]}
         });
@@ -409,7 +412,7 @@ mod tests {
             [
                 "courier.sms.from",
                 "identity.schemas[0].extra",
-                "selfservice.flows.login.before",
+                "selfservice.flows.login.before.x",
                 "serve.public.cors.enabled",
             ]
         );

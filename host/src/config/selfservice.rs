@@ -100,6 +100,36 @@ impl Flows {
         }
     }
 
+    /// Every hook list that is written in the config, with its key path
+    /// (`selfservice.flows.registration.after.password.hooks`), in a stable order.
+    pub fn hook_lists(&self) -> Vec<(String, &Value)> {
+        let flows: [(&str, &Before, &After); 5] = [
+            ("login", &self.login.before, &self.login.after),
+            (
+                "registration",
+                &self.registration.before,
+                &self.registration.after,
+            ),
+            ("settings", &self.settings.before, &self.settings.after),
+            ("recovery", &self.recovery.before, &self.recovery.after),
+            (
+                "verification",
+                &self.verification.before,
+                &self.verification.after,
+            ),
+        ];
+        let mut lists = Vec::new();
+        for (flow, before, after) in flows {
+            let key = format!("selfservice.flows.{flow}");
+            lists.push((format!("{key}.before.hooks"), &before.hooks));
+            lists.push((format!("{key}.after.hooks"), &after.hooks));
+            for (method, settings) in &after.methods {
+                lists.push((format!("{key}.after.{method}.hooks"), &settings.hooks));
+            }
+        }
+        lists
+    }
+
     /// `selfservice.flows.recovery` or `.verification`; `None` for the other kinds.
     pub fn challenge(&self, kind: FlowKind) -> Option<&ChallengeFlow> {
         match kind {
@@ -128,8 +158,8 @@ pub struct ChallengeFlow {
     pub notify_unknown_recipients: bool,
     #[serde(default)]
     pub after: After,
-    #[serde(default = "empty_object")]
-    pub before: Value,
+    #[serde(default)]
+    pub before: Before,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -138,6 +168,8 @@ pub struct LoginFlow {
     pub ui_url: Option<Url>,
     #[serde(deserialize_with = "deserialize_duration")]
     pub lifespan: Duration,
+    #[serde(default)]
+    pub before: Before,
     #[serde(default)]
     pub after: After,
     /// Submissions one login flow takes before the client must continue in a new one; `0`
@@ -178,6 +210,8 @@ pub struct RegistrationFlow {
     #[serde(deserialize_with = "deserialize_duration")]
     pub lifespan: Duration,
     #[serde(default)]
+    pub before: Before,
+    #[serde(default)]
     pub after: After,
 }
 
@@ -191,6 +225,8 @@ pub struct SettingsFlow {
     #[serde(deserialize_with = "deserialize_duration")]
     pub privileged_session_max_age: Duration,
     pub required_aal: RequiredAal,
+    #[serde(default)]
+    pub before: Before,
     #[serde(default)]
     pub after: After,
 }
@@ -215,6 +251,21 @@ pub struct ErrorFlow {
     /// Kratos keeps errors until `kratos cleanup sql`).
     #[serde(deserialize_with = "deserialize_duration")]
     pub lifespan: Duration,
+}
+
+/// A flow's `before` block: hooks that run when a flow is created.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Before {
+    #[serde(default = "empty_list")]
+    pub hooks: Value,
+}
+
+impl Default for Before {
+    fn default() -> Self {
+        Self {
+            hooks: empty_list(),
+        }
+    }
 }
 
 /// A flow's `after` block: what happens once it succeeds, overall and per method
