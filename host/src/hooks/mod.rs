@@ -3,4 +3,4 @@
 
 pub mod verdict;
 
-pub use verdict::{HookMessage, IdentityPatch, Verdict};
+pub use verdict::{HookMessage, HookPoint, IdentityPatch, Phase, Verdict};

@@ -41,3 +41,25 @@ pub struct HookMessage {
     pub kind: String,
     pub context: Option<Value>,
 }
+
+/// Where in which flow a hook runs; given to action components so one component can serve
+/// several places.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookPoint {
+    /// `login`, `registration`, `settings`, `recovery` or `verification`.
+    pub flow: &'static str,
+    pub phase: Phase,
+    /// The method that completed the flow (`password`, `oidc`…); `None` before a flow and for
+    /// flow-wide `after` hooks run for no particular method.
+    pub method: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// When the flow is created.
+    Before,
+    /// After the flow succeeded, before anything is stored (may change or stop it).
+    PrePersist,
+    /// After the flow's result is stored (may still interrupt the response).
+    PostPersist,
+}
